@@ -1,0 +1,85 @@
+"""First-run setup: the demo hall with its zones and windows, and the default accounts.
+
+Idempotent: running it again changes nothing that exists. Passwords are salted PBKDF2.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Hall, Role, User, Window, WindowZone, Zone
+from .zones import DEFAULT_ZONES
+
+DEMO_HALL_CODE = "33022501"
+DEMO_HALL_NAME = "象山县行政服务中心"
+_ITERATIONS = 120_000
+
+# (username, display name, role, default password). The README tells admins to change them.
+DEFAULT_USERS: tuple[tuple[str, str, str, str], ...] = (
+    ("admin", "系统管理员", Role.ADMIN.value, "admin123"),
+    ("clerk", "王晓丽", Role.CLERK.value, "clerk123"),
+    ("agent", "陈阿姨", Role.AGENT.value, "agent123"),
+    ("manager", "李主任", Role.MANAGER.value, "manager123"),
+)
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, _ITERATIONS)
+    return f"pbkdf2_sha256${_ITERATIONS}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        algo, iterations, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if algo != "pbkdf2_sha256":
+        return False
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt_hex), int(iterations))
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def ensure_hall(session: Session, code: str = DEMO_HALL_CODE, name: str = DEMO_HALL_NAME,
+                windows: int = 8) -> Hall:
+    """The hall with the standard zones; window 1–2 综合 (all zones), the rest one zone each."""
+    hall = session.scalar(select(Hall).where(Hall.code == code))
+    if hall is None:
+        hall = Hall(code=code, name=name, address="象山县丹东街道象山港路 1 号", phone="0574-65700000")
+        session.add(hall)
+        session.flush()
+    zones = {z.code: z for z in session.scalars(select(Zone).where(Zone.hall_id == hall.id))}
+    for pos, zd in enumerate(DEFAULT_ZONES):
+        if zd.code not in zones:
+            zones[zd.code] = Zone(hall_id=hall.id, code=zd.code, name=zd.name, prefix=zd.prefix, position=pos)
+            session.add(zones[zd.code])
+    session.flush()
+    have = {w.number for w in session.scalars(select(Window).where(Window.hall_id == hall.id))}
+    specific = [z for z in DEFAULT_ZONES if z.code != "ZH"]
+    for number in range(1, windows + 1):
+        if number in have:
+            continue
+        win = Window(hall_id=hall.id, number=number, name=f"{number}号窗口")
+        session.add(win)
+        session.flush()
+        if number <= 2:
+            served = [zones["ZH"]] + [zones[z.code] for z in specific]
+        else:
+            served = [zones[specific[(number - 3) % len(specific)].code], zones["ZH"]]
+        for prio, zone in enumerate(served):
+            session.add(WindowZone(window_id=win.id, zone_id=zone.id, priority=prio))
+    session.flush()
+    return hall
+
+
+def ensure_users(session: Session, hall: Hall) -> None:
+    have = set(session.scalars(select(User.username)))
+    for username, display, role, password in DEFAULT_USERS:
+        if username not in have:
+            session.add(User(username=username, display_name=display, role=role,
+                             password_hash=hash_password(password), hall_id=hall.id))
+    session.flush()

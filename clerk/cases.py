@@ -1,0 +1,720 @@
+"""Cases (办件): intake at the window and the case's life until handover.
+
+One rule: every change of state goes through ``_move``, which checks the transition table,
+writes the audit entry and the outbox entry in the same transaction, and keeps a bundle case
+in step with its matter cases. Services take a ``Database`` and plain input, return
+``CaseInfo`` dataclasses, and refuse what the rules refuse with a Chinese reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .auth import COUNTER_ROLES, require_role
+from .calendar import WorkCalendar
+from .db import Database
+from .dto import ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, ProxyInput, UserInfo
+from .errors import IllegalTransition, NotFound, ValidationError
+from .models import (Applicant, ApplicantKind, Bundle, Case, CaseState, CheckStatus, Matter,
+                     MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, User,
+                     Window)
+from .numbering import next_case_number
+from .privacy import mask_id, mask_phone
+from .situations import MergedMaterial, merge_materials, normalise_answers
+from .validation import validate_id_number, validate_phone, validate_uscc
+
+S = CaseState
+STATE_LABELS = {
+    S.DRAFT: "录入中", S.NOTIFIED: "已一次性告知", S.REFUSED: "不予受理", S.ACCEPTED: "已受理",
+    S.SUPPLEMENT: "补正中", S.IN_REVIEW: "审批中", S.APPROVED: "准予许可", S.REJECTED: "不予许可",
+    S.RESULT_READY: "待出件", S.DELIVERED: "已办结", S.WITHDRAWN: "已撤回",
+}
+CHECK_LABELS = {CheckStatus.PRESENTED: "已提交", CheckStatus.SHARED: "共享获取", CheckStatus.DEFERRED: "容缺",
+                CheckStatus.MISSING: "缺少", CheckStatus.PENDING: "未核验"}
+FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
+
+# action → (states it may start from, state it leads to, what the clerk reads)
+ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "accept": (frozenset({S.DRAFT}), S.ACCEPTED, "受理"),
+    "notify": (frozenset({S.DRAFT}), S.NOTIFIED, "出具一次性告知书"),
+    "refuse": (frozenset({S.DRAFT}), S.REFUSED, "不予受理"),
+    "start_review": (frozenset({S.ACCEPTED}), S.IN_REVIEW, "转入审批"),
+    "request_supplement": (frozenset({S.ACCEPTED, S.IN_REVIEW}), S.SUPPLEMENT, "要求补正"),
+    "supply_supplement": (frozenset({S.SUPPLEMENT}), S.IN_REVIEW, "补正材料"),
+    "approve": (frozenset({S.ACCEPTED, S.IN_REVIEW}), S.APPROVED, "准予许可"),
+    "reject": (frozenset({S.ACCEPTED, S.IN_REVIEW}), S.REJECTED, "不予许可"),
+    "result_ready": (frozenset({S.APPROVED, S.REJECTED}), S.RESULT_READY, "标记待出件"),
+    "hand_over": (frozenset({S.RESULT_READY}), S.DELIVERED, "出件"),
+    "finish_on_the_spot": (frozenset({S.ACCEPTED}), S.DELIVERED, "即办办结"),
+    "withdraw": (frozenset({S.DRAFT, S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN, "撤回"),
+}
+OPEN_STATES = (S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT, S.APPROVED, S.REJECTED, S.RESULT_READY)
+DONE_STATES = (S.DELIVERED, S.WITHDRAWN, S.REFUSED, S.NOTIFIED)
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _now() -> dt.datetime:
+    return dt.datetime.now()
+
+
+def _setting(s: Session, key: str, default: str) -> str:
+    row = s.get(Setting, key)
+    return row.value if row and row.value else default
+
+
+def _get_case(s: Session, case_id: int) -> Case:
+    case = s.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"找不到办件（编号 {case_id}）", f"case {case_id} not found")
+    return case
+
+
+def _label(case: Case) -> str:
+    return case.number or f"草稿 #{case.id}"
+
+
+def _move(s: Session, case: Case, action: str, user: UserInfo | None, workstation: str = "",
+          **detail: Any) -> None:
+    sources, target, label = ACTIONS[action]
+    if case.state not in sources:
+        raise IllegalTransition(
+            f"办件 {_label(case)} 当前为“{STATE_LABELS[CaseState(case.state)]}”，不能{label}",
+            f"case {case.id} in state {case.state} cannot {action}")
+    if action == "finish_on_the_spot" and case.matter is not None and case.matter.kind != MatterKind.IMMEDIATE:
+        raise IllegalTransition(f"“{case.matter.name}”是承诺件，不能当场办结", "only immediate matters finish on the spot")
+    before = case.state
+    case.state = target.value
+    case.version += 1
+    if target == S.DELIVERED or target in (S.NOTIFIED, S.REFUSED, S.WITHDRAWN):
+        case.finished_at = _now()
+    username = user.username if user else ""
+    audit.record(s, f"case.{action}", username=username, workstation=workstation, entity="case",
+                 entity_id=case.uuid, number=case.number, before=before, after=target, **detail)
+    s.add(OutboxEntry(kind=f"case.{action}", entity_uuid=case.uuid,
+                      payload={"number": case.number, "state": target.value, "version": case.version,
+                               "at": _now().isoformat(timespec="seconds"), **audit.json_safe(detail)}))
+    if case.parent is not None:
+        _sync_bundle(s, case.parent)
+
+
+def _sync_bundle(s: Session, parent: Case) -> None:
+    """A bundle case is done when all its matter cases are; it is ready when all are ready."""
+    states = {c.state for c in parent.children}
+    if states <= {S.DELIVERED, S.WITHDRAWN} and S.DELIVERED in states:
+        new = S.DELIVERED
+    elif states <= {S.RESULT_READY, S.DELIVERED, S.WITHDRAWN}:
+        new = S.RESULT_READY
+    elif states <= {S.WITHDRAWN}:
+        new = S.WITHDRAWN
+    else:
+        new = S.IN_REVIEW
+    if new != parent.state and parent.state != S.DRAFT:
+        parent.state = new.value
+        parent.version += 1
+        if new in (S.DELIVERED, S.WITHDRAWN):
+            parent.finished_at = _now()
+
+
+def _requirement_text(m: MaterialRequirement) -> str:
+    parts = [FORM_LABELS.get(m.form, m.form), f"{m.count} 份"]
+    if m.notes:
+        parts.append(m.notes)
+    return "，".join(parts)
+
+
+def _upsert_applicant(s: Session, data: ApplicantInput) -> Applicant:
+    name = data.name.strip()
+    if not name:
+        raise ValidationError("请填写申请人姓名或企业名称", "applicant name required")
+    if data.kind == ApplicantKind.ENTERPRISE:
+        number = validate_uscc(data.id_number).code
+    elif data.id_type in ("resident", "gat"):
+        number = validate_id_number(data.id_number).number
+    else:
+        number = data.id_number.strip().upper()
+        if not number:
+            raise ValidationError("请填写证件号码", "document number required")
+    phone = validate_phone(data.phone) if data.phone.strip() else ""
+    row = s.scalar(select(Applicant).where(Applicant.kind == data.kind, Applicant.id_number == number))
+    if row is None:
+        row = Applicant(kind=data.kind, id_number=number, name=name)
+        s.add(row)
+    row.name = name
+    row.id_type = data.id_type if data.kind == ApplicantKind.PERSON else "uscc"
+    for attr in ("address", "sex", "nation", "legal_representative"):
+        value = getattr(data, attr)
+        if value:
+            setattr(row, attr, value)
+    if phone:
+        row.phone = phone
+    if data.birth_date:
+        row.birth_date = data.birth_date
+    s.flush()
+    return row
+
+
+def _proxy(s: Session, data: ProxyInput | None) -> Proxy | None:
+    if data is None:
+        return None
+    if not data.name.strip():
+        raise ValidationError("请填写代理人姓名", "proxy name required")
+    number = validate_id_number(data.id_number).number
+    if not data.authorisation.strip():
+        raise ValidationError("代理人办理须提供授权委托书，请填写委托书编号或说明", "authorisation required")
+    row = Proxy(name=data.name.strip(), id_number=number, relation=data.relation,
+                phone=validate_phone(data.phone) if data.phone.strip() else "",
+                authorisation=data.authorisation.strip())
+    s.add(row)
+    s.flush()
+    return row
+
+
+def _build_checks(s: Session, case: Case, per_matter: Sequence[tuple[Matter, Mapping[str, Sequence[str]]]]) -> None:
+    """(Re)build the checklist: one row per material key; keeps the status of keys that remain."""
+    old = {c.material_key: c for c in case.checks}
+    wanted = merge_materials(per_matter)
+    for key, check in old.items():
+        if key not in wanted:
+            case.checks.remove(check)
+    for pos, (key, merged) in enumerate(wanted.items()):
+        check = old.get(key)
+        if check is None:
+            m = merged.first
+            check = MaterialCheck(material_key=key, name=m.name, form=merged.form, count=0,
+                                  status=CheckStatus.PENDING.value, share_source=m.share_source)
+            case.checks.append(check)
+        check.material_id = merged.first.id
+        check.position = pos
+    s.flush()
+
+
+def _requirements(case: Case) -> dict[str, MergedMaterial]:
+    return merge_materials(_per_matter(case))
+
+
+def _required(reqs: Mapping[str, MergedMaterial], key: str) -> bool:
+    return reqs[key].required if key in reqs else True
+
+
+def _per_matter(case: Case) -> list[tuple[Matter, Mapping[str, Sequence[str]]]]:
+    if case.matter is not None:
+        return [(case.matter, case.situation or {})]
+    return [(c.matter, c.situation or {}) for c in case.children if c.matter is not None]
+
+
+def _calendar(s: Session) -> WorkCalendar:
+    return WorkCalendar.load(s)
+
+
+def _promised(s: Session, case: Case, start: dt.date) -> tuple[dt.date, dt.date | None, list[str]]:
+    cal = _calendar(s)
+    days, statutory = _days(case)
+    due = cal.add_working_days(start, days)
+    stat = cal.add_working_days(start, statutory) if statutory else None
+    return due.date, (stat.date if stat else None), list(due.warnings)
+
+
+def _days(case: Case) -> tuple[int, int]:
+    if case.matter is not None:
+        m = case.matter
+        return (0 if m.kind == MatterKind.IMMEDIATE else m.promised_days), m.statutory_days
+    bundle_days = case.bundle.promised_days if case.bundle else 0
+    children = [c.matter for c in case.children if c.matter is not None]
+    longest = max((0 if m.kind == MatterKind.IMMEDIATE else m.promised_days for m in children), default=0)
+    return (bundle_days or longest), max((m.statutory_days for m in children), default=0)
+
+
+# --------------------------------------------------------------------------- reading
+
+def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
+    reqs = _requirements(case) if case.checks else {}
+    checks = []
+    for c in case.checks:
+        r = reqs.get(c.material_key)
+        checks.append(CheckInfo(
+            key=c.material_key, name=c.name, status=c.status, form=c.form, count=c.count,
+            required=r.required if r else True, core=r.core if r else False,
+            deferrable=r.deferrable if r else False, shareable=r.shareable if r else False,
+            share_source=c.share_source, share_reference=c.share_reference, due_date=c.due_date,
+            supplied=c.supplied_at is not None, note=c.note,
+            requirement=_requirement_text(r.first) if r else "", matters=tuple(r.matter_names) if r else ()))
+    a = case.applicant
+    applicant = None
+    if a is not None:
+        applicant = ApplicantInfo(id=a.id, kind=a.kind, name=a.name, id_number_masked=mask_id(a.id_number),
+                                  phone_masked=mask_phone(a.phone), address=a.address)
+    clerk = s.get(User, case.clerk_id) if case.clerk_id else None
+    window = s.get(Window, case.window_id) if case.window_id else None
+    days, statutory = _days(case)
+    name = case.matter.name if case.matter else (case.bundle.name if case.bundle else "")
+    dept = case.department or (case.matter.department if case.matter else "")
+    actions = tuple(a for a, (src, _, _) in ACTIONS.items() if case.state in src
+                    and not (a == "finish_on_the_spot" and (case.matter is None or case.matter.kind != MatterKind.IMMEDIATE)))
+    return CaseInfo(
+        id=case.id, uuid=case.uuid, number=case.number, state=case.state,
+        state_label=STATE_LABELS[CaseState(case.state)], matter_code=case.matter.code if case.matter else None,
+        matter_name=name, bundle_code=case.bundle.code if case.bundle else None, department=dept,
+        kind=case.matter.kind if case.matter else "bundle", applicant=applicant,
+        proxy_name=case.proxy.name if case.proxy else "", situation=dict(case.situation or {}),
+        checks=tuple(checks), created_at=case.created_at, accepted_at=case.accepted_at,
+        promised_date=case.promised_date, promised_days=days, statutory_days=statutory,
+        delivery=case.delivery, post_address=case.post_address, tracking_number=case.tracking_number,
+        visits=case.visits, reason=case.reason, clerk_name=clerk.display_name if clerk else "",
+        window_number=window.number if window else None,
+        children=tuple(_info(s, c, False) for c in case.children) if with_children else (),
+        parent_number=case.parent.number if case.parent else None, allowed_actions=actions)
+
+
+def get_case(db: Database, case_id: int, user: UserInfo | None = None) -> CaseInfo:
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if user is not None:
+            audit.record(s, "case.view", username=user.username, entity="case", entity_id=case.uuid)
+        return _info(s, case)
+
+
+def find_case(db: Database, number: str, user: UserInfo | None = None) -> CaseInfo:
+    """By the number printed on the receipt (scanned barcode or typed)."""
+    cleaned = "".join(ch for ch in (number or "").strip().upper() if ch.isalnum())
+    with db.uow() as s:
+        case = s.scalar(select(Case).where(Case.number == cleaned))
+        if case is None:
+            raise NotFound(f"找不到办件编号 {cleaned or '（空）'}，请核对回执", f"no case numbered {cleaned}")
+        if user is not None:
+            audit.record(s, "case.view", username=user.username, entity="case", entity_id=case.uuid)
+        return _info(s, case)
+
+
+def reveal_applicant_id(db: Database, case_id: int, user: UserInfo) -> str:
+    """The full ID number, for a person who needs it; the look is logged."""
+    require_role(user, COUNTER_ROLES, "查看完整证件号码")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.applicant is None:
+            return ""
+        audit.record(s, "applicant.reveal_id", username=user.username, entity="applicant",
+                     entity_id=case.applicant.id, case=case.number)
+        return case.applicant.id_number
+
+
+def list_cases(db: Database, view: str = "today", query: str = "", today: dt.date | None = None,
+               limit: int = 200) -> list[CaseInfo]:
+    """Views: today, open, overdue, due_soon (≤ 2 working days), deferred (materials
+    outstanding), all. ``query`` matches number, applicant name or full ID number."""
+    today = today or dt.date.today()
+    with db.uow() as s:
+        stmt = select(Case).where(Case.parent_id.is_(None)).order_by(Case.id.desc()).limit(limit)
+        if view == "today":
+            start = dt.datetime.combine(today, dt.time())
+            stmt = stmt.where(Case.created_at >= start, Case.created_at < start + dt.timedelta(days=1))
+        elif view == "open":
+            stmt = stmt.where(Case.state.in_(OPEN_STATES))
+        elif view == "overdue":
+            stmt = stmt.where(Case.state.in_(OPEN_STATES), Case.promised_date < today)
+        elif view == "due_soon":
+            soon = _calendar(s).add_working_days(today, 2).date
+            stmt = stmt.where(Case.state.in_(OPEN_STATES), Case.promised_date >= today, Case.promised_date <= soon)
+        elif view == "deferred":
+            sub = select(MaterialCheck.case_id).where(MaterialCheck.status == CheckStatus.DEFERRED.value,
+                                                      MaterialCheck.supplied_at.is_(None))
+            stmt = stmt.where(Case.id.in_(sub), Case.state.in_(OPEN_STATES))
+        if query.strip():
+            q = query.strip()
+            stmt = stmt.outerjoin(Applicant, Case.applicant_id == Applicant.id).where(
+                or_(Case.number.contains(q.upper()), Applicant.name.contains(q), Applicant.id_number == q.upper()))
+        return [_info(s, c) for c in s.scalars(stmt)]
+
+
+def applicant_cases(db: Database, kind: str, id_number: str) -> list[CaseInfo]:
+    with db.uow() as s:
+        a = s.scalar(select(Applicant).where(Applicant.kind == kind, Applicant.id_number == id_number.strip().upper()))
+        if a is None:
+            return []
+        cases = s.scalars(select(Case).where(Case.applicant_id == a.id, Case.parent_id.is_(None))
+                          .order_by(Case.id.desc()).limit(20))
+        return [_info(s, c, False) for c in cases]
+
+
+# --------------------------------------------------------------------------- intake
+
+def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matter_code: str | None = None,
+               bundle_code: str | None = None, answers: Mapping[str, Any] | None = None,
+               proxy: ProxyInput | None = None, ticket_id: int | None = None,
+               window_number: int | None = None, workstation: str = "") -> CaseInfo:
+    """A draft case with its material checklist. For a bundle ``answers`` maps matter code →
+    answers; shared materials appear once."""
+    require_role(user, COUNTER_ROLES, "受理办件")
+    if bool(matter_code) == bool(bundle_code):
+        raise ValidationError("请选择一个事项或一件事", "choose one matter or one bundle")
+    with db.uow() as s:
+        a = _upsert_applicant(s, applicant)
+        p = _proxy(s, proxy)
+        window = None
+        if window_number is not None and user.hall_id is not None:
+            window = s.scalar(select(Window).where(Window.hall_id == user.hall_id, Window.number == window_number))
+        common = dict(applicant=a, proxy=p, hall_id=user.hall_id, clerk_id=user.id,
+                      window_id=window.id if window else None, ticket_id=ticket_id,
+                      workstation=workstation or _setting(s, "workstation", "W01"),
+                      catalog_version=_setting(s, "catalog_version", ""))
+        if matter_code:
+            matter = s.scalar(select(Matter).where(Matter.code == matter_code, Matter.active.is_(True)))
+            if matter is None:
+                raise NotFound(f"找不到事项 {matter_code}", f"matter {matter_code} not found")
+            case = Case(matter=matter, department=matter.department,
+                        situation=normalise_answers(matter, answers), **common)
+            s.add(case)
+            s.flush()
+            _build_checks(s, case, [(matter, case.situation)])
+        else:
+            bundle = s.scalar(select(Bundle).where(Bundle.code == bundle_code))
+            if bundle is None:
+                raise NotFound(f"找不到一件事 {bundle_code}", f"bundle {bundle_code} not found")
+            case = Case(bundle=bundle, department="多部门联办", situation={}, **common)
+            s.add(case)
+            s.flush()
+            per_matter = []
+            for item in bundle.items:
+                ans = normalise_answers(item.matter, (answers or {}).get(item.matter.code))
+                child = Case(matter=item.matter, department=item.matter.department, situation=ans,
+                             parent=case, **common)
+                s.add(child)
+                per_matter.append((item.matter, ans))
+            s.flush()
+            _build_checks(s, case, per_matter)
+        audit.record(s, "case.start", username=user.username, workstation=common["workstation"],
+                     entity="case", entity_id=case.uuid, matter=matter_code or bundle_code,
+                     id_number=a.id_number)
+        return _info(s, case)
+
+
+def set_answers(db: Database, user: UserInfo, case_id: int, answers: Mapping[str, Any]) -> CaseInfo:
+    """Change the situation of a draft; the checklist follows, keeping what was already checked.
+    For a bundle ``answers`` maps matter code → answers."""
+    require_role(user, COUNTER_ROLES, "修改情形")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.state != S.DRAFT:
+            raise IllegalTransition("办件已提交，情形不能再修改", "situation is frozen after the decision")
+        if case.matter is not None:
+            case.situation = normalise_answers(case.matter, answers)
+        else:
+            for child in case.children:
+                if child.matter is not None and child.matter.code in answers:
+                    child.situation = normalise_answers(child.matter, answers[child.matter.code])
+        _build_checks(s, case, _per_matter(case))
+        return _info(s, case)
+
+
+def check_material(db: Database, user: UserInfo, case_id: int, key: str, status: str, *,
+                   count: int | None = None, form: str | None = None, share_source: str = "",
+                   share_reference: str = "", due_date: dt.date | None = None, note: str = "",
+                   today: dt.date | None = None) -> CaseInfo:
+    """Record one material as presented / shared / deferred / missing."""
+    require_role(user, COUNTER_ROLES, "核验材料")
+    try:
+        st = CheckStatus(status)
+    except ValueError:
+        raise ValidationError(f"未知的材料状态：{status}", f"unknown status {status}") from None
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.state != S.DRAFT:
+            raise IllegalTransition("办件已提交，材料核验不能再修改；请走补正或补交容缺材料", "checks are frozen")
+        check = next((c for c in case.checks if c.material_key == key), None)
+        if check is None:
+            raise NotFound(f"本办件不需要材料“{key}”", f"no material {key} on this case")
+        req = _requirements(case)[key]
+        check.share_source, check.share_reference, check.due_date = "", "", None
+        if st == CheckStatus.PRESENTED:
+            n = req.count if count is None else count
+            if n < 1:
+                raise ValidationError(f"“{check.name}”的份数至少为 1", "count must be at least 1")
+            check.count, check.form = n, form or req.form
+        elif st == CheckStatus.SHARED:
+            if not req.shareable:
+                raise ValidationError(f"“{check.name}”不能通过数据共享获取，请申请人提交", "not shareable")
+            if not share_reference.strip():
+                raise ValidationError(f"请填写“{check.name}”的共享凭证号（电子证照编号或查询流水号）",
+                                      "share reference required")
+            check.share_source = share_source.strip() or req.first.share_source or "数据共享平台"
+            check.share_reference = share_reference.strip()
+            check.count = 0
+        elif st == CheckStatus.DEFERRED:
+            if req.core or not req.deferrable:
+                raise ValidationError(f"“{check.name}”是核心材料或不允许容缺，不能容缺受理", "not deferrable")
+            if due_date is None:
+                raise ValidationError(f"请为容缺材料“{check.name}”填写补交期限", "due date required")
+            promised, _, _ = _promised(s, case, today or dt.date.today())
+            if due_date > promised:
+                raise ValidationError(f"补交期限不能晚于承诺办结日期 {promised:%Y年%m月%d日}", "due date after promised date")
+            if due_date < (today or dt.date.today()):
+                raise ValidationError("补交期限不能早于今天", "due date in the past")
+            check.due_date, check.count = due_date, 0
+        else:
+            check.count = 0
+        check.status = st.value
+        check.note = note
+        return _info(s, case)
+
+
+def _problems_for_acceptance(case: Case) -> list[str]:
+    reqs = _requirements(case)
+    missing = [c.name for c in case.checks if _required(reqs, c.material_key)
+               and c.status in (CheckStatus.MISSING, CheckStatus.PENDING)]
+    problems = []
+    if missing:
+        problems.append("以下材料缺少或未核验：" + "、".join(missing) + "。请补齐、容缺或出具一次性告知书")
+    deferred = [c for c in case.checks if c.status == CheckStatus.DEFERRED]
+    core_open = [c.name for c in case.checks if c.material_key in reqs and reqs[c.material_key].core
+                 and c.status not in (CheckStatus.PRESENTED, CheckStatus.SHARED)]
+    if deferred and core_open:
+        problems.append("核心材料不齐全时不能容缺受理：" + "、".join(core_open))
+    return problems
+
+
+def accept_case(db: Database, user: UserInfo, case_id: int, *, delivery: str = "window",
+                post_address: str = "", hall_code: str | None = None, workstation: str | None = None,
+                now: dt.datetime | None = None) -> CaseInfo:
+    """受理: gives the case number and the promised date (working days), freezes the checks."""
+    require_role(user, COUNTER_ROLES, "受理办件")
+    now = now or _now()
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.state == S.DRAFT:
+            problems = _problems_for_acceptance(case)
+            if problems:
+                raise ValidationError("；".join(problems), "materials incomplete")
+        options = set(case.matter.delivery_options or []) if case.matter else set()
+        if delivery not in ("window", "post"):
+            raise ValidationError("取件方式只能是窗口领取或邮寄送达", "delivery must be window or post")
+        if options and delivery not in options:
+            raise ValidationError("该事项不支持邮寄送达，请选择窗口领取" if delivery == "post"
+                                  else "该事项只能邮寄送达", "delivery option not offered")
+        if delivery == "post" and len(post_address.strip()) < 6:
+            raise ValidationError("邮寄送达请填写完整的收件地址（省市县、街道门牌、收件人电话）", "post address required")
+        hall = hall_code or _hall_code(s, case)
+        ws = workstation or case.workstation or _setting(s, "workstation", "W01")
+        due, stat, warnings = _promised(s, case, now.date())
+        _give_number(s, case, hall, ws, now.date())
+        case.accepted_at, case.promised_date, case.statutory_date = now, due, stat
+        case.delivery, case.post_address = delivery, post_address.strip()
+        case.visits = max(case.visits, 1)
+        for child in case.children:
+            child_due, child_stat, _ = _promised(s, child, now.date())
+            child.accepted_at, child.delivery, child.post_address = now, delivery, post_address.strip()
+            child.promised_date, child.statutory_date = min(due, child_due), child_stat
+            child.visits = 1
+            _give_number(s, child, hall, ws, now.date())
+            _move(s, child, "accept", user, ws, promised_date=child.promised_date, parent=case.uuid)
+        used = [c.matter.code for c in [case, *case.children] if c.matter] + ([case.bundle.code] if case.bundle else [])
+        _move(s, case, "accept", user, ws, promised_date=due, delivery=delivery,
+              matter=case.matter.code if case.matter else None, bundle=case.bundle.code if case.bundle else None,
+              checks={c.material_key: c.status for c in case.checks})
+        info = _info(s, case)
+    from .catalog import record_use  # frequent matters rank first in the search box
+
+    for code in used:
+        record_use(db, code)
+    return CaseInfo(**{**info.__dict__, "warnings": tuple(warnings)})
+
+
+def _hall_code(s: Session, case: Case) -> str:
+    from .models import Hall
+
+    hall = s.get(Hall, case.hall_id) if case.hall_id else None
+    return hall.code if hall else _setting(s, "hall_code", "33022501")
+
+
+def _give_number(s: Session, case: Case, hall: str, ws: str, day: dt.date) -> None:
+    if not case.number:
+        case.number = next_case_number(s, hall, ws, day)
+
+
+def issue_one_time_notice(db: Database, user: UserInfo, case_id: int, note: str = "",
+                          now: dt.datetime | None = None) -> CaseInfo:
+    """一次性告知: every missing material, in writing, so the applicant comes back once."""
+    require_role(user, COUNTER_ROLES, "出具一次性告知书")
+    now = now or _now()
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        reqs = _requirements(case)
+        missing = [c for c in case.checks if c.status in (CheckStatus.MISSING, CheckStatus.PENDING)
+                   and _required(reqs, c.material_key)]
+        if not missing and case.state == S.DRAFT:
+            raise ValidationError("材料已齐全，无需一次性告知，请直接受理", "nothing is missing")
+        for c in missing:
+            c.status = CheckStatus.MISSING.value
+        _give_number(s, case, _hall_code(s, case), case.workstation or "W01", now.date())
+        case.visits = max(case.visits, 1)
+        case.note = note
+        _move(s, case, "notify", user, case.workstation, missing=[c.material_key for c in missing])
+        return _info(s, case)
+
+
+def refuse_case(db: Database, user: UserInfo, case_id: int, reason: str, now: dt.datetime | None = None) -> CaseInfo:
+    """不予受理, with the written reason."""
+    require_role(user, COUNTER_ROLES, "不予受理")
+    if len(reason.strip()) < 4:
+        raise ValidationError("请写明不予受理的理由（不少于 4 个字）", "a reason is required")
+    now = now or _now()
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        _give_number(s, case, _hall_code(s, case), case.workstation or "W01", now.date())
+        case.reason = reason.strip()
+        case.visits = max(case.visits, 1)
+        _move(s, case, "refuse", user, case.workstation, reason=case.reason)
+        return _info(s, case)
+
+
+# --------------------------------------------------------------------------- after acceptance
+
+def advance(db: Database, user: UserInfo | None, case_id: int, action: str, *, reason: str = "",
+            note: str = "") -> CaseInfo:
+    """Back-office progress: start_review, request_supplement, supply_supplement, approve,
+    reject, result_ready, finish_on_the_spot, withdraw."""
+    if action not in ACTIONS or action in ("accept", "notify", "refuse", "hand_over"):
+        raise ValidationError(f"未知的办件操作：{action}", f"unknown action {action}")
+    if action in ("reject", "withdraw", "request_supplement") and not (reason or note).strip():
+        raise ValidationError(f"{ACTIONS[action][2]}须写明原因", "a reason is required")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.bundle_id is not None and case.matter_id is None and action != "withdraw":
+            raise IllegalTransition("一件事由各部门分别办理，请对其中的单个事项操作", "act on the matter cases")
+        _move(s, case, action, user, case.workstation, reason=reason, note=note)
+        if reason:
+            case.reason = reason
+        if action == "withdraw":
+            for child in case.children:
+                if child.state in ACTIONS["withdraw"][0]:
+                    _move(s, child, "withdraw", user, case.workstation, reason=reason)
+        if action == "finish_on_the_spot":
+            case.decided_at = _now()
+        if action in ("approve", "reject"):
+            case.decided_at = _now()
+        return _info(s, case)
+
+
+def supply_deferred(db: Database, user: UserInfo, case_id: int, key: str, note: str = "") -> CaseInfo:
+    """The applicant brings a deferred (容缺) material."""
+    require_role(user, COUNTER_ROLES, "补交容缺材料")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        check = next((c for c in case.checks if c.material_key == key and c.status == CheckStatus.DEFERRED), None)
+        if check is None:
+            raise NotFound(f"本办件没有待补交的容缺材料“{key}”", f"no deferred material {key}")
+        if check.supplied_at is not None:
+            raise IllegalTransition(f"“{check.name}”已于 {check.supplied_at:%m月%d日} 补交", "already supplied")
+        check.supplied_at = _now()
+        check.note = note or check.note
+        case.version += 1
+        audit.record(s, "case.supply_deferred", username=user.username, entity="case", entity_id=case.uuid, key=key)
+        s.add(OutboxEntry(kind="case.supply_deferred", entity_uuid=case.uuid,
+                          payload={"number": case.number, "key": key, "version": case.version}))
+        return _info(s, case)
+
+
+def hand_over(db: Database, user: UserInfo, case_id: int, *, by: str = "window", identity_number: str = "",
+              receiver_name: str = "", tracking_number: str = "") -> CaseInfo:
+    """出件 at any window (identity checked by card) or by post (tracking number)."""
+    require_role(user, COUNTER_ROLES, "出件")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        targets = [case] if case.matter is not None else [c for c in case.children if c.state == S.RESULT_READY]
+        if case.matter is None and not targets:
+            raise IllegalTransition("该一件事暂无可领取的结果", "nothing ready in this bundle")
+        if by == "window":
+            number = identity_number.strip().upper()
+            allowed = {case.applicant.id_number if case.applicant else None,
+                       case.proxy.id_number if case.proxy else None} - {None}
+            if not number:
+                raise ValidationError("请刷身份证或输入领取人证件号码核验身份", "identity check required")
+            if number not in allowed:
+                raise ValidationError("领取人不是申请人或其代理人，不能领取", "receiver is not applicant or proxy")
+            detail: dict[str, Any] = {"by": "window", "receiver": receiver_name or (case.applicant.name if case.applicant else "")}
+        elif by == "post":
+            if not tracking_number.strip():
+                raise ValidationError("请填写快递单号", "tracking number required")
+            detail = {"by": "post", "tracking_number": tracking_number.strip()}
+        else:
+            raise ValidationError("出件方式只能是窗口领取或邮寄", "by must be window or post")
+        for target in targets:
+            if by == "post":
+                target.tracking_number = tracking_number.strip()
+                target.delivery = "post"
+            _move(s, target, "hand_over", user, target.workstation, **detail)
+        if by == "window":
+            case.visits += 1
+        return _info(s, case)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+EVALUATION_LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+REASON_TAGS = ("等候时间长", "材料要求不清", "多次跑腿", "服务态度差", "办理时间长", "系统故障", "其他")
+
+
+def evaluate(db: Database, case_id: int | None, level: int, *, stage: str = "accept",
+             reason_tags: Sequence[str] = (), text: str = "", ticket_id: int | None = None,
+             user: UserInfo | None = None) -> int:
+    """好差评 from the applicant screen; 不满意/非常不满意 need a reason tag or text."""
+    from .models import Evaluation
+
+    if level not in EVALUATION_LEVELS:
+        raise ValidationError("评价等级应为 1–5", "level must be 1..5")
+    if stage not in ("accept", "handover"):
+        raise ValidationError("评价环节只能是受理或出件", "stage must be accept or handover")
+    if level <= 2 and not (list(reason_tags) or text.strip()):
+        raise ValidationError("选择“不满意”或“非常不满意”时请选择原因或填写意见", "a reason is required for 1-2")
+    unknown = [t for t in reason_tags if t not in REASON_TAGS]
+    if unknown:
+        raise ValidationError(f"未知的评价原因：{unknown[0]}", "unknown reason tag")
+    with db.uow() as s:
+        case = _get_case(s, case_id) if case_id is not None else None
+        ev = Evaluation(case_id=case.id if case else None, ticket_id=ticket_id, stage=stage, level=level,
+                        reason_tags=list(reason_tags), text=text.strip(),
+                        window_id=case.window_id if case else None,
+                        clerk_id=case.clerk_id if case else (user.id if user else None))
+        s.add(ev)
+        s.flush()
+        s.add(OutboxEntry(kind="evaluation", entity_uuid=ev.uuid,
+                          payload={"case": case.number if case else None, "stage": stage, "level": level,
+                                   "tags": list(reason_tags), "text": text.strip()}))
+        return ev.id
+
+
+def count_cases(db: Database) -> int:
+    with db.uow() as s:
+        return s.scalar(select(func.count()).select_from(Case)) or 0
+
+
+@dataclass(frozen=True)
+class DeferredReminder:
+    case_id: int
+    case_number: str
+    applicant_name: str
+    phone_masked: str
+    material: str
+    due_date: dt.date
+    overdue: bool
+
+
+def deferred_reminders(db: Database, today: dt.date | None = None, within_days: int = 2) -> list[DeferredReminder]:
+    """容缺 materials not yet supplied whose due date is past or within ``within_days`` working
+    days — the clerk's call list."""
+    today = today or dt.date.today()
+    with db.uow() as s:
+        horizon = _calendar(s).add_working_days(today, within_days).date
+        rows = s.execute(
+            select(MaterialCheck, Case).join(Case, MaterialCheck.case_id == Case.id)
+            .where(MaterialCheck.status == CheckStatus.DEFERRED.value, MaterialCheck.supplied_at.is_(None),
+                   MaterialCheck.due_date <= horizon, Case.state.in_(OPEN_STATES))
+            .order_by(MaterialCheck.due_date))
+        return [DeferredReminder(case.id, case.number or "", case.applicant.name if case.applicant else "",
+                                 mask_phone(case.applicant.phone) if case.applicant else "", check.name,
+                                 check.due_date, check.due_date < today) for check, case in rows]

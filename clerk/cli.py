@@ -1,0 +1,63 @@
+"""The ``clerk`` command. With no sub-command it starts the desktop app.
+
+Core commands live here; command groups outside the core (``devices``, the Qt app) register
+through the ``clerk.commands`` entry-point group so this module never imports them.
+Every error exits non-zero with one line: Chinese message (English message).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from typing import Any
+
+from .errors import ClerkError
+
+Handler = Callable[[argparse.Namespace], int | None]
+
+
+def _json_out(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="clerk", description="Window Clerk 窗口综合受理")
+    p.add_argument("--data-dir", help="数据目录 data folder (default: platform data folder or CLERK_DATA_DIR)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    from . import commands  # core command groups (catalog, db, validate, queue, …)
+
+    commands.register(sub)
+    for ep in entry_points(group="clerk.commands"):
+        try:
+            ep.load()(sub)
+        except ImportError as exc:  # a missing optional extra must not break the core CLI
+            print(f"警告：命令组 {ep.name} 不可用（{exc}）", file=sys.stderr)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        if args.command is None:
+            # No sub-command: start the app (registered by ui.cli as the 'app' command).
+            args = parser.parse_args([*(argv or sys.argv[1:]), "app"])
+            handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return 2
+    try:
+        return int(handler(args) or 0)
+    except ClerkError as exc:
+        print(f"错误：{exc.one_line()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

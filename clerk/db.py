@@ -1,0 +1,128 @@
+"""Engines, sessions and the unit of work.
+
+SQLite rules (see shared/SYNC.md): WAL, ``synchronous=FULL`` (a committed case survives power
+loss), foreign keys on, a busy timeout, and every transaction begins IMMEDIATE so a reader that
+later writes never meets SQLITE_BUSY half way. PostgreSQL needs none of this.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import StorageError
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Take transaction control from pysqlite so our BEGIN IMMEDIATE is the one that runs.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # A dead workstation's locks are released by the server when its session times out.
+        kwargs.setdefault("connect_args", {"connect_timeout": 5, "application_name": "window-clerk",
+                                           "keepalives": 1, "keepalives_idle": 30})
+    return create_engine(url, **kwargs)
+
+
+class UnitOfWork:
+    """Wraps one service call: ``with uow: ...`` commits on success, rolls back on error.
+
+    Database failures become :class:`StorageError` with a message the clerk can act on; the
+    transaction is rolled back, so nothing is half-written.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], user: Any = None, workstation: str = "") -> None:
+        self._factory = factory
+        self.session: Session | None = None
+        self.user = user  # clerk.dto.UserInfo of the signed-in person, for role checks and audit
+        self.workstation = workstation
+
+    def __enter__(self) -> Session:
+        if self.session is not None:
+            raise RuntimeError("unit of work is not re-entrant")
+        self.session = self._factory()
+        return self.session
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        session, self.session = self.session, None
+        assert session is not None
+        try:
+            if exc_type is None:
+                try:
+                    session.commit()
+                except OperationalError as err:
+                    session.rollback()
+                    raise storage_error(err) from err
+            else:
+                session.rollback()
+                if isinstance(exc, OperationalError):
+                    raise storage_error(exc) from exc
+        finally:
+            session.close()
+
+    @property
+    def s(self) -> Session:
+        if self.session is None:
+            raise RuntimeError("unit of work used outside 'with'")
+        return self.session
+
+
+def storage_error(err: Exception) -> StorageError:
+    text = str(err).lower()
+    if "disk is full" in text or "no space" in text or "database or disk is full" in text:
+        return StorageError("磁盘已满，数据未保存。请清理磁盘后重试，已录入内容仍保留在界面上。",
+                            "disk full: nothing was saved")
+    if "locked" in text or "busy" in text:
+        return StorageError("数据库正忙，请稍后重试。", "database is busy")
+    if "could not connect" in text or "connection" in text or "timeout" in text:
+        return StorageError("无法连接大厅数据库，请检查网络；当前号可继续办理。", "hall database unreachable")
+    return StorageError(f"数据库错误：{err}", f"database error: {err}")
+
+
+class Database:
+    """An engine plus its session factory; ``uow()`` hands out units of work."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def uow(self, user: Any = None, workstation: str = "") -> UnitOfWork:
+        return UnitOfWork(self.sessions, user=user, workstation=workstation)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.uow() as s:
+            yield s
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()

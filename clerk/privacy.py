@@ -1,0 +1,62 @@
+"""Masking of personal data for tickets, lists, slips and logs.
+
+One rule: pure functions of a string; the output never contains more of the secret than the
+policy below, whatever the input looks like (short, empty, padded, full-width).
+
+Policy: ID numbers keep the first 4 and last 4 characters (``3302**********1234``); phones keep
+3 + 4 (``138****5678``) or, for landlines, the area code and the last 4; names keep the first
+and, for three or more characters, the last character (``王*丽``, ``王*``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MASK = "*"
+
+
+def _squash(text: str | None) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def mask_id(number: str | None) -> str:
+    """``330225199001011234`` → ``3302**********1234``. Length is kept so the shape stays familiar;
+    anything of 8 characters or fewer is fully masked (keeping 4+4 would reveal all of it)."""
+    s = _squash(number)
+    if len(s) <= 8:
+        return MASK * len(s)
+    return s[:4] + MASK * (len(s) - 8) + s[-4:]
+
+
+def mask_phone(number: str | None) -> str:
+    """``13812345678`` → ``138****5678``; ``0574-65700000`` → ``0574-****0000``. Digits other than
+    the kept ones become ``*``; fewer than 8 digits are fully masked."""
+    s = _squash(number)
+    if not s:
+        return ""
+    if "-" in s and s.startswith("0"):
+        # Landline: the area code and an extension say where, not who; mask the local number.
+        area, local, *ext = s.split("-")
+        digits = re.sub(r"\D", "", local)
+        kept = digits[-4:] if len(digits) > 4 else ""
+        return f"{area}-{MASK * (len(digits) - len(kept))}{kept}" + "".join("-" + e for e in ext)
+    digits = re.sub(r"\D", "", s)
+    if len(digits) < 8:
+        return MASK * len(digits)
+    return digits[:3] + MASK * (len(digits) - 7) + digits[-4:]
+
+
+def mask_name(name: str | None) -> str:
+    """``王晓丽`` → ``王*丽``; ``王丽`` → ``王*``; ``欧阳晓丽`` → ``欧**丽``; one character → ``*``.
+    Latin names (``John Smith``) keep the first letter of each word."""
+    s = unicodedata.normalize("NFKC", name or "").strip()
+    if not s:
+        return ""
+    if re.fullmatch(r"[A-Za-z][A-Za-z .'\-·]*", s):
+        return " ".join(w[0] + MASK * (len(w) - 1) for w in s.split())
+    s = re.sub(r"\s", "", s)
+    if len(s) == 1:
+        return MASK
+    if len(s) == 2:
+        return s[0] + MASK
+    return s[0] + MASK * (len(s) - 2) + s[-1]

@@ -1,0 +1,161 @@
+"""Storage: the schema migrates on SQLite and PostgreSQL, SQLite runs with the durability
+pragmas, a unit of work is all-or-nothing, and case numbers never collide."""
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from clerk import migrate
+from clerk.bootstrap import ensure_hall
+from clerk.db import Database
+from clerk.errors import StorageError, ValidationError
+from clerk.models import Applicant, Base, Case, DailyCounter, Window, Zone
+from clerk.numbering import next_case_number, parse_case_number
+
+
+def test_sqlite_connections_use_wal_full_sync_fk_and_busy_timeout(db):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_sqlite_write_transactions_begin_immediate(db, sqlite_url):
+    """A second writer waits for the first instead of failing half way: the first BEGIN takes
+    the write lock at once, so another connection cannot even start its transaction."""
+    import sqlite3
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    with db.uow() as s:
+        s.execute(select(1))  # the transaction is open: with BEGIN IMMEDIATE it holds the write lock
+        other = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+
+
+def test_schema_matches_models_on_both_engines(any_db):
+    """Every table and column of the models exists after the migrations (no drift)."""
+    insp = inspect(any_db.engine)
+    tables = set(insp.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        assert table.name in tables
+        cols = {c["name"] for c in insp.get_columns(table.name)}
+        assert {c.name for c in table.columns} <= cols, table.name
+    assert migrate.current(any_db.url) == "0001"
+
+
+def test_unit_of_work_rolls_back_everything_on_error(any_db):
+    with pytest.raises(RuntimeError):
+        with any_db.uow() as s:
+            s.add(Applicant(name="张三", id_number="330225199001011234"))
+            s.flush()
+            raise RuntimeError("boom")
+    with any_db.uow() as s:
+        assert s.scalar(select(func.count()).select_from(Applicant)) == 0
+
+
+def test_unique_constraint_violation_leaves_nothing(any_db):
+    from sqlalchemy.exc import IntegrityError
+
+    with any_db.uow() as s:
+        s.add(Case(number="X1"))
+    with pytest.raises(IntegrityError):
+        with any_db.uow() as s:
+            s.add(Applicant(name="李四", id_number="1"))
+            s.add(Case(number="X1"))
+    with any_db.uow() as s:
+        assert s.scalar(select(func.count()).select_from(Applicant)) == 0
+
+
+def test_case_numbers_have_the_documented_format_and_count_per_day(any_db):
+    day = dt.date(2026, 11, 23)
+    with any_db.uow() as s:
+        a = next_case_number(s, "33022501", "W01", day)
+        b = next_case_number(s, "33022501", "W01", day)
+        c = next_case_number(s, "33022501", "W02", day)
+        d = next_case_number(s, "33022501", "W01", day + dt.timedelta(days=1))
+    assert a == "33022501W01202611230001"
+    assert b.endswith("0002") and c.endswith("0001") and d.endswith("202611240001")
+    assert parse_case_number(a) == {"hall": "33022501", "ws": "W01", "date": "20261123", "seq": "0001"}
+
+
+def test_a_rolled_back_number_is_given_again(db):
+    day = dt.date(2026, 11, 23)
+    with pytest.raises(RuntimeError):
+        with db.uow() as s:
+            next_case_number(s, "33022501", "W01", day)
+            raise RuntimeError
+    with db.uow() as s:
+        assert next_case_number(s, "33022501", "W01", day).endswith("0001")
+
+
+def test_bad_hall_or_workstation_code_is_refused_in_chinese(db):
+    with db.uow() as s, pytest.raises(ValidationError, match="工作站编码"):
+        next_case_number(s, "33022501", "w1", dt.date.today())
+
+
+def _numbers(url: str, ws: str, n: int, q) -> None:
+    database = Database(url)
+    got = []
+    for _ in range(n):
+        with database.uow() as s:
+            got.append(next_case_number(s, "33022501", ws, dt.date(2026, 11, 23)))
+    q.put(got)
+    database.dispose()
+
+
+def test_concurrent_workstations_never_share_a_number(any_db):
+    """Four processes, two per workstation code, 25 numbers each: 100 distinct numbers."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_numbers, args=(any_db.url, ws, 25, q)) for ws in ("W01", "W01", "W02", "W02")]
+    for p in procs:
+        p.start()
+    results = [q.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(30)
+    flat = [n for r in results for n in r]
+    assert len(flat) == 100 and len(set(flat)) == 100
+    with any_db.uow() as s:
+        assert sorted(s.scalars(select(DailyCounter.value))) == [50, 50]
+
+
+def test_full_disk_becomes_a_clear_chinese_storage_error(tmp_path):
+    """SQLite's max_page_count makes the 'disk' full: the write fails with the Chinese
+    message and the earlier data is intact."""
+    url = f"sqlite:///{(tmp_path / 'small.sqlite3').as_posix()}"
+    migrate.upgrade(url)
+    database = Database(url)
+    with database.uow() as s:
+        s.add(Applicant(name="王五", id_number="keep"))
+    with database.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+
+    from sqlalchemy import event
+
+    @event.listens_for(database.engine, "connect")
+    def _limit(dbapi_conn, _rec):  # applies to new connections
+        dbapi_conn.execute(f"PRAGMA max_page_count={pages + 1}")
+
+    database.engine.dispose()
+    with pytest.raises(StorageError, match="磁盘已满"):
+        with database.uow() as s:
+            for i in range(2000):
+                s.add(Applicant(name="大" * 100, id_number=f"n{i}", address="长" * 190))
+    with database.uow() as s:
+        assert s.scalars(select(Applicant.id_number)).all() == ["keep"]
+    database.dispose()
+
+
+def test_ensure_hall_is_idempotent(any_db):
+    with any_db.uow() as s:
+        ensure_hall(s)
+    with any_db.uow() as s:
+        ensure_hall(s)
+        assert s.scalar(select(func.count()).select_from(Window)) == 8
+        assert s.scalar(select(func.count()).select_from(Zone)) == 7

@@ -1,0 +1,317 @@
+"""The hall queue on a real SQLite database: numbers, calling order, window moves, leases.
+
+The demo hall (clerk.bootstrap.ensure_hall): windows 1–2 serve 综合 first, then every zone;
+window 3 serves 商事登记 (A) then 综合 (Z); window 4 不动产登记 (B) then 综合; window 5 投资项目 (C).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from clerk import queue
+from clerk.bootstrap import ensure_hall
+from clerk.errors import IllegalTransition, NotFound, ValidationError
+from clerk.models import Applicant, DailyCounter, Ticket
+
+HALL = "33022501"
+T0 = dt.datetime(2026, 11, 23, 9, 0)
+
+
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def hall_db(db):
+    with db.uow() as s:
+        ensure_hall(s)
+    return db
+
+
+def take(db, zone: str, minutes: float, lane: str = "normal", **kw) -> queue.TicketInfo:
+    return queue.take_ticket(db, HALL, zone, lane=lane, now=at(minutes), **kw)
+
+
+def call(db, window: int, minutes: float, holder: str | None = None) -> queue.TicketInfo | None:
+    return queue.call_next(db, HALL, window, holder or f"ws{window}", now=at(minutes))
+
+
+# --------------------------------------------------------------------------- numbering
+
+def test_numbers_run_per_zone_and_count_who_is_ahead(hall_db):
+    a = [take(hall_db, "SS", i) for i in range(3)]
+    b = take(hall_db, "不动产登记", 4)  # a Chinese zone name works like its code
+    assert [t.display for t in a] == ["A001", "A002", "A003"]
+    assert [t.ahead for t in a] == [0, 1, 2]
+    assert (b.display, b.zone_code, b.zone_name, b.ahead) == ("B001", "BDC", "不动产登记", 0)
+    assert a[0].state == "waiting" and a[0].state_label == "等候中" and a[0].issued_at == at(0)
+
+
+def test_sequence_restarts_each_day_and_yesterdays_tickets_are_not_called(hall_db):
+    take(hall_db, "SS", 0)
+    take(hall_db, "SS", 1)
+    tomorrow = queue.take_ticket(hall_db, HALL, "SS", now=T0 + dt.timedelta(days=1))
+    assert tomorrow.display == "A001" and tomorrow.service_date == dt.date(2026, 11, 24)
+    first = queue.call_next(hall_db, HALL, 3, "ws3", now=T0 + dt.timedelta(days=1, minutes=5))
+    assert first is not None and first.id == tomorrow.id
+    assert queue.call_next(hall_db, HALL, 1, "ws1", now=T0 + dt.timedelta(days=1, minutes=6)) is None
+
+
+def test_number_grows_to_four_digits_after_999(hall_db):
+    with hall_db.uow() as s:
+        s.add(DailyCounter(scope=f"ticket:{HALL}:SS", day=T0.date(), value=998))
+    assert [take(hall_db, "SS", i).display for i in range(2)] == ["A999", "A1000"]
+
+
+def test_unknown_zone_or_lane_is_refused_in_chinese(hall_db):
+    with pytest.raises(ValidationError, match="没有“户籍”分区，可选：综合、商事登记"):
+        take(hall_db, "户籍", 0)
+    with pytest.raises(ValidationError, match="没有“vip”通道"):
+        take(hall_db, "SS", 0, lane="vip")
+    with pytest.raises(NotFound, match="找不到大厅 99999999"):
+        queue.take_ticket(hall_db, "99999999", "SS", now=T0)
+    with hall_db.uow() as s:
+        assert s.scalar(select(Ticket.id)) is None  # nothing half-issued
+
+
+def test_repeat_visitor_sees_their_open_tickets_today(hall_db):
+    with hall_db.uow() as s:
+        person = Applicant(name="张三", id_number="330225199001011234")
+        s.add(person)
+        s.flush()
+        pid = person.id
+    first = take(hall_db, "SS", 0, applicant_id=pid)
+    assert first.repeat_open == ()
+    second = take(hall_db, "GA", 5, applicant_id=pid)
+    assert second.repeat_open == ("A001",) and second.applicant_id == pid
+
+
+# --------------------------------------------------------------------------- calling order
+
+def test_priority_lanes_are_called_first(hall_db):
+    normal = take(hall_db, "SS", 0)
+    booked = take(hall_db, "SS", 1, lane="booked")
+    elderly = take(hall_db, "SS", 2, lane="elderly")
+    assert (elderly.lane_label, elderly.ahead) == ("老年人", 0)
+    assert booked.ahead == 0 and queue.find_ticket(hall_db, HALL, "A001", T0.date()).ahead == 2
+    order = []
+    for i in range(3):
+        got = call(hall_db, 3, 10 + i)
+        assert got is not None
+        order.append(got.display)
+        queue.finish(hall_db, got.id, now=at(10.5 + i))
+    assert order == [elderly.display, booked.display, normal.display]
+
+
+def test_a_zone_window_takes_zonghe_tickets_when_its_own_zone_is_empty(hall_db):
+    z = take(hall_db, "ZH", 0)
+    a = take(hall_db, "SS", 1)
+    got4 = call(hall_db, 4, 2)  # window 4 (B, Z): no B waiting, so Z001
+    got3 = call(hall_db, 3, 3)  # window 3 (A, Z); within window 4's lease
+    assert (got4.display, got3.display) == (z.display, a.display)
+    status = queue.queue_status(hall_db, HALL, T0.date())
+    assert {w.number: w.display for w in status.windows if w.display} == {3: "A001", 4: "Z001"}
+
+
+def test_window_one_prefers_zonghe_and_window_four_skips_other_zones(hall_db):
+    a = take(hall_db, "SS", 0)
+    z = take(hall_db, "ZH", 1)
+    assert call(hall_db, 1, 2).display == z.display  # 综合 is window 1's first zone
+    assert call(hall_db, 4, 3) is None                # only A001 waits; window 4 serves B and Z
+    assert call(hall_db, 3, 4).display == a.display
+
+
+def test_transfer_to_a_window_keeps_the_number_and_that_window_calls_it_first(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    c1 = take(hall_db, "TZ", 1)
+    a2 = take(hall_db, "SS", 2)
+    assert call(hall_db, 3, 3).display == "A001"
+    moved = queue.transfer(hall_db, a1.id, to_window=5, note="投资项目备案，请到5号窗口", now=at(4))
+    assert (moved.display, moved.state, moved.target_window) == ("A001", "waiting", 5)
+    assert moved.window_number is None and moved.transfer_note == "投资项目备案，请到5号窗口"
+    assert call(hall_db, 3, 5).display == a2.display  # window 3 no longer sees A001
+    assert call(hall_db, 5, 6).display == "A001"      # before C001, which is window 5's own zone
+    queue.finish(hall_db, a1.id, now=at(7))
+    assert call(hall_db, 5, 8).display == c1.display
+
+
+def test_transfer_to_a_zone_keeps_its_place_by_issue_time(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    take(hall_db, "BDC", 1)
+    assert call(hall_db, 3, 2).id == a1.id
+    moved = queue.transfer(hall_db, a1.id, to_zone="BDC", note="办理不动产抵押", now=at(3))
+    assert (moved.display, moved.zone_code, moved.zone_name) == ("A001", "BDC", "不动产登记")
+    assert call(hall_db, 4, 4).display == "A001"
+    assert take(hall_db, "BDC", 5).display == "B002"  # the 不动产 numbers run on undisturbed
+    with pytest.raises(ValidationError, match="请选择转往的分区或窗口"):
+        queue.transfer(hall_db, a1.id)
+
+
+# --------------------------------------------------------------------------- window moves
+
+def test_no_show_returns_within_grace_and_is_refused_after_it(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    take(hall_db, "SS", 1)
+    call(hall_db, 3, 2)
+    recalled = queue.recall(hall_db, a1.id, now=at(3))
+    assert (recalled.call_count, recalled.called_at) == (2, at(3))
+    missed = queue.no_show(hall_db, a1.id, now=at(4))
+    assert (missed.state, missed.state_label, missed.no_show_at) == ("no_show", "已过号", at(4))
+    back = queue.return_ticket(hall_db, HALL, "a001", now=at(20))
+    assert back.state == "waiting" and back.issued_at == at(0)
+    assert call(hall_db, 3, 21).display == "A001"  # comes before A002 again
+    queue.no_show(hall_db, a1.id, now=at(22))
+    with pytest.raises(IllegalTransition, match="A001 过号已超过 30 分钟（31 分钟），请重新取号"):
+        queue.return_ticket(hall_db, HALL, "A001", now=at(53))
+    assert queue.find_ticket(hall_db, HALL, "A001", T0.date()).state == "no_show"
+
+
+def test_illegal_moves_are_refused_with_the_reason(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    take(hall_db, "SS", 1)
+    with pytest.raises(IllegalTransition, match="A001 等候中，不能办结"):
+        queue.finish(hall_db, a1.id, now=at(1))
+    call(hall_db, 3, 2)
+    with pytest.raises(IllegalTransition, match="3 号窗口已呼叫 A001，请先开始办理或标记过号"):
+        call(hall_db, 3, 3)
+    with pytest.raises(IllegalTransition, match="A001 已由其他窗口呼叫"):
+        queue.finish(hall_db, a1.id, holder="ws9", now=at(3))
+    queue.start_serving(hall_db, a1.id, holder="ws3", now=at(4))
+    done = queue.finish(hall_db, a1.id, holder="ws3", now=at(10))
+    assert (done.wait_minutes, done.serve_minutes) == (2.0, 6.0)
+    with pytest.raises(IllegalTransition, match="A001 已办结，不能重呼"):
+        queue.recall(hall_db, a1.id, now=at(11))
+    with pytest.raises(IllegalTransition, match="A001 已办结，不能标记过号"):
+        queue.no_show(hall_db, a1.id, now=at(11))
+    with pytest.raises(NotFound, match="今天没有 A077 号"):
+        queue.find_ticket(hall_db, HALL, "A077", T0.date())
+
+
+def test_calling_next_finishes_the_ticket_being_served(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    take(hall_db, "SS", 1)
+    call(hall_db, 3, 2)
+    queue.start_serving(hall_db, a1.id, now=at(3))
+    nxt = call(hall_db, 3, 9)
+    assert nxt.display == "A002" and nxt.auto_finished == "A001"
+    done = queue.find_ticket(hall_db, HALL, "A001", T0.date())
+    assert (done.state, done.finished_at, done.serve_minutes) == ("done", at(9), 6.0)
+
+
+def test_paused_window_calls_nobody_until_resumed(hall_db):
+    take(hall_db, "SS", 0)
+    assert queue.pause_window(hall_db, HALL, 3) is True
+    with pytest.raises(IllegalTransition, match="3 号窗口已暂停"):
+        call(hall_db, 3, 1)
+    assert queue.queue_status(hall_db, HALL, T0.date()).windows[2].paused is True
+    queue.resume_window(hall_db, HALL, 3)
+    assert call(hall_db, 3, 2).display == "A001"
+
+
+def test_walk_in_is_served_at_once_and_intake_finds_it(hall_db):
+    take(hall_db, "GA", 0)
+    w = queue.walk_in(hall_db, HALL, 7, "GA", "ws7", now=at(1))
+    assert (w.display, w.state, w.window_number, w.started_at) == ("E002", "serving", 7, at(1))
+    cur = queue.current_ticket(hall_db, HALL, 7, T0.date())
+    assert cur is not None and cur.id == w.id
+    assert call(hall_db, 7, 5).display == "E001"  # the walk-in is finished by the next call
+    assert [t.display for t in queue.tickets_for_window(hall_db, HALL, 7, T0.date())] == ["E001", "E002"]
+    assert queue.current_ticket(hall_db, HALL, 8, T0.date()) is None
+
+
+def test_cancel_only_a_waiting_ticket(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    assert queue.cancel(hall_db, a1.id, now=at(1)).state == "cancelled"
+    assert call(hall_db, 3, 2) is None
+
+
+# --------------------------------------------------------------------------- leases
+
+def test_an_expired_lease_puts_the_ticket_back_at_the_head(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    take(hall_db, "SS", 1)
+    got = queue.call_next(hall_db, HALL, 3, "ws3", now=at(2), lease_seconds=90)
+    assert got.lease_until == at(3.5) and got.holder == "ws3"
+    assert queue.heartbeat(hall_db, "ws3", now=at(3), lease_seconds=90, hall_code=HALL) == 1  # renewed to 4.5
+    assert queue.release_expired(hall_db, now=at(4)) == []
+    # ws3 stops renewing (crashed); the lease runs out and window 1 gets A001, not A002
+    again = call(hall_db, 1, 5)
+    assert (again.display, again.window_number, again.holder) == ("A001", 1, "ws1")
+    assert again.issued_at == at(0) and again.call_count == 2
+    assert queue.current_ticket(hall_db, HALL, 3, T0.date()) is None
+    assert queue.release_expired(hall_db, now=at(5)) == []
+
+
+def test_serving_tickets_are_not_released(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    call(hall_db, 3, 1)
+    queue.start_serving(hall_db, a1.id, now=at(2))
+    assert queue.release_expired(hall_db, now=at(60)) == []
+    assert queue.current_ticket(hall_db, HALL, 3, T0.date()).display == "A001"
+
+
+# --------------------------------------------------------------------------- status and CLI
+
+def test_queue_status_counts_waiting_windows_recent_calls_and_average_wait(hall_db):
+    for i in range(3):
+        take(hall_db, "SS", i)
+    take(hall_db, "BDC", 3)
+    call(hall_db, 3, 10)  # A001 waited 10 min
+    call(hall_db, 4, 7)   # B001 waited 4 min
+    st = queue.queue_status(hall_db, HALL, T0.date())
+    by_zone = {z.zone_code: (z.waiting, z.next_display) for z in st.zones}
+    assert by_zone["SS"] == (2, "A002") and by_zone["BDC"] == (0, None) and st.waiting == 2
+    assert [(r.display, r.window_number) for r in st.recent] == [("A001", 3), ("B001", 4)]
+    assert st.average_wait_minutes == 7.0 and st.issued == 4
+    assert st.windows[0].zone_codes == ("ZH", "SS", "BDC", "TZ", "SH", "GA", "YB")
+
+
+def _cli(tmp_path, capsys, *argv: str) -> tuple[int, str]:
+    from clerk import cli_queue
+    from clerk.errors import ClerkError
+
+    parser = argparse.ArgumentParser(prog="clerk")
+    parser.add_argument("--data-dir")
+    cli_queue.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["--data-dir", str(tmp_path), *argv])
+    try:
+        rc = args.handler(args)
+    except ClerkError as exc:
+        return 1, exc.message
+    return rc, capsys.readouterr().out
+
+
+def test_cli_takes_calls_finishes_and_reports_in_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CLERK_DATABASE_URL", raising=False)
+    rc, out = _cli(tmp_path, capsys, "queue", "take", "--zone", "商事登记", "--lane", "elderly", "--json")
+    taken = json.loads(out)
+    assert rc == 0 and taken["display"] == "A001" and taken["lane_label"] == "老年人"
+    rc, out = _cli(tmp_path, capsys, "queue", "call", "--window", "3", "--holder", "kiosk-test", "--json")
+    assert json.loads(out)["display"] == "A001" and json.loads(out)["window_number"] == 3
+    rc, out = _cli(tmp_path, capsys, "queue", "finish", "--window", "3", "--json")
+    assert json.loads(out)["state"] == "done"
+    rc, out = _cli(tmp_path, capsys, "queue", "status", "--json")
+    status = json.loads(out)
+    assert status["done"] == 1 and status["recent"][0]["display"] == "A001"
+    rc, out = _cli(tmp_path, capsys, "queue", "call", "--window", "3", "--json")
+    assert rc == 0 and json.loads(out) is None
+    rc, msg = _cli(tmp_path, capsys, "queue", "recall", "--ticket", "A001")
+    assert rc == 1 and msg == "A001 已办结，不能重呼"
+
+
+def test_a_window_without_zones_calls_only_tickets_transferred_to_it(hall_db):
+    from clerk.models import Window, WindowZone
+
+    with hall_db.uow() as s:
+        w8 = s.scalar(select(Window).where(Window.number == 8))
+        for link in s.scalars(select(WindowZone).where(WindowZone.window_id == w8.id)):
+            s.delete(link)
+    a1 = take(hall_db, "SS", 0)
+    take(hall_db, "ZH", 1)
+    assert call(hall_db, 8, 2) is None
+    queue.transfer(hall_db, a1.id, to_window=8, now=at(3))
+    assert call(hall_db, 8, 4).display == "A001"
