@@ -1,0 +1,192 @@
+"""The four hall documents render as real A4 PDFs a person (and a scanner) can read: Chinese text
+comes back out, the QR code and Code128 decode to the case number, the CJK font is embedded, and a
+long material list flows onto a second page with page numbers and without running into the footer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from printing import FontMissing, PrintingError, fonts
+from printing.data import ApplicantInfo, REMEDY_TEXT, cn_date
+from printing.deferral import render_deferral
+from printing.notice import render_notice
+from printing.pdfdoc import BOTTOM, PAGE_H, TOP, LATER_HEADER_H
+from printing.receipt import render_receipt
+from printing.refusal import render_refusal
+from tests.pdftools import (CASE_NUMBER, HALL, decode_codes, pdf_fonts, pdf_pages_text, pdf_text,
+                            pdf_to_pngs, sample_deferral, sample_notice, sample_receipt,
+                            sample_refusal)
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: wrapping may split a sentence anywhere."""
+    return re.sub(r"\s+", "", text)
+
+
+def test_receipt_shows_title_number_matters_materials_and_promised_date():
+    data = sample_receipt(5)
+    text = pdf_text(render_receipt(data))
+    flat = squash(text)
+    assert "受理回执" in flat
+    assert f"受理编号：{CASE_NUMBER}" in flat
+    for name in data.matter_names:
+        assert name in flat
+    assert "出生一件事" in flat
+    for m in data.materials:
+        assert m.name in flat
+    assert "承诺办结日期2026年11月25日" in flat
+    assert "2个工作日" in flat and "20个工作日" in flat
+    assert "邮寄送达（宁海县跃龙街道人民路88号）" in flat
+    assert "330226********2316" in flat and "138****5678" in flat
+    assert "申请人（代理人）签字：" in flat and "受理人：王丽" in flat
+    assert "咨询电话：0574-65512345" in flat
+    assert "第1页" not in flat  # a one-page document carries no page numbers
+
+
+def test_receipt_qr_and_code128_decode_to_the_case_number(tmp_path):
+    png = pdf_to_pngs(render_receipt(sample_receipt(3)), tmp_path)[0]
+    assert decode_codes(png) == [("CODE128", CASE_NUMBER), ("QRCODE", CASE_NUMBER)]
+
+
+def test_receipt_qr_carries_a_custom_payload_while_the_barcode_keeps_the_number(tmp_path):
+    url = f"https://zwfw.example.gov.cn/q?c={CASE_NUMBER}"
+    png = pdf_to_pngs(render_receipt(sample_receipt(1, qr_payload=url)), tmp_path)[0]
+    assert decode_codes(png) == [("CODE128", CASE_NUMBER), ("QRCODE", url)]
+
+
+@pytest.mark.parametrize("render,data", [
+    (render_receipt, sample_receipt(8)), (render_notice, sample_notice()),
+    (render_deferral, sample_deferral()), (render_refusal, sample_refusal())])
+def test_every_font_is_embedded_truetype_and_no_type3(render, data):
+    found = pdf_fonts(render(data))
+    assert found, "a document with text must reference a font"
+    assert all(f.embedded for f in found), found
+    assert all(f.subtype == "/TrueType" for f in found), found  # no Type3 bitmaps, no base-14
+
+
+def test_forty_materials_flow_onto_two_numbered_pages_clear_of_header_and_footer():
+    data = sample_receipt(40)
+    pdf = render_receipt(data)
+    pages = [squash(t) for t in pdf_pages_text(pdf)]
+    assert len(pages) == 2
+    assert "第1页共2页" in pages[0] and "第2页共2页" in pages[1]
+    assert "受理回执（续）" in pages[1] and "序号材料名称" in pages[1]  # header row repeats
+    for m in data.materials:  # each line printed exactly once, none lost at the break
+        assert sum(page.count(m.name) for page in pages) == 1, m.name
+    assert "申请人（代理人）签字：" in pages[1]
+    body_top = PAGE_H - TOP - LATER_HEADER_H
+    contact = squash(f"{HALL.name}地址：{HALL.address}咨询电话：{HALL.phone}")
+    for number, page in enumerate(PdfReader(io.BytesIO(pdf)).pages, start=1):
+        placed = _text_positions(page)
+        footer = squash("".join(t for t, y in placed if y < BOTTOM))
+        assert footer == f"{contact}第{number}页共2页"  # nothing from the body ran into it
+        if number > 1:
+            header = squash("".join(t for t, y in placed if y > body_top))
+            assert header == f"{HALL.name}·受理回执（续）受理编号：{CASE_NUMBER}"
+
+
+def _text_positions(page) -> list[tuple[str, float]]:
+    found: list[tuple[str, float]] = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            found.append((text.strip(), tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_notice_lists_every_missing_material_with_its_requirement_and_deadline(tmp_path):
+    data = sample_notice()
+    pdf = render_notice(data)
+    flat = squash(pdf_text(pdf))
+    assert "一次性告知书" in flat and f"编号：{data.number}" in flat
+    assert "（共3项）" in flat
+    for m in data.missing:
+        assert m.name in flat and squash(m.requirement) in flat
+    assert "请您于2026年12月7日前按上述要求补齐材料后" in flat
+    assert "商事登记5号窗口" in flat and "申请人签收：" in flat
+    assert decode_codes(pdf_to_pngs(pdf, tmp_path)[0]) == [("QRCODE", data.number)]
+
+
+def test_deferral_shows_each_deferred_material_with_its_own_due_date_and_the_promise():
+    data = sample_deferral()
+    flat = squash(pdf_text(render_deferral(data)))
+    assert "容缺受理承诺书" in flat and CASE_NUMBER in flat
+    assert "经营场所使用证明2026年11月30日租赁合同原件" in flat
+    assert "从业人员健康证明2026年12月7日" in flat
+    assert squash(data.promise_text) in flat
+    assert "承诺人（签字/盖章）：" in flat and "受理人：王丽" in flat
+
+
+def test_refusal_states_reason_basis_and_the_appeal_remedy():
+    data = sample_refusal()
+    flat = squash(pdf_text(render_refusal(data)))
+    assert "不予受理通知书" in flat
+    assert squash(data.reason) in flat and squash(data.legal_basis) in flat
+    assert squash(REMEDY_TEXT) in flat
+    assert "六十日内依法申请行政复议" in flat and "六个月内依法提起行政诉讼" in flat
+
+
+def test_refusal_without_a_reason_is_refused_in_chinese_and_a_missing_basis_gets_the_default():
+    with pytest.raises(PrintingError) as err:
+        render_refusal(sample_refusal(reason="  "))
+    assert "理由" in err.value.message
+    flat = squash(pdf_text(render_refusal(sample_refusal(legal_basis=""))))
+    assert "依据：《中华人民共和国行政许可法》第三十二条" in flat
+
+
+def test_markup_in_data_is_printed_literally():
+    pdf = render_receipt(sample_receipt(1, applicant=ApplicantInfo("A&B <b>公司</b>", "", "",
+                                                                    "enterprise")))
+    flat = squash(pdf_text(pdf))
+    assert "A&B<b>公司</b>" in flat and "法人/组织" in flat
+
+
+def test_an_unmasked_id_or_phone_that_slipped_through_is_masked_on_paper():
+    leaked = ApplicantInfo("张晓明", "330226199001012316", "13812345678")
+    flat = squash(pdf_text(render_receipt(sample_receipt(1, applicant=leaked))))
+    assert "330226199001012316" not in flat and "13812345678" not in flat
+    assert "3302**********2316" in flat and "138****5678" in flat
+
+
+def test_immediate_matter_reads_as_same_day_and_dates_have_no_zero_padding():
+    flat = squash(pdf_text(render_receipt(sample_receipt(1, promised_days=0))))
+    assert "承诺办结时限即办" in flat
+    assert cn_date(dt.date(2026, 1, 5)) == "2026年1月5日"
+
+
+def test_font_override_must_be_truetype_and_the_error_names_the_package(tmp_path, monkeypatch):
+    fake = tmp_path / "not-a-font.ttf"
+    fake.write_bytes(b"OTTO" + b"\0" * 64)  # a CFF header: what Noto CJK would look like
+    monkeypatch.setenv("CLERK_CJK_FONT", str(fake))
+    fonts._reset_for_tests()
+    try:
+        with pytest.raises(FontMissing) as err:
+            fonts.register_fonts()
+        assert "fonts-wqy-zenhei" in err.value.message and "CLERK_CJK_FONT" in err.value.message
+        monkeypatch.setenv("CLERK_CJK_FONT", str(tmp_path / "missing.ttc"))
+        with pytest.raises(FontMissing, match="不存在"):
+            fonts.register_fonts()
+    finally:
+        monkeypatch.delenv("CLERK_CJK_FONT")
+        fonts._reset_for_tests()
+    assert fonts.cjk_font_path().suffix.lower() in (".ttf", ".ttc")
+
+
+def test_font_override_picks_the_named_file(monkeypatch):
+    chosen = fonts.cjk_font_path()  # whatever this machine found is a valid override
+    monkeypatch.setenv("CLERK_CJK_FONT", f"{chosen}#0")
+    fonts._reset_for_tests()
+    try:
+        found = fonts.register_fonts()
+        assert found.regular_path == chosen and found.bold_path == chosen
+        assert "受理回执" in squash(pdf_text(render_receipt(sample_receipt(1))))
+    finally:
+        monkeypatch.delenv("CLERK_CJK_FONT")
+        fonts._reset_for_tests()
