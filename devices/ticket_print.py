@@ -1,0 +1,28 @@
+"""Printing a queue ticket on the ESC/POS printer: one function for the kiosk and for
+``clerk queue take --printer`` (registered as the ``clerk.ticket_printers`` entry point, so the
+core CLI can print without importing devices)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from printing.ticket import TicketSlip, render_ticket
+
+from .escpos_printer import PrintSpool, print_job
+
+
+def ticket_slip(ticket: Any, hall_name: str) -> TicketSlip:
+    """``ticket`` is a clerk.queue.TicketInfo."""
+    return TicketSlip(hall_name=hall_name, number=ticket.display, zone_name=ticket.zone_name,
+                      issued_at=ticket.issued_at, people_ahead=ticket.ahead,
+                      lane_label="" if ticket.lane == "normal" else ticket.lane_label,
+                      qr_payload=f"{ticket.service_date:%Y%m%d}-{ticket.display}",
+                      note="过号请到服务台重新排号")
+
+
+def print_ticket(url: str, ticket: Any, hall_name: str, *, width_mm: int = 80,
+                 spool_dir: Path | None = None) -> str:
+    """Print and say what happened; a failure raises DeviceError (the job stays in the spool)."""
+    data = render_ticket(ticket_slip(ticket, hall_name), width_mm)
+    print_job(url, data, PrintSpool(spool_dir) if spool_dir else None, title=f"取号 {ticket.display}")
+    return f"已打印 {ticket.display}"

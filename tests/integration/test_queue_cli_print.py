@@ -1,0 +1,37 @@
+"""`clerk queue take --printer URL` prints the ticket on a loopback ESC/POS printer; with the
+paper out the ticket is still issued, the number is on stdout and the error says so."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from devices.escpos_decode import decode
+from devices.escpos_emulator import EmulatorServer
+
+
+def _take(tmp_path, printer_url):
+    return subprocess.run([sys.executable, "-m", "clerk.cli", "--data-dir", str(tmp_path), "queue", "take",
+                           "--zone", "SS", "--printer", printer_url, "--json"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_ticket_is_printed_with_number_and_people_ahead(tmp_path):
+    with EmulatorServer("127.0.0.1") as server:
+        proc = _take(tmp_path, server.url)
+        assert proc.returncode == 0, proc.stderr
+        ticket = json.loads(proc.stdout)
+        assert ticket["display"] == "A001"
+        server.wait_connections(1)
+        text = decode(server.printer.printed()).text
+    assert "A001" in text and "象山县行政服务中心" in text and "商事登记" in text
+
+
+def test_paper_out_keeps_the_ticket_and_says_so(tmp_path):
+    with EmulatorServer("127.0.0.1") as server:
+        server.printer.run_out_of_paper()
+        proc = _take(tmp_path, server.url)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["display"] == "A001"
+    assert "缺纸" in proc.stderr and "A001 已发出" in proc.stderr
+    assert list((tmp_path / "spool").glob("*.bin"))  # kept for 重打
