@@ -1,0 +1,40 @@
+"""UI fixtures: an ``AppContext`` on a fresh, migrated SQLite database with the demo hall (zones,
+windows 1–8) and the default accounts, and ``wait_tasks`` to let background work finish."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from clerk.bootstrap import ensure_hall, ensure_users
+from clerk.config import Config
+from clerk.db import Database
+from clerk.migrate import upgrade
+from ui.context import AppContext
+from ui.modes import guard_signal_refcount
+from ui.taskman import TaskManager
+
+# PySide6 6.12.0 on CPython 3.11 takes a reference from True on every Signal.emit(); a UI test
+# session emits thousands of signals and would abort at exit (see ui.modes.guard_signal_refcount).
+guard_signal_refcount()
+
+
+@pytest.fixture
+def ui_ctx(tmp_path) -> AppContext:
+    url = f"sqlite:///{(tmp_path / 'clerk.sqlite3').as_posix()}"
+    upgrade(url)
+    db = Database(url)
+    with db.uow() as s:
+        ensure_users(s, ensure_hall(s))
+    ctx = AppContext(cfg=Config(data_dir=tmp_path, database_url=url), db=db, tasks=TaskManager(), window_number=1)
+    yield ctx
+    ctx.tasks.shutdown()
+    db.dispose()
+
+
+@pytest.fixture
+def wait_tasks(qtbot) -> Callable[[AppContext], None]:
+    """``wait_tasks(ctx)``: block (processing Qt events) until no background task is pending."""
+    def wait(ctx: AppContext) -> None:
+        qtbot.waitUntil(lambda: ctx.tasks.pending == 0, timeout=10_000)
+    return wait

@@ -1,0 +1,87 @@
+"""Application start: config, database (migrated and seeded), fonts, sign-in, main window."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from PySide6.QtCore import QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from clerk.errors import ClerkError
+
+from .context import AppContext
+from .style import apply_style
+from .taskman import TaskManager
+
+STARTED = time.perf_counter()
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    from .modes import guard_signal_refcount
+
+    guard_signal_refcount()  # PySide6 6.12 on Python 3.11 leaks a reference to True per emit
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("窗口综合受理")
+    app.setOrganizationName("WindowClerk")
+    translator = QTranslator(app)
+    here = os.path.join(os.path.dirname(__file__), "i18n")
+    if translator.load(QLocale(), "clerk", "_", here):  # zh_CN is the source language
+        app.installTranslator(translator)
+    apply_style(app)
+    return app  # type: ignore[return-value]
+
+
+def open_context(args: argparse.Namespace) -> AppContext:
+    from clerk.commands import open_config, open_db
+
+    cfg = open_config(args)
+    db = open_db(args)
+    return AppContext(cfg=cfg, db=db, tasks=TaskManager(), window_number=getattr(args, "window", 1) or 1)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    app = make_app()
+    try:
+        ctx = open_context(args)
+    except ClerkError as exc:
+        QMessageBox.critical(None, "无法启动", exc.message)
+        return 1
+    from clerk.catalog import warm_search
+
+    ctx.tasks.run(lambda: warm_search(ctx.db))  # the first search then answers at once
+    from .login import LoginDialog
+    from .main_window import MainWindow, hall_name
+
+    name = hall_name(ctx)
+    if args.user:
+        from clerk import auth
+
+        ctx.user = auth.login(ctx.db, args.user, args.password or "", ctx.workstation)
+    else:
+        dialog = LoginDialog(ctx, name)
+        if os.environ.get("CLERK_BENCH_STARTUP"):
+            QTimer.singleShot(0, lambda: (print(f"login_window_ms={(time.perf_counter() - STARTED) * 1000:.0f}"),
+                                          dialog.reject()))
+        if dialog.exec() != LoginDialog.DialogCode.Accepted:
+            return 0
+    from .applicant_screen import ApplicantScreen
+    from .device_hub import DeviceHub, load_device_settings
+
+    hub = DeviceHub(load_device_settings(ctx.db), demo=bool(getattr(args, "demo_devices", False)))
+    screen2 = ApplicantScreen(name)
+    win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
+    win.show()
+    screen2.place()
+    hub.start()
+    if args.screenshot:
+        def shoot() -> None:
+            win.grab().save(args.screenshot)
+            app.quit()
+        QTimer.singleShot(1500, shoot)
+    rc = app.exec()
+    hub.stop()
+    ctx.tasks.shutdown()
+    ctx.db.dispose()
+    return rc

@@ -1,0 +1,104 @@
+"""Producing a case's documents: render (printing/), keep a copy in the data folder, then
+print to the configured A4 printer or show the preview. Rendering runs off the GUI thread."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+from sqlalchemy import select
+
+from clerk.dto import CaseInfo
+from clerk.models import Hall, Setting
+
+from .context import AppContext
+
+TITLES = {"receipt": "受理回执", "notice": "一次性告知书", "deferral": "容缺受理承诺书", "refusal": "不予受理通知书"}
+
+
+class DocumentService(QObject):
+    produced = Signal(str, str, str)  # kind, pdf path, what happened (printed to … / saved)
+    failed = Signal(str)
+
+    def __init__(self, ctx: AppContext, preview: bool = True) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.preview = preview
+
+    def folder(self) -> Path:
+        return self.ctx.cfg.data_dir / "documents"
+
+    def _hall_and_printer(self):
+        from printing.data import HallInfo
+
+        with self.ctx.db.uow() as s:
+            hall = s.scalar(select(Hall).where(Hall.code == self.ctx.cfg.hall_code))
+            printer = s.get(Setting, "a4_printer")
+            thermal = s.get(Setting, "receipt_printer")
+            info = HallInfo(name=hall.name, address=hall.address, phone=hall.phone) if hall else HallInfo(name="行政服务中心")
+            return info, (printer.value if printer else ""), (thermal.value if thermal else "")
+
+    def produce(self, case: CaseInfo, kind: str) -> None:
+        def work() -> tuple[str, str, str]:
+            from printing.casedocs import render_case_document
+            from printing.system_print import print_pdf, save_pdf
+
+            hall, printer, thermal = self._hall_and_printer()
+            legal = ""
+            if kind == "refusal" and case.matter_code:
+                from clerk.catalog import get_guide
+
+                legal = get_guide(self.ctx.db, case.matter_code).legal_basis
+            pdf = render_case_document(case, kind, hall, legal_basis=legal)
+            path = self.folder() / f"{case.number}-{kind}.pdf"
+            save_pdf(pdf, path)
+            if thermal and kind == "receipt":
+                return kind, str(path), self._thermal_receipt(case, hall, thermal)
+            if printer:
+                job = print_pdf(pdf, printer)
+                return kind, str(path), f"已发送到打印机 {printer}（{job}）"
+            return kind, str(path), f"已保存 {path.name}"
+
+        self.ctx.tasks.run(work, self._done, self.failed.emit)
+
+    def _thermal_receipt(self, case: CaseInfo, hall, url: str) -> str:
+        """The receipt slip on the counter's ESC/POS printer; the A4 PDF is kept either way."""
+        from clerk.errors import ClerkError
+        from devices.escpos_printer import PrintSpool, print_job
+        from printing.casedocs import receipt_data
+        from printing.slip import render_receipt_slip
+
+        try:
+            print_job(url, render_receipt_slip(receipt_data(case, hall)), PrintSpool(self.ctx.cfg.data_dir / "spool"),
+                      title=f"回执 {case.number}")
+        except ClerkError as exc:
+            return f"回执小票未打印：{exc.message}（A4 回执已保存，可重打）"
+        return f"回执小票已打印（{url}）"
+
+    def _done(self, result: tuple[str, str, str]) -> None:
+        kind, path, what = result
+        self.produced.emit(kind, path, what)
+        if self.preview:
+            PdfPreview(path, TITLES.get(kind, kind)).exec()
+
+
+class PdfPreview(QDialog):
+    """Print preview: the real PDF as it will print (QtPdf)."""
+
+    def __init__(self, path: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"打印预览 — {title}")
+        self.resize(820, 1000)
+        lay = QVBoxLayout(self)
+        try:
+            from PySide6.QtPdf import QPdfDocument
+            from PySide6.QtPdfWidgets import QPdfView
+
+            self.doc = QPdfDocument(self)
+            self.doc.load(path)
+            view = QPdfView(self)
+            view.setPageMode(QPdfView.PageMode.MultiPage)
+            view.setDocument(self.doc)
+            lay.addWidget(view)
+        except ImportError:
+            lay.addWidget(QLabel(f"预览组件不可用，文件已保存：{path}"))

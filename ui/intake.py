@@ -1,0 +1,601 @@
+"""The intake screen: identify → choose a matter or 一件事 → answer situations → check every
+material → accept / one-time notice / refuse. Keyboard first:
+
+F2 读卡 · F3 搜索事项 · F4 全部材料已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫下一位 ·
+F9 新办件 · F11 扫描选中材料
+
+Views here only lay out and forward; services come from ``clerk.cases`` and run on the task
+manager, documents from ``ui.documents``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialog,
+                               QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QPushButton, QRadioButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from clerk import cases
+from clerk.cases import CHECK_LABELS, FORM_LABELS
+from clerk.dto import ApplicantInput, CaseInfo, ProxyInput
+
+from .context import AppContext
+from .scan_attach import ScanAttachBar
+
+STATUS_ORDER = ("pending", "presented", "shared", "deferred", "missing")
+
+
+class ApplicantPanel(QGroupBox):
+    """申请人 and 代理人. Filled by the card reader or typed."""
+
+    read_card = Signal()
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__("申请人")
+        self.kind = QComboBox()
+        self.kind.addItem("个人", "person")
+        self.kind.addItem("企业（统一社会信用代码）", "enterprise")
+        self.name = QLineEdit()
+        self.name.setObjectName("applicant_name")
+        self.id_number = QLineEdit()
+        self.id_number.setObjectName("applicant_id")
+        self.id_number.setPlaceholderText("18 位身份证号码或统一社会信用代码")
+        self.phone = QLineEdit()
+        self.phone.setObjectName("applicant_phone")
+        self.address = QLineEdit()
+        self.card_button = QPushButton("读卡 (F2)")
+        self.card_button.clicked.connect(self.read_card)
+        self.card_status = QLabel("")
+        self.card_status.setProperty("role", "hint")
+        self.card_status.setWordWrap(True)
+        self.history = QLabel("")
+        self.history.setWordWrap(True)
+        self.history.setProperty("role", "hint")
+        self.has_proxy = QCheckBox("委托代理人办理")
+        self.proxy_name = QLineEdit()
+        self.proxy_id = QLineEdit()
+        self.proxy_auth = QLineEdit()
+        self.proxy_auth.setPlaceholderText("授权委托书编号或说明")
+        self.proxy_box = QWidget()
+        pform = QFormLayout(self.proxy_box)
+        pform.setContentsMargins(0, 0, 0, 0)
+        pform.addRow("代理人姓名", self.proxy_name)
+        pform.addRow("代理人身份证", self.proxy_id)
+        pform.addRow("授权委托书", self.proxy_auth)
+        self.proxy_box.setVisible(False)
+        self.has_proxy.toggled.connect(self.proxy_box.setVisible)
+        form = QFormLayout()
+        form.addRow("类型", self.kind)
+        form.addRow("姓名/名称", self.name)
+        form.addRow("证件号码", self.id_number)
+        form.addRow("联系电话", self.phone)
+        form.addRow("地址", self.address)
+        lay = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.card_button)
+        row.addWidget(self.card_status, 1)
+        lay.addLayout(row)
+        lay.addLayout(form)
+        lay.addWidget(self.has_proxy)
+        lay.addWidget(self.proxy_box)
+        lay.addWidget(self.history)
+        lay.addStretch(1)
+        for w in (self.name, self.id_number, self.phone):
+            w.editingFinished.connect(self.changed)
+
+    def fill_from_card(self, card: Any) -> None:
+        """``card`` is a devices.idcard.CardData (duck-typed: name, id_number, address …)."""
+        self.kind.setCurrentIndex(0)
+        self.name.setText(card.name)
+        self.id_number.setText(card.id_number)
+        self.address.setText(card.address)
+        self.card_status.setText(f"已读卡：{card.name}（{getattr(card, 'card_type_label', '') or '居民身份证'}）")
+        self._card = card
+        self.changed.emit()
+
+    def applicant_input(self) -> ApplicantInput:
+        card = getattr(self, "_card", None)
+        same_card = card is not None and card.id_number == self.id_number.text().strip()
+        return ApplicantInput(
+            name=self.name.text().strip(), id_number=self.id_number.text().strip(),
+            kind=self.kind.currentData(), phone=self.phone.text().strip(), address=self.address.text().strip(),
+            sex=card.sex if same_card else "", nation=card.nation if same_card else "",
+            birth_date=card.birth_date if same_card else None,
+            id_type={"gat": "gat", "foreigner_2017": "foreigner", "foreigner_2023": "foreigner"}.get(
+                getattr(card, "card_type", ""), "resident") if same_card else "resident")
+
+    def proxy_input(self) -> ProxyInput | None:
+        if not self.has_proxy.isChecked():
+            return None
+        return ProxyInput(name=self.proxy_name.text(), id_number=self.proxy_id.text(),
+                          authorisation=self.proxy_auth.text())
+
+    def clear(self) -> None:
+        for w in (self.name, self.id_number, self.phone, self.address, self.proxy_name, self.proxy_id,
+                  self.proxy_auth):
+            w.clear()
+        self.has_proxy.setChecked(False)
+        self.card_status.clear()
+        self.history.clear()
+        self._card = None
+
+
+class MatterPicker(QGroupBox):
+    """Search-as-you-type over matters and 一件事; Enter takes the first hit."""
+
+    chosen = Signal(str, str, str)  # kind, code, name
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__("事项 / 一件事")
+        self.ctx = ctx
+        self.query = QLineEdit()
+        self.query.setObjectName("matter_search")
+        self.query.setPlaceholderText("输入事项名称、拼音首字母或编码，如 sbk、户籍、出生一件事 (F3)")
+        self.results = QListWidget()
+        self.results.setObjectName("matter_results")
+        self.selected = QLabel("")
+        self.selected.setWordWrap(True)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(60)
+        self._timer.timeout.connect(self._search)
+        self.query.textChanged.connect(lambda _t: self._timer.start())
+        self.query.returnPressed.connect(self._take_first)
+        self.results.itemActivated.connect(self._take)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.query)
+        lay.addWidget(self.results, 1)
+        lay.addWidget(self.selected)
+        self._generation = 0
+
+    def _search(self) -> None:
+        from clerk.catalog import search
+
+        text = self.query.text().strip()
+        self._generation += 1
+        gen = self._generation
+        if not text:
+            self.results.clear()
+            return
+        self.ctx.tasks.run(lambda: search(self.ctx.db, text, limit=30), lambda hits: self._show(gen, hits))
+
+    def search_now(self) -> None:
+        self._timer.stop()
+        self._search()
+
+    def _show(self, gen: int, hits: list[Any]) -> None:
+        if gen != self._generation:
+            return  # an older query answered late
+        self.results.clear()
+        for h in hits:
+            tag = "【一件事】" if h.kind == "bundle" else ""
+            item = QListWidgetItem(f"{tag}{h.name}    {h.department or ''}  {h.code}")
+            item.setData(Qt.ItemDataRole.UserRole, (h.kind, h.code, h.name))
+            self.results.addItem(item)
+        if hits:
+            self.results.setCurrentRow(0)
+
+    def _take_first(self) -> None:
+        if self._timer.isActive() or self.ctx.tasks.pending:
+            # the clerk typed and pressed Enter before the results came: take it when they do
+            self._timer.stop()
+            self._search()
+            QTimer.singleShot(150, self._take_first)
+            return
+        item = self.results.currentItem() or self.results.item(0)
+        if item is not None:
+            self._take(item)
+
+    def _take(self, item: QListWidgetItem) -> None:
+        kind, code, name = item.data(Qt.ItemDataRole.UserRole)
+        self.selected.setText(f"已选：{name}")
+        self.chosen.emit(kind, code, name)
+
+    def clear(self) -> None:
+        self.query.clear()
+        self.results.clear()
+        self.selected.clear()
+
+
+class SituationPanel(QGroupBox):
+    """情形 questions as radio buttons (check boxes for multiple choice)."""
+
+    changed = Signal(dict)
+
+    def __init__(self) -> None:
+        super().__init__("情形")
+        self.lay = QVBoxLayout(self)
+        self._groups: dict[str, tuple[QButtonGroup, list[tuple[str, QWidget]]]] = {}
+        self.setVisible(False)
+
+    def show_questions(self, questions: list[tuple[str, str, Any]], answers: dict[str, Any]) -> None:
+        """``questions``: (prefix, heading, question); inside a bundle prefix is the matter code
+        and heading its name, shown once above that matter's questions."""
+        while self.lay.count():
+            w = self.lay.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self._groups.clear()
+        heading_shown = ""
+        for prefix, heading, q in questions:
+            if heading and heading != heading_shown:
+                title = QLabel(heading)
+                title.setStyleSheet("font-weight: bold; color: #1d3f7a; margin-top: 4px;")
+                self.lay.addWidget(title)
+                heading_shown = heading
+            box = QWidget()
+            row = QHBoxLayout(box)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(QLabel(q.text))
+            group = QButtonGroup(box)
+            group.setExclusive(not q.multiple)
+            chosen = set((answers.get(prefix, {}) if prefix else answers).get(q.key, []))
+            buttons = []
+            for opt in q.options:
+                b = QCheckBox(opt.text) if q.multiple else QRadioButton(opt.text)
+                b.setChecked(opt.key in chosen)
+                group.addButton(b)
+                row.addWidget(b)
+                buttons.append((opt.key, b))
+                b.toggled.connect(lambda _c: self.changed.emit(self.answers()))
+            row.addStretch(1)
+            self._groups[f"{prefix}|{q.key}"] = (group, buttons)
+            self.lay.addWidget(box)
+        self.setVisible(bool(questions))
+
+    def answers(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, (_group, buttons) in self._groups.items():
+            prefix, qkey = k.split("|", 1)
+            keys = [key for key, b in buttons if b.isChecked()]
+            if not keys:
+                continue
+            if prefix:
+                out.setdefault(prefix, {})[qkey] = keys
+            else:
+                out[qkey] = keys
+        return out
+
+
+class DeferDialog(QDialog):
+    def __init__(self, name: str, latest: dt.date | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("容缺受理")
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy年MM月dd日")
+        self.date.setMinimumDate(QDate.currentDate())
+        default = latest or (dt.date.today() + dt.timedelta(days=5))
+        self.date.setDate(QDate(default.year, default.month, default.day))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"“{name}”容缺，申请人承诺补交期限（不晚于承诺办结日期）："))
+        lay.addWidget(self.date)
+        lay.addWidget(buttons)
+
+    def value(self) -> dt.date:
+        return self.date.date().toPython()
+
+
+class ChecklistTable(QTableWidget):
+    """One row per material: name, requirement, status; the status combo records the check."""
+
+    status_chosen = Signal(str, str)  # key, status
+
+    def __init__(self) -> None:
+        super().__init__(0, 4)
+        self.setObjectName("checklist")
+        self.setHorizontalHeaderLabels(["材料", "要求", "核验", "说明"])
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._updating = False
+        self.attachment_counts: dict[str, int] = {}  # material key → attached files (ScanAttachBar)
+
+    def show_checks(self, info: CaseInfo) -> None:
+        self._updating = True
+        self.setRowCount(len(info.checks))
+        for row, c in enumerate(info.checks):
+            flags = []
+            if c.core:
+                flags.append("核心")
+            if not c.required:
+                flags.append("非必需")
+            name = QTableWidgetItem(c.name + (f"（{'、'.join(flags)}）" if flags else ""))
+            name.setData(Qt.ItemDataRole.UserRole, c.key)
+            self.setItem(row, 0, name)
+            self.setItem(row, 1, QTableWidgetItem(c.requirement or FORM_LABELS.get(c.form, c.form)))
+            combo = QComboBox()
+            for st in STATUS_ORDER:
+                if st == "shared" and not c.shareable:
+                    continue
+                if st == "deferred" and (c.core or not c.deferrable):
+                    continue
+                combo.addItem(CHECK_LABELS[st], st)
+            combo.setCurrentIndex(max(0, combo.findData(c.status)))
+            combo.currentIndexChanged.connect(lambda _i, k=c.key, cb=combo: self._chosen(k, cb))
+            self.setCellWidget(row, 2, combo)
+            note = []
+            if c.share_reference:
+                note.append(f"{c.share_source} {c.share_reference}")
+            if c.due_date:
+                note.append(f"补交期限 {c.due_date:%Y-%m-%d}")
+            if len(c.matters) > 1:
+                note.append("共用：" + "、".join(c.matters))
+            if self.attachment_counts.get(c.key):
+                note.append(f"已附扫描件 {self.attachment_counts[c.key]} 份")
+            self.setItem(row, 3, QTableWidgetItem("；".join(note)))
+        self.resizeRowsToContents()
+        self._updating = False
+
+    def _chosen(self, key: str, combo: QComboBox) -> None:
+        if not self._updating:
+            self.status_chosen.emit(key, combo.currentData())
+
+
+class IntakeView(QWidget):
+    """Coordinates the panels; holds the draft case being taken."""
+
+    decided = Signal(object, str)  # CaseInfo, document kind: receipt / notice / refusal / deferral
+    case_shown = Signal(object)    # CaseInfo — the applicant screen shows it for confirmation
+
+    def __init__(self, ctx: AppContext, documents: Any = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.documents = documents
+        self.case: CaseInfo | None = None
+        self.ticket_id: int | None = None
+        self.choice: tuple[str, str, str] | None = None
+        self.applicant = ApplicantPanel()
+        self.picker = MatterPicker(ctx)
+        self.situation = SituationPanel()
+        self.checklist = ChecklistTable()
+        self.status = QLabel("")
+        self.status.setObjectName("intake_status")
+        self.status.setWordWrap(True)
+        self.delivery = QComboBox()
+        self.delivery.addItem("窗口领取", "window")
+        self.delivery.addItem("邮寄送达", "post")
+        self.post_address = QLineEdit()
+        self.post_address.setPlaceholderText("邮寄地址、收件人、电话")
+        self.post_address.setVisible(False)
+        self.delivery.currentIndexChanged.connect(
+            lambda _i: self.post_address.setVisible(self.delivery.currentData() == "post"))
+        self.buttons = {}
+        bar = QHBoxLayout()
+        for key, label, slot in (("all", "全部已提交 F4", self.all_presented), ("accept", "受理 F5", self.accept),
+                                 ("notice", "一次性告知 F6", self.notice), ("refuse", "不予受理 F7", self.refuse),
+                                 ("new", "新办件 F9", self.new_case)):
+            b = QPushButton(label)
+            b.setObjectName(f"btn_{key}")
+            if key == "accept":
+                b.setProperty("primary", True)
+            b.clicked.connect(slot)
+            self.buttons[key] = b
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("取件方式"))
+        bar.addWidget(self.delivery)
+        bar.addWidget(self.post_address, 2)
+
+        middle = QWidget()
+        mlay = QVBoxLayout(middle)
+        mlay.setContentsMargins(0, 0, 0, 0)
+        mlay.addWidget(self.picker, 2)
+        mlay.addWidget(self.situation)
+        right = QGroupBox("材料核验")
+        rlay = QVBoxLayout(right)
+        rlay.addWidget(self.checklist)
+        self.scan_bar = ScanAttachBar(ctx, self)
+        rlay.addWidget(self.scan_bar)
+        split = QSplitter()
+        split.addWidget(self.applicant)
+        split.addWidget(middle)
+        split.addWidget(right)
+        split.setSizes([330, 380, 620])
+        lay = QVBoxLayout(self)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.status)
+        lay.addLayout(bar)
+
+        self.picker.chosen.connect(self._matter_chosen)
+        self.situation.changed.connect(self._answers_changed)
+        self.checklist.status_chosen.connect(self._status_chosen)
+        self.applicant.changed.connect(self._applicant_changed)
+        for key, slot in (("F2", self.applicant.read_card.emit), ("F3", self.focus_search),
+                          ("F4", self.all_presented), ("F5", self.accept), ("F6", self.notice),
+                          ("F7", self.refuse), ("F9", self.new_case)):
+            QShortcut(QKeySequence(key), self, activated=slot)
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def user(self):
+        return self.ctx.user
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #c0392b;" if error else "color: #1d5f2f;")
+        self.status.setText(text)
+
+    def _run(self, fn, on_done) -> None:
+        self.ctx.tasks.run(fn, on_done, lambda msg: self.say(msg, error=True))
+
+    def focus_search(self) -> None:
+        self.picker.query.setFocus()
+        self.picker.query.selectAll()
+
+    # ----------------------------------------------------------------- flow
+    def _applicant_changed(self) -> None:
+        a = self.applicant.applicant_input()
+        if len(a.id_number) < 15:
+            return
+        self._run(lambda: cases.applicant_cases(self.ctx.db, a.kind, a.id_number), self._show_history)
+        if self.choice and self.case is None:
+            self._start()
+        elif not self.picker.query.text():
+            self.focus_search()
+
+    def _show_history(self, previous: list[CaseInfo]) -> None:
+        if not previous:
+            self.applicant.history.setText("首次办理")
+            return
+        lines = [f"{c.number or '草稿'} {c.matter_name} · {c.state_label}" for c in previous[:5]]
+        self.applicant.history.setText(f"历史办件 {len(previous)} 件：\n" + "\n".join(lines))
+
+    def _matter_chosen(self, kind: str, code: str, name: str) -> None:
+        self.choice = (kind, code, name)
+        self.case = None
+        self._load_questions({})
+        self._start()
+
+    def _load_questions(self, answers: dict[str, Any]) -> None:
+        from clerk.catalog import get_bundle_guide, get_guide
+
+        kind, code, _ = self.choice  # type: ignore[misc]
+
+        def load():
+            if kind == "bundle":
+                guide = get_bundle_guide(self.ctx.db, code, None)
+                return [(m.code, m.name, q) for m in guide.matters for q in m.questions]
+            return [("", "", q) for q in get_guide(self.ctx.db, code, None).questions]
+
+        self._run(load, lambda qs: self.situation.show_questions(qs, answers))
+
+    def _start(self) -> None:
+        if self.choice is None:
+            return
+        a = self.applicant.applicant_input()
+        if not a.name or not a.id_number:
+            self.say("请先读卡或填写申请人姓名和证件号码（F2 读卡）", error=True)
+            return
+        kind, code, _ = self.choice
+        answers = self.situation.answers()
+        proxy = self.applicant.proxy_input()
+
+        def start():
+            return cases.start_case(self.ctx.db, self.user, a, matter_code=code if kind == "matter" else None,
+                                    bundle_code=code if kind == "bundle" else None, answers=answers,
+                                    proxy=proxy, window_number=self.ctx.window_number, ticket_id=self.ticket_id,
+                                    workstation=self.ctx.workstation)
+
+        self._run(start, self._case_loaded)
+
+    def set_ticket(self, ticket: Any) -> None:
+        """The ticket called at this window: cases accepted now are linked to it."""
+        self.ticket_id = ticket.id if ticket is not None else None
+
+    def _case_loaded(self, info: CaseInfo) -> None:
+        self.case = info
+        self.case_shown.emit(info)
+        self.scan_bar.case_changed(info)
+        self.checklist.show_checks(info)
+        todo = sum(1 for c in info.checks if c.status == "pending")
+        self.say(f"{info.matter_name}：{len(info.checks)} 项材料，{todo} 项待核验。F4 全部已提交，F5 受理。")
+
+    def _answers_changed(self, answers: dict[str, Any]) -> None:
+        if self.case is None:
+            self._start()
+            return
+        cid = self.case.id
+        self._run(lambda: cases.set_answers(self.ctx.db, self.user, cid, answers), self._case_loaded)
+
+    def _status_chosen(self, key: str, status: str) -> None:
+        if self.case is None:
+            return
+        cid = self.case.id
+        extra: dict[str, Any] = {}
+        name = next((c.name for c in self.case.checks if c.key == key), key)
+        if status == "shared":
+            ref, ok = QInputDialog.getText(self, "共享获取", f"“{name}”的电子证照编号或查询流水号：")
+            if not ok:
+                self.checklist.show_checks(self.case)
+                return
+            extra["share_reference"] = ref
+        elif status == "deferred":
+            dlg = DeferDialog(name, None, self)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                self.checklist.show_checks(self.case)
+                return
+            extra["due_date"] = dlg.value()
+        self._run(lambda: cases.check_material(self.ctx.db, self.user, cid, key, status, **extra),
+                  self._case_loaded)
+
+    def _refresh(self) -> None:
+        if self.case is not None:
+            self.checklist.show_checks(self.case)
+
+    def all_presented(self) -> None:
+        if self.case is None:
+            self.say("请先选择事项", error=True)
+            return
+        cid = self.case.id
+        keys = [c.key for c in self.case.checks if c.status in ("pending", "missing")]
+
+        def mark():
+            info = None
+            for k in keys:
+                info = cases.check_material(self.ctx.db, self.user, cid, k, "presented")
+            return info or cases.get_case(self.ctx.db, cid)
+
+        self._run(mark, self._case_loaded)
+
+    def accept(self) -> None:
+        if self.case is None:
+            self.say("请先选择事项并核验材料", error=True)
+            return
+        cid = self.case.id
+        delivery, address = self.delivery.currentData(), self.post_address.text()
+        self._run(lambda: cases.accept_case(self.ctx.db, self.user, cid, delivery=delivery, post_address=address,
+                                            workstation=self.ctx.workstation),
+                  lambda info: self._decided(info, "receipt"))
+
+    def notice(self) -> None:
+        if self.case is None:
+            self.say("请先选择事项", error=True)
+            return
+        cid = self.case.id
+        self._run(lambda: cases.issue_one_time_notice(self.ctx.db, self.user, cid),
+                  lambda info: self._decided(info, "notice"))
+
+    def refuse(self) -> None:
+        if self.case is None:
+            self.say("请先选择事项", error=True)
+            return
+        reason, ok = QInputDialog.getMultiLineText(self, "不予受理", "不予受理的理由（将打印在通知书上）：")
+        if not ok:
+            return
+        cid = self.case.id
+        self._run(lambda: cases.refuse_case(self.ctx.db, self.user, cid, reason),
+                  lambda info: self._decided(info, "refusal"))
+
+    def _decided(self, info: CaseInfo, kind: str) -> None:
+        self.case = info
+        self.checklist.show_checks(info)
+        label = {"receipt": "已受理", "notice": "已出具一次性告知书", "refusal": "已出具不予受理通知书"}[kind]
+        extra = f"，承诺办结日期 {info.promised_date:%Y年%m月%d日}" if info.promised_date and kind == "receipt" else ""
+        warn = ("（" + "；".join(info.warnings) + "）") if info.warnings else ""
+        self.say(f"{label}：办件编号 {info.number}{extra}{warn}")
+        self.decided.emit(info, kind)
+        if kind == "receipt" and any(c.status == "deferred" for c in info.checks):
+            self.decided.emit(info, "deferral")
+
+    def new_case(self) -> None:
+        if self.case is not None and self.case.state == "draft":
+            if QMessageBox.question(self, "新办件", "当前办件尚未受理，确定放弃并开始新办件吗？") != \
+                    QMessageBox.StandardButton.Yes:
+                return
+        self.case = None
+        self.choice = None
+        self.applicant.clear()
+        self.picker.clear()
+        self.situation.show_questions([], {})
+        self.checklist.setRowCount(0)
+        self.say("请读卡（F2）或录入申请人")

@@ -1,0 +1,305 @@
+"""The ticket kiosk (取号机): touch a zone, get a number on screen and on paper.
+
+Runs unattended and full screen: one button per zone of the hall with its waiting count, a lane
+row (普通 / 老年人 / 残疾人 / 军人 / 预约), an optional ID-card swipe that greets the visitor with
+their cases in progress. The database work runs on the task pool, the printer on the device
+thread (``devices.worker``); the GUI never waits.
+
+One rule: the number is never lost. It stays on screen whatever the printer does; a print that
+fails says why in Chinese, repeats the number, and its bytes stay in the spool for staff to reprint.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QPushButton, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from clerk import cases, queue
+from clerk.privacy import mask_name
+from clerk.queue import QueueStatus, TicketInfo
+from printing.ticket import TicketSlip, render_ticket
+
+from .context import AppContext
+
+SHOW_TICKET_MS = 8_000        # the ticket page, then back to the zones for the next visitor
+SHOW_PROBLEM_MS = 60_000      # a failed print: long enough to write the number down
+CARD_FORGET_MS = 60_000       # a swiped card counts for the next ticket only within this
+REFRESH_MS = 5_000
+ZONE_COLUMNS = 4               # seven zones: two rows of large buttons on a 1280×800 screen
+OPEN_CASE_STATES = frozenset({"accepted", "supplement", "in_review", "approved", "result_ready"})
+STYLE = """
+#kiosk { background: #eef3fb; }
+QLabel { color: #1d3f7a; }
+QLabel#kiosk_title { font-size: 40px; font-weight: bold; }
+QLabel#kiosk_clock { font-size: 30px; color: #49648f; }
+QLabel#kiosk_hint { font-size: 28px; color: #34495e; }
+QLabel#kiosk_card { font-size: 26px; color: #0f6b3a; }
+QLabel#kiosk_error { font-size: 26px; color: #c0392b; font-weight: bold; }
+QPushButton[role="lane"] { font-size: 28px; min-height: 70px; border-radius: 12px; background: white;
+    border: 3px solid #9fb8e8; color: #1d3f7a; }
+QPushButton[role="lane"]:checked { background: #1d5fbf; color: white; border-color: #1d5fbf; }
+QPushButton[role="zone"] { font-size: 38px; font-weight: bold; min-height: 180px; border-radius: 18px;
+    background: #1d5fbf; color: white; border: none; }
+QPushButton[role="zone"]:pressed { background: #163f7f; }
+QPushButton[role="zone"]:disabled { background: #8aa3c9; }
+QLabel#ticket_caption { font-size: 40px; }
+QLabel#ticket_number { font-size: 200px; font-weight: bold; color: #c0392b; }
+QLabel#ticket_zone { font-size: 40px; font-weight: bold; }
+QLabel#ticket_ahead { font-size: 36px; }
+QLabel#ticket_print { font-size: 32px; }
+QPushButton#ticket_back { font-size: 32px; min-height: 80px; padding: 0 40px; border-radius: 12px;
+    background: white; border: 3px solid #1d5fbf; color: #1d5fbf; }
+"""
+
+
+def printer_problem(number: str, message: str) -> str:
+    """"打印机缺纸，请装纸后点击重打（…）" → "打印机缺纸，请联系工作人员；您的号码是 A023"."""
+    reason = message.split("（")[0].split("，")[0]
+    # Visitors need the cause, not the printer's address: "打印机 tcp://10.0.0.5:9100 无法连接" → "打印机无法连接".
+    reason = re.sub(r"\s*[\w.+-]*:[\w/.:?=&-]+\s*", "", reason).strip() or "打印机故障"
+    return f"{reason}，请联系工作人员；您的号码是 {number}"
+
+
+class Kiosk(QWidget):
+    """``printer_url`` (else ``ctx.services['ticket_printer_url']``): ESC/POS URL of the ticket
+    printer; ``worker``: the device thread (one is created and owned when not given)."""
+
+    def __init__(self, ctx: AppContext, hall_name: str = "行政服务中心", *, printer_url: str | None = None,
+                 worker: Any = None, width_mm: int = 80, spool_dir: Any = None) -> None:
+        super().__init__()
+        from devices.escpos_printer import PrintSpool
+        from devices.worker import DeviceWorker
+
+        self.ctx = ctx
+        self.hall_name = hall_name
+        self.printer_url = printer_url if printer_url is not None else ctx.services.get("ticket_printer_url")
+        self.width_mm = width_mm
+        self._own_worker = worker is None
+        self.worker = worker or DeviceWorker()
+        self.spool = PrintSpool(spool_dir or ctx.cfg.data_dir / "spool" / "tickets")
+        self.lane = "normal"
+        self.applicant_id: int | None = None
+        self.ticket: TicketInfo | None = None
+        self.print_state = ""  # "", "printing", "printed", "failed", "no_printer"
+        self.setObjectName("kiosk")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(STYLE)
+        self.setWindowTitle(f"{hall_name} 取号机")
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._home_page())
+        self.pages.addWidget(self._ticket_page())
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(36, 24, 36, 24)
+        lay.addLayout(self._header())
+        lay.addWidget(self.pages, 1)
+
+        self.back_timer = QTimer(self, singleShot=True)
+        self.back_timer.timeout.connect(self.home)
+        self.card_timer = QTimer(self, singleShot=True)
+        self.card_timer.timeout.connect(self.forget_card)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        # Staff leave the unattended full-screen kiosk with a chord no visitor presses by chance.
+        QShortcut(QKeySequence("Ctrl+Shift+Q"), self, activated=self.close)
+        self.refresh()
+
+    # ---------------------------------------------------------------- layout
+    def _header(self) -> QHBoxLayout:
+        title = QLabel(f"{self.hall_name} · 自助取号")
+        title.setObjectName("kiosk_title")
+        self.clock = QLabel("")
+        self.clock.setObjectName("kiosk_clock")
+        head = QHBoxLayout()
+        head.addWidget(title, 1)
+        head.addWidget(self.clock)
+        return head
+
+    def _home_page(self) -> QWidget:
+        page = QWidget()
+        hint = QLabel("① 请选择通道　② 点击要办理的事项分区取号")
+        hint.setObjectName("kiosk_hint")
+        lanes = QHBoxLayout()
+        self.lane_group = QButtonGroup(self)
+        self.lane_buttons: dict[str, QPushButton] = {}
+        order = ["normal"] + [k for k in queue.LANES if k != "normal"][::-1]  # 普通, 老年人, 残疾人, 军人, 预约
+        for key in order:
+            b = QPushButton(queue.LANES[key].label)
+            b.setObjectName(f"lane_{key}")
+            b.setProperty("role", "lane")
+            b.setCheckable(True)
+            b.setChecked(key == "normal")
+            b.clicked.connect(lambda _=False, k=key: self.set_lane(k))
+            self.lane_group.addButton(b)
+            self.lane_buttons[key] = b
+            lanes.addWidget(b)
+        self.zone_grid = QGridLayout()
+        self.zone_grid.setSpacing(20)
+        self.zone_buttons: dict[str, QPushButton] = {}
+        self.card_line = QLabel("持身份证可在读卡区刷卡，查看您的在办事项")
+        self.card_line.setObjectName("kiosk_card")
+        self.error = QLabel("")
+        self.error.setObjectName("kiosk_error")
+        self.error.setWordWrap(True)
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 10, 0, 0)
+        lay.setSpacing(16)
+        lay.addWidget(hint)
+        lay.addLayout(lanes)
+        lay.addLayout(self.zone_grid, 1)
+        lay.addWidget(self.card_line)
+        lay.addWidget(self.error)
+        return page
+
+    def _ticket_page(self) -> QWidget:
+        page = QWidget()
+        caption = QLabel("您的号码")
+        caption.setObjectName("ticket_caption")
+        self.number = QLabel("")
+        self.number.setObjectName("ticket_number")
+        self.zone_line = QLabel("")
+        self.zone_line.setObjectName("ticket_zone")
+        self.ahead_line = QLabel("")
+        self.ahead_line.setObjectName("ticket_ahead")
+        self.print_line = QLabel("")
+        self.print_line.setObjectName("ticket_print")
+        self.print_line.setWordWrap(True)
+        back = QPushButton("我已记下号码，返回")
+        back.setObjectName("ticket_back")
+        back.clicked.connect(self.home)
+        lay = QVBoxLayout(page)
+        for w in (caption, self.number, self.zone_line, self.ahead_line, self.print_line):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lay.addWidget(w)
+        lay.addStretch(1)
+        lay.addWidget(back, 0, Qt.AlignmentFlag.AlignCenter)
+        return page
+
+    # ---------------------------------------------------------------- zones and counts
+    def refresh(self) -> None:
+        self.clock.setText(f"{dt.datetime.now():%m月%d日 %H:%M}")
+        db, hall = self.ctx.db, self.ctx.cfg.hall_code
+        self.ctx.tasks.run(lambda: queue.queue_status(db, hall), self._show_zones, self._offline)
+
+    def _offline(self, message: str) -> None:
+        if not self.zone_buttons:
+            self.error.setText(f"暂时无法取号（{message}），请联系工作人员")
+
+    def _show_zones(self, st: QueueStatus) -> None:
+        if self.error.text().startswith("暂时无法取号"):
+            self.error.setText("")
+        for i, z in enumerate(st.zones):
+            b = self.zone_buttons.get(z.zone_code)
+            if b is None:
+                b = QPushButton("")
+                b.setObjectName(f"zone_{z.zone_code}")
+                b.setProperty("role", "zone")
+                b.clicked.connect(lambda _=False, code=z.zone_code: self.take(code))
+                self.zone_grid.addWidget(b, i // ZONE_COLUMNS, i % ZONE_COLUMNS)
+                self.zone_buttons[z.zone_code] = b
+            b.setText(f"{z.zone_name}\n等候 {z.waiting} 人")
+
+    def set_lane(self, key: str) -> None:
+        self.lane = key
+        self.lane_buttons[key].setChecked(True)
+
+    # ---------------------------------------------------------------- ID card
+    def card_read(self, card: Any) -> None:
+        """A card on the reader (``card.name``, ``card.id_number``): greet and count open cases."""
+        name, number = mask_name(card.name), card.id_number
+        self.card_line.setText(f"{name} 您好，正在查询您的办件…")
+        self.card_timer.start(CARD_FORGET_MS)
+        db = self.ctx.db
+
+        def look_up() -> tuple[int | None, int]:
+            found = cases.applicant_cases(db, "person", number)
+            ids = [c.applicant.id for c in found if c.applicant is not None]
+            return (ids[0] if ids else None), sum(1 for c in found if c.state in OPEN_CASE_STATES)
+
+        def done(result: tuple[int | None, int]) -> None:
+            self.applicant_id, open_count = result
+            extra = f"您有 {open_count} 件在办事项，" if open_count else ""
+            self.card_line.setText(f"{name} 您好，{extra}请选择办理事项取号")
+
+        self.ctx.tasks.run(look_up, done, lambda m: self.card_line.setText(f"{name} 您好，请选择办理事项取号"))
+
+    def forget_card(self) -> None:
+        self.applicant_id = None
+        self.card_line.setText("持身份证可在读卡区刷卡，查看您的在办事项")
+
+    # ---------------------------------------------------------------- take a ticket
+    def take(self, zone_code: str) -> None:
+        self._enable_zones(False)  # one touch, one ticket
+        self.error.setText("")
+        db, hall, lane, applicant = self.ctx.db, self.ctx.cfg.hall_code, self.lane, self.applicant_id
+        self.ctx.tasks.run(lambda: queue.take_ticket(db, hall, zone_code, lane, applicant_id=applicant),
+                           self._taken, self._not_taken)
+
+    def _not_taken(self, message: str) -> None:
+        self._enable_zones(True)
+        self.error.setText(f"暂时无法取号：{message}。请稍后再试或联系工作人员")
+
+    def _enable_zones(self, on: bool) -> None:
+        for b in self.zone_buttons.values():
+            b.setEnabled(on)
+
+    def _taken(self, t: TicketInfo) -> None:
+        self.ticket = t
+        self.forget_card()
+        self.card_timer.stop()
+        self.number.setText(t.display)
+        lane = f"（{t.lane_label}）" if t.lane != "normal" else ""
+        self.zone_line.setText(f"{t.zone_name}{lane}")
+        ahead = f"您前面还有 {t.ahead} 人等候" if t.ahead else "您前面没有人等候，请留意叫号"
+        if t.repeat_open:
+            ahead += f"\n您今天已取号 {'、'.join(t.repeat_open)}"
+        self.ahead_line.setText(ahead)
+        self.pages.setCurrentIndex(1)
+        self._enable_zones(True)
+        self.set_lane("normal")
+        self.print_ticket(t)
+
+    def print_ticket(self, t: TicketInfo) -> None:
+        if not self.printer_url:
+            self._print_result("no_printer", t, "未连接取号打印机，请记住您的号码", SHOW_PROBLEM_MS)
+            return
+        slip = TicketSlip(hall_name=self.hall_name, number=t.display, zone_name=t.zone_name, issued_at=t.issued_at,
+                          people_ahead=t.ahead, lane_label=t.lane_label if t.lane != "normal" else "",
+                          note=f"过号 {queue.NO_SHOW_GRACE_MINUTES} 分钟内请到服务台重新排队")
+        data = render_ticket(slip, self.width_mm)
+        self.print_state = "printing"
+        self.print_line.setStyleSheet("")
+        self.print_line.setText("正在打印号票…")
+        from devices.escpos_printer import print_job
+
+        url, spool, worker = self.printer_url, self.spool, self.worker
+        send: Callable[[], Any] = lambda: worker.submit(print_job, url, data, spool, title=f"取号 {t.display}").result()
+        self.ctx.tasks.run(send, lambda _job: self._print_result("printed", t, "请取走号票，留意叫号", SHOW_TICKET_MS),
+                           lambda msg: self._print_result("failed", t, printer_problem(t.display, msg), SHOW_PROBLEM_MS))
+
+    def _print_result(self, state: str, t: TicketInfo, text: str, show_ms: int) -> None:
+        self.print_state = state
+        if self.ticket is None or self.ticket.id != t.id:
+            return  # a later visitor's ticket is on screen now
+        self.print_line.setStyleSheet("" if state == "printed" else "color: #c0392b; font-weight: bold;")
+        self.print_line.setText(text)
+        self.back_timer.start(show_ms)
+
+    def home(self) -> None:
+        self.back_timer.stop()
+        self.pages.setCurrentIndex(0)
+        self.refresh()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        self.timer.stop()
+        if self._own_worker:
+            self.worker.shutdown(wait=False)
+        super().closeEvent(event)

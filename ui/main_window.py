@@ -1,0 +1,127 @@
+"""The clerk's main window: 受理 (intake), 办件 (cases), 事项指南 (guide)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+
+from clerk.numbering import parse_case_number
+from sqlalchemy import select
+
+from clerk.auth import ROLE_LABELS
+from clerk.models import Hall
+
+from .caselist import CaseListView
+from .context import AppContext
+from .applicant_screen import ApplicantScreen
+from .device_hub import DeviceHub
+from .documents import TITLES, DocumentService
+from .queue_bus import QueueBus
+from .queue_panel import QueueWidget
+from .voice import VoiceCaller
+from .guide import GuideView
+from .intake import IntakeView
+from .wedge import WedgeFilter
+
+
+def hall_name(ctx: AppContext) -> str:
+    with ctx.db.uow() as s:
+        hall = s.scalar(select(Hall).where(Hall.code == ctx.cfg.hall_code))
+        return hall.name if hall else "行政服务中心"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, documents: DocumentService | None = None,
+                 hub: DeviceHub | None = None, applicant_screen: ApplicantScreen | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.documents = documents = documents or DocumentService(ctx)
+        name = hall_name(ctx)
+        self.setWindowTitle(f"窗口综合受理 — {name}")
+        self.resize(1366, 800)
+        user = ctx.user
+        who = f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）" if user else ""
+        header = QLabel(f"{name}　·　{ctx.window_number} 号窗口　·　{who}　·　{dt.date.today():%Y年%m月%d日}")
+        header.setProperty("role", "title")
+        header.setObjectName("header")
+        self.tabs = QTabWidget()
+        self.intake = IntakeView(ctx, documents)
+        self.cases = CaseListView(ctx, documents)
+        self.guide = GuideView(ctx)
+        self.tabs.addTab(self.intake, "受理")
+        self.tabs.addTab(self.cases, "办件")
+        self.tabs.addTab(self.guide, "事项指南")
+        self.queue = QueueWidget(ctx)
+        self.tabs.addTab(self.queue, "叫号")
+        self.tabs.currentChanged.connect(lambda i: self.cases.reload() if self.tabs.widget(i) is self.cases else None)
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.addWidget(header)
+        lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
+        self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F9 新办件")
+        self.intake.say("请读卡（F2）或录入申请人，再按 F3 搜索事项")
+        self.intake.decided.connect(documents.produce)
+        documents.produced.connect(
+            lambda kind, _path, what: self.statusBar().showMessage(f"{TITLES.get(kind, kind)}：{what}", 10_000))
+        self.voice = VoiceCaller(parent=self)
+        self.bus = QueueBus(self.voice, parent=self)  # calls → voice (and an in-process hall display)
+        self.bus.attach(self.queue.panel)
+        self.queue.panel.ticket_changed.connect(self.intake.set_ticket)
+        self.hub = hub
+        settings_menu = self.menuBar().addMenu("设置")
+        settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
+        self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
+        self.wedge.scanned.connect(self.open_scanned)
+        if hub is not None:
+            self.intake.scan_bar.hub = hub
+            hub.barcode_scanned.connect(self.open_scanned)
+            hub.device_message.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
+            hub.card_read.connect(self.card_read)
+            hub.reader_status.connect(self.intake.applicant.card_status.setText)
+            self.intake.applicant.read_card.connect(hub.read_now)
+        self.screen2 = applicant_screen
+        if applicant_screen is not None:
+            self.intake.case_shown.connect(applicant_screen.show_confirm)
+            self.intake.decided.connect(self._ask_rating)
+            applicant_screen.rated.connect(self._rated)
+        documents.failed.connect(lambda msg: self.intake.say(f"打印失败：{msg}（文件已保留，可在“办件”中重打）", True))
+
+    def card_read(self, card) -> None:
+        """A card placed on the reader: on the 办件 tab it checks the identity of whoever collects
+        a ready result; anywhere else it fills in the applicant."""
+        current = self.cases.current
+        if self.tabs.currentWidget() is self.cases and current is not None and current.state == "result_ready":
+            self.cases.hand_over(current, card.id_number)
+            return
+        self.tabs.setCurrentWidget(self.intake)
+        self.intake.applicant.fill_from_card(card)
+
+    def open_scanned(self, code: str) -> None:
+        """A barcode gun read a code: a case number (the receipt's barcode) opens that case."""
+        if parse_case_number(code) is None:
+            return
+        self.cases.query.setText(code.strip().upper())   # first, so the tab's reload finds it too
+        self.tabs.setCurrentWidget(self.cases)
+        self.cases.find()
+
+    def open_device_settings(self) -> None:
+        from .settings import DeviceSettingsDialog
+
+        dialog = DeviceSettingsDialog(self.ctx, self.hub, self)
+        dialog.saved.connect(lambda _s: self.statusBar().showMessage("设备设置已保存", 5000))
+        dialog.exec()
+
+    def _ask_rating(self, case, kind: str) -> None:
+        if kind in ("receipt", "notice") and self.screen2 is not None:
+            self._rating_case = case
+            self.screen2.show_rating()
+
+    def _rated(self, level: int, tags: list, text: str) -> None:
+        from clerk import cases
+
+        case = getattr(self, "_rating_case", None)
+        self.ctx.tasks.run(lambda: cases.evaluate(self.ctx.db, case.id if case else None, level,
+                                                  reason_tags=tags, text=text, user=self.ctx.user),
+                           lambda _id: self.statusBar().showMessage("已收到群众评价", 5000))

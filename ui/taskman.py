@@ -1,0 +1,65 @@
+"""Run blocking work (database, network, devices) off the GUI thread.
+
+``TaskManager.run(fn, on_done, on_error)`` runs ``fn`` on a worker thread and delivers the
+result to the GUI thread by a queued signal, so no widget waits on I/O. Results must be plain
+data (``clerk.dto`` dataclasses), never live ORM objects.
+"""
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from clerk.errors import ClerkError
+
+
+class _Bridge(QObject):
+    done = Signal(object, object)  # (callback, value)
+
+
+class TaskManager(QObject):
+    error = Signal(str)  # Chinese message for the status bar when no handler was given
+
+    def __init__(self, workers: int = 2, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clerk-task")
+        self._bridge = _Bridge()
+        self._bridge.done.connect(self._deliver)
+        self.pending = 0
+        self.closed = False
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[str], None] | None = None) -> Future[Any] | None:
+        if self.closed:  # the app is closing: timers may still fire once; nothing new starts
+            return None
+        self.pending += 1
+        fut = self._pool.submit(fn)
+
+        def finished(f: Future[Any]) -> None:
+            exc = f.exception()
+            if exc is None:
+                self._bridge.done.emit(on_done, ("ok", f.result()))
+            else:
+                msg = exc.message if isinstance(exc, ClerkError) else f"操作失败：{exc}"
+                if not isinstance(exc, ClerkError):
+                    traceback.print_exception(exc)
+                self._bridge.done.emit(on_error, ("error", msg))
+
+        fut.add_done_callback(finished)
+        return fut
+
+    @Slot(object, object)
+    def _deliver(self, callback: Callable[[Any], None] | None, outcome: tuple[str, Any]) -> None:
+        self.pending -= 1
+        kind, value = outcome
+        if callback is not None:
+            callback(value)
+        elif kind == "error":
+            self.error.emit(value)
+
+    def shutdown(self) -> None:
+        self.closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
