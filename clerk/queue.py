@@ -562,6 +562,37 @@ def current_ticket(db: Database, hall_code: str, window_number: int,
         return _info(s, t) if t else None
 
 
+def seat_of(holder: str) -> str:
+    """Holders are ``seat:instance`` (e.g. ``host:window:pid``): the seat survives a restart."""
+    return holder.rsplit(":", 1)[0] if ":" in holder else holder
+
+
+@dataclass(frozen=True)
+class WindowState:
+    ticket: TicketInfo | None
+    paused: bool
+    adopted: bool   # the ticket was held by an earlier run of this seat and now is ours
+
+
+def window_state(db: Database, hall_code: str, window_number: int, holder: str,
+                 now: dt.datetime | None = None, lease_seconds: int = LEASE_SECONDS) -> WindowState:
+    """What a window finds when its app starts: its paused flag and the ticket in hand.
+
+    A ticket called or served by an earlier run of the same seat (same host and window, the
+    app restarted after a crash) is taken over, so the clerk can go on instead of waiting for
+    the lease to run out. A ticket held by another seat is shown but stays theirs."""
+    now = now or _now()
+    with db.uow() as s:
+        window = _window(s, _hall(s, hall_code), window_number, lock=True)
+        t = _open_of_window(s, window, now.date())
+        adopted = False
+        if t is not None and t.holder != holder and (not t.holder or seat_of(t.holder) == seat_of(holder)):
+            t.holder, t.lease_until = holder[:60], now + dt.timedelta(seconds=lease_seconds)
+            s.flush()
+            adopted = True
+        return WindowState(_info(s, t) if t else None, bool(window.paused), adopted)
+
+
 def tickets_for_window(db: Database, hall_code: str, window_number: int,
                        day: dt.date | None = None) -> list[TicketInfo]:
     """Every ticket the window called on a day, newest first."""

@@ -30,7 +30,8 @@ class QueuePanel(QGroupBox):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__("叫号")
         self.ctx = ctx
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{ctx.window_number}"
+        # seat:instance — a restarted app of the same seat takes its ticket back (queue.window_state).
+        self.holder = f"{socket.gethostname()}:{ctx.window_number}:{os.getpid()}"
         self.ticket: TicketInfo | None = None
         self.current = QLabel("—")
         self.current.setObjectName("current_ticket")
@@ -65,6 +66,23 @@ class QueuePanel(QGroupBox):
         self.timer.timeout.connect(self.heartbeat)
         self.timer.start()
         self._refresh_buttons()
+        self.restore()
+
+    def restore(self) -> None:
+        """On start: the window's paused flag and the ticket it still holds (after a crash)."""
+        db, hall, win, holder = self.ctx.db, self.hall, self.ctx.window_number, self.holder
+
+        def done(st: queue.WindowState) -> None:
+            self.paused = st.paused
+            if st.ticket is None:
+                self._refresh_buttons()
+                return
+            if st.adopted or st.ticket.holder == holder:
+                self._show(st.ticket, f"已恢复本窗口的当前号 {st.ticket.display}")
+            else:
+                self.say(f"{st.ticket.display} 由其他电脑以本窗口号呼叫，请核对窗口设置", error=True)
+                self._refresh_buttons()
+        self._run(lambda: queue.window_state(db, hall, win, holder), done)
 
     @property
     def hall(self) -> str:

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QInputDialog
 from clerk import queue
 from clerk.db import Database
 from clerk.errors import StorageError
+import socket
+
 from ui.queue_panel import QueuePanel
 
 HALL = "33022501"
@@ -19,6 +21,7 @@ def panel(qtbot, ui_ctx, wait_tasks):
     p = QueuePanel(ui_ctx)
     qtbot.addWidget(p)
     p.show()
+    wait_tasks(ui_ctx)  # restore() of the window's state on start
     return p
 
 
@@ -157,3 +160,37 @@ def test_storage_error_on_call_names_the_ticket_in_hand(qtbot, panel, ui_ctx, wa
     press(qtbot, panel, "next", wait_tasks)
     assert panel.message.text() == "数据库正忙，请稍后重试。（当前号 Z001 可继续办理）"
     assert panel.current.text() == "Z001"
+
+
+def test_restarted_app_takes_back_the_ticket_its_crashed_run_called(qtbot, ui_ctx, wait_tasks):
+    queue.take_ticket(ui_ctx.db, HALL, "ZH")
+    crashed = f"{socket.gethostname()}:1:999999"  # the same seat (host, window 1), an old pid
+    queue.call_next(ui_ctx.db, HALL, 1, crashed)
+    p = QueuePanel(ui_ctx)
+    qtbot.addWidget(p)
+    wait_tasks(ui_ctx)
+    assert p.current.text() == "Z001"
+    assert p.message.text() == "已恢复本窗口的当前号 Z001"
+    assert {"recall", "start", "no_show"} <= enabled(p)
+    press(qtbot, p, "no_show", wait_tasks)  # refused before: the ticket was held by the dead run
+    assert queue.find_ticket(ui_ctx.db, HALL, "Z001").state == "no_show"
+
+
+def test_ticket_of_another_computer_on_the_same_window_number_is_not_taken(qtbot, ui_ctx, wait_tasks):
+    queue.take_ticket(ui_ctx.db, HALL, "ZH")
+    queue.call_next(ui_ctx.db, HALL, 1, "other-pc:1:42")
+    p = QueuePanel(ui_ctx)
+    qtbot.addWidget(p)
+    wait_tasks(ui_ctx)
+    assert p.ticket is None and p.current.text() == "—"
+    assert p.message.text() == "Z001 由其他电脑以本窗口号呼叫，请核对窗口设置"
+    assert queue.find_ticket(ui_ctx.db, HALL, "Z001").holder == "other-pc:1:42"
+
+
+def test_paused_flag_survives_a_restart(qtbot, ui_ctx, wait_tasks):
+    queue.pause_window(ui_ctx.db, HALL, 1)
+    p = QueuePanel(ui_ctx)
+    qtbot.addWidget(p)
+    wait_tasks(ui_ctx)
+    assert p.paused and p.buttons["pause"].text() == "恢复"
+    assert "next" not in enabled(p)

@@ -315,3 +315,27 @@ def test_a_window_without_zones_calls_only_tickets_transferred_to_it(hall_db):
     assert call(hall_db, 8, 2) is None
     queue.transfer(hall_db, a1.id, to_window=8, now=at(3))
     assert call(hall_db, 8, 4).display == "A001"
+
+
+# --------------------------------------------------------------------------- restart
+
+def test_restart_of_the_same_seat_takes_over_its_called_ticket(hall_db):
+    take(hall_db, "ZH", 0)
+    t = queue.call_next(hall_db, HALL, 1, "pc1:1:100", now=at(1))
+    with pytest.raises(IllegalTransition):
+        queue.no_show(hall_db, t.id, "pc1:1:200", now=at(2))  # the new run is not the holder yet
+    st = queue.window_state(hall_db, HALL, 1, "pc1:1:200", now=at(2))
+    assert st.adopted and not st.paused
+    assert (st.ticket.display, st.ticket.holder, st.ticket.state) == ("Z001", "pc1:1:200", "called")
+    assert queue.no_show(hall_db, t.id, "pc1:1:200", now=at(3)).state == "no_show"
+
+
+def test_another_seat_keeps_its_ticket_and_a_free_window_reports_pause(hall_db):
+    take(hall_db, "ZH", 0)
+    queue.call_next(hall_db, HALL, 1, "pc1:1:100", now=at(1))
+    st = queue.window_state(hall_db, HALL, 1, "pc9:1:300", now=at(2))
+    assert not st.adopted and st.ticket.holder == "pc1:1:100"
+    queue.pause_window(hall_db, HALL, 2)
+    st2 = queue.window_state(hall_db, HALL, 2, "pc2:2:1", now=at(2))
+    assert st2 == queue.WindowState(None, True, False)
+    assert queue.seat_of("pc1:1:100") == "pc1:1" and queue.seat_of("solo") == "solo"
