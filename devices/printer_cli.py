@@ -1,4 +1,4 @@
-"""``clerk devices print-test | print-ticket | printer-status | emulate-printer``.
+"""``clerk devices print-test | print-ticket | printer-status | spool | reprint | emulate-printer``.
 
 One rule: a failure exits 1 with one Chinese line saying what to do (``DeviceError`` is printed by
 ``clerk.cli``); ``python -m devices.printer_cli`` runs the same commands without the rest of the CLI.
@@ -65,6 +65,32 @@ def cmd_printer_status(args: argparse.Namespace) -> int:
     return 0 if status.can_print else 1
 
 
+def cmd_spool(args: argparse.Namespace) -> int:
+    jobs = PrintSpool(args.spool).pending()
+    if args.json:
+        rows = [{"id": j.id, "created": j.created, "printer": j.url, "title": j.title,
+                 "last_error": j.last_error, "attempts": j.attempts} for j in jobs]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    elif not jobs:
+        print("没有待重打的打印任务")
+    else:
+        for j in jobs:
+            print(f"{j.id}  {j.title or '（无标题）'}  {j.url}  失败 {j.attempts} 次：{j.last_error}")
+    return 0
+
+
+def cmd_reprint(args: argparse.Namespace) -> int:
+    spool = PrintSpool(args.spool)
+    ids = [j.id for j in spool.pending()] if args.all else args.job
+    if not ids:
+        raise ClerkError("请指定要重打的任务编号，或用 --all 重打全部", "give job ids or --all")
+    for job_id in ids:
+        job = spool.get(job_id)
+        spool.reprint(job_id, args.printer)  # a failure keeps the job and stops here
+        print(f"已重打 {job.title or job_id} → {args.printer or job.url}")
+    return 0
+
+
 def cmd_emulate(args: argparse.Namespace) -> int:
     from devices.escpos_emulator import EmulatorServer
 
@@ -107,6 +133,18 @@ def add_commands(dsub: argparse._SubParsersAction) -> None:
     p.add_argument("--printer", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_printer_status)
+
+    p = dsub.add_parser("spool", help="列出待重打的打印任务 list jobs kept after a failed print")
+    p.add_argument("--spool", required=True, help="任务文件夹（数据目录下的 spool 或 spool/tickets）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_spool)
+
+    p = dsub.add_parser("reprint", help="重打保留的打印任务 reprint kept jobs")
+    p.add_argument("job", nargs="*", help="任务编号（见 clerk devices spool）")
+    p.add_argument("--spool", required=True, help="任务文件夹")
+    p.add_argument("--all", action="store_true", help="重打全部待重打任务")
+    p.add_argument("--printer", help="改用这台打印机 (default: the job's own printer)")
+    p.set_defaults(handler=cmd_reprint)
 
     p = dsub.add_parser("emulate-printer", help="运行模拟小票打印机 loopback ESC/POS printer")
     p.add_argument("--listen", default="127.0.0.1:9100", help="主机:端口 (default 127.0.0.1:9100)")

@@ -110,6 +110,8 @@ class Kiosk(QWidget):
         self.timer.start()
         # Staff leave the unattended full-screen kiosk with a chord no visitor presses by chance.
         QShortcut(QKeySequence("Ctrl+Shift+Q"), self, activated=self.close)
+        # Staff only (the public has a touch screen, no keyboard): tickets kept after a paper-out.
+        QShortcut(QKeySequence("Ctrl+Shift+R"), self, activated=self.open_spool)
         self.refresh()
 
     # ---------------------------------------------------------------- layout
@@ -184,6 +186,11 @@ class Kiosk(QWidget):
         return page
 
     # ---------------------------------------------------------------- zones and counts
+    def open_spool(self) -> None:
+        from .spool_dialog import SpoolDialog
+
+        SpoolDialog(self.ctx, [self.spool.folder], parent=self).exec()
+
     def refresh(self) -> None:
         self.clock.setText(f"{dt.datetime.now():%m月%d日 %H:%M}")
         db, hall = self.ctx.db, self.ctx.cfg.hall_code

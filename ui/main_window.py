@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.hub = hub
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
+        settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
         self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:
@@ -112,6 +113,11 @@ class MainWindow(QMainWindow):
         dialog = DeviceSettingsDialog(self.ctx, self.hub, self)
         dialog.saved.connect(lambda _s: self.statusBar().showMessage("设备设置已保存", 5000))
         dialog.exec()
+
+    def open_spool(self) -> None:
+        from .spool_dialog import SpoolDialog
+
+        SpoolDialog(self.ctx, parent=self).exec()
 
     def _ask_rating(self, case, kind: str) -> None:
         if kind in ("receipt", "notice") and self.screen2 is not None:

@@ -246,3 +246,31 @@ def test_preview_of_a_received_ticket_is_a_paper_sized_image(emulator):
     img = render_preview(emulator.printer.printed(), 58)
     assert img.width == 384 + 48 and img.height > 600
     assert img.getextrema() == (0, 255)  # something was drawn in black on white
+
+
+def test_cli_lists_the_spool_and_reprints_a_kept_ticket_after_paper_is_loaded(emulator, tmp_path):
+    spool = tmp_path / "spool"
+    emulator.printer.run_out_of_paper()
+    proc = _cli("print-ticket", "--printer", emulator.url, "--number", "A023", "--zone", "综合",
+                "--spool", str(spool))
+    assert proc.returncode == 1 and "缺纸" in proc.stderr
+    listed = json.loads(_cli("spool", "--spool", str(spool), "--json").stdout)
+    assert [(j["title"], j["attempts"]) for j in listed] == [("取号凭条 A023", 1)]
+    assert "缺纸" in listed[0]["last_error"]
+    proc = _cli("reprint", listed[0]["id"], "--spool", str(spool))  # still out of paper: kept
+    assert proc.returncode == 1 and "缺纸" in proc.stderr
+    assert json.loads(_cli("spool", "--spool", str(spool), "--json").stdout)[0]["attempts"] == 2
+    emulator.printer.load_paper()
+    proc = _cli("reprint", "--all", "--spool", str(spool))
+    assert proc.returncode == 0, proc.stderr
+    assert "已重打 取号凭条 A023" in proc.stdout
+    emulator.wait_connections(3)  # refused, refused again, printed
+    assert "A023" in decode(emulator.printer.printed()).text
+    assert _cli("spool", "--spool", str(spool)).stdout.strip() == "没有待重打的打印任务"
+
+
+def test_cli_reprint_without_a_job_or_with_an_unknown_one_is_explained(tmp_path):
+    proc = _cli("reprint", "--spool", str(tmp_path))
+    assert proc.returncode != 0 and "请指定要重打的任务编号" in proc.stderr
+    proc = _cli("reprint", "nope", "--spool", str(tmp_path))
+    assert proc.returncode != 0 and "打印任务 nope 不存在" in proc.stderr
