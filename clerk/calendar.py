@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from .db import Database
 from .errors import ValidationError
 from .models import CalendarDay, CalendarYear
 
@@ -274,3 +275,10 @@ def write_calendar(session: Session, days: Mapping[dt.date, tuple[bool, str]], y
             session.add(CalendarYear(year=year, source=source))
     session.add_all(CalendarDay(day=d, is_workday=w, name=n, source=source) for d, (w, n) in sorted(days.items()))
     session.flush()
+
+
+def due_after(db: Database, start: dt.date, n: int) -> DueDate:
+    """The n-th working day after ``start`` by the hall's calendar (with its warnings) — e.g. the
+    latest due date a deferred material may get on a draft accepted today."""
+    with db.uow() as s:
+        return WorkCalendar.load(s).add_working_days(start, n)

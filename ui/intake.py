@@ -17,9 +17,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialog,
                                QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMessageBox, QPushButton, QRadioButton, QSplitter, QTableWidget,
+                               QMessageBox, QPushButton, QRadioButton, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from clerk import calendar as workcal
 from clerk import cases
 from clerk.cases import CHECK_LABELS, FORM_LABELS
 from clerk.dto import ApplicantInput, CaseInfo, ProxyInput
@@ -60,13 +61,23 @@ class ApplicantPanel(QGroupBox):
         self.has_proxy = QCheckBox("委托代理人办理")
         self.proxy_name = QLineEdit()
         self.proxy_id = QLineEdit()
+        self.proxy_name.setObjectName("proxy_name")
+        self.proxy_id.setObjectName("proxy_id")
+        self.proxy_phone = QLineEdit()
+        self.proxy_phone.setObjectName("proxy_phone")
+        self.proxy_relation = QComboBox()
+        self.proxy_relation.setEditable(True)
+        self.proxy_relation.addItems(["", "亲属", "代办员", "单位经办人", "律师", "其他"])
         self.proxy_auth = QLineEdit()
+        self.proxy_auth.setObjectName("proxy_auth")
         self.proxy_auth.setPlaceholderText("授权委托书编号或说明")
         self.proxy_box = QWidget()
         pform = QFormLayout(self.proxy_box)
         pform.setContentsMargins(0, 0, 0, 0)
         pform.addRow("代理人姓名", self.proxy_name)
         pform.addRow("代理人身份证", self.proxy_id)
+        pform.addRow("代理人电话", self.proxy_phone)
+        pform.addRow("与申请人关系", self.proxy_relation)
         pform.addRow("授权委托书", self.proxy_auth)
         self.proxy_box.setVisible(False)
         self.has_proxy.toggled.connect(self.proxy_box.setVisible)
@@ -86,11 +97,24 @@ class ApplicantPanel(QGroupBox):
         lay.addWidget(self.proxy_box)
         lay.addWidget(self.history)
         lay.addStretch(1)
-        for w in (self.name, self.id_number, self.phone):
+        for w in (self.name, self.id_number, self.phone, self.address, self.proxy_name, self.proxy_id,
+                  self.proxy_phone, self.proxy_auth):
             w.editingFinished.connect(self.changed)
+        self.has_proxy.toggled.connect(lambda _on: self.changed.emit())
+        self.proxy_relation.currentTextChanged.connect(lambda _t: self.changed.emit())
 
     def fill_from_card(self, card: Any) -> None:
-        """``card`` is a devices.idcard.CardData (duck-typed: name, id_number, address …)."""
+        """``card`` is a devices.idcard.CardData (duck-typed: name, id_number, address …).
+
+        With 委托代理人办理 ticked and an applicant already entered, a different card is the
+        proxy's: it fills the proxy, not the applicant."""
+        applicant_id = self.id_number.text().strip()
+        if self.has_proxy.isChecked() and applicant_id and applicant_id != card.id_number:
+            self.proxy_name.setText(card.name)
+            self.proxy_id.setText(card.id_number)
+            self.card_status.setText(f"已读代理人证件：{card.name}")
+            self.changed.emit()
+            return
         self.kind.setCurrentIndex(0)
         self.name.setText(card.name)
         self.id_number.setText(card.id_number)
@@ -113,13 +137,15 @@ class ApplicantPanel(QGroupBox):
     def proxy_input(self) -> ProxyInput | None:
         if not self.has_proxy.isChecked():
             return None
-        return ProxyInput(name=self.proxy_name.text(), id_number=self.proxy_id.text(),
-                          authorisation=self.proxy_auth.text())
+        return ProxyInput(name=self.proxy_name.text().strip(), id_number=self.proxy_id.text().strip(),
+                          phone=self.proxy_phone.text().strip(), relation=self.proxy_relation.currentText().strip(),
+                          authorisation=self.proxy_auth.text().strip())
 
     def clear(self) -> None:
         for w in (self.name, self.id_number, self.phone, self.address, self.proxy_name, self.proxy_id,
-                  self.proxy_auth):
+                  self.proxy_phone, self.proxy_auth):
             w.clear()
+        self.proxy_relation.setCurrentIndex(0)
         self.has_proxy.setChecked(False)
         self.card_status.clear()
         self.history.clear()
@@ -272,12 +298,15 @@ class DeferDialog(QDialog):
         self.date.setDisplayFormat("yyyy年MM月dd日")
         self.date.setMinimumDate(QDate.currentDate())
         default = latest or (dt.date.today() + dt.timedelta(days=5))
+        if latest is not None:
+            self.date.setMaximumDate(QDate(latest.year, latest.month, latest.day))
         self.date.setDate(QDate(default.year, default.month, default.day))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"“{name}”容缺，申请人承诺补交期限（不晚于承诺办结日期）："))
+        until = f" {latest:%Y年%m月%d日}" if latest else ""
+        lay.addWidget(QLabel(f"“{name}”容缺，申请人承诺补交期限（不晚于承诺办结日期{until}）："))
         lay.addWidget(self.date)
         lay.addWidget(buttons)
 
@@ -285,10 +314,39 @@ class DeferDialog(QDialog):
         return self.date.date().toPython()
 
 
+class AmountDialog(QDialog):
+    """How many copies of a presented material, and in which form (原件/复印件…)."""
+
+    def __init__(self, name: str, count: int, form: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("份数与形式")
+        self.count = QSpinBox()
+        self.count.setObjectName("amount_count")
+        self.count.setRange(1, 99)
+        self.count.setValue(max(1, count))
+        self.form = QComboBox()
+        self.form.setObjectName("amount_form")
+        for key, label in FORM_LABELS.items():
+            self.form.addItem(label, key)
+        self.form.setCurrentIndex(max(0, self.form.findData(form)))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QFormLayout(self)
+        lay.addRow(QLabel(f"“{name}”"))
+        lay.addRow("份数", self.count)
+        lay.addRow("形式", self.form)
+        lay.addRow(buttons)
+
+    def value(self) -> tuple[int, str]:
+        return self.count.value(), self.form.currentData()
+
+
 class ChecklistTable(QTableWidget):
     """One row per material: name, requirement, status; the status combo records the check."""
 
     status_chosen = Signal(str, str)  # key, status
+    amount_chosen = Signal(str, int, str)  # key, count, form — a presented material's copies
 
     def __init__(self) -> None:
         super().__init__(0, 4)
@@ -300,6 +358,8 @@ class ChecklistTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self._updating = False
         self.attachment_counts: dict[str, int] = {}  # material key → attached files (ScanAttachBar)
+        self._checks: dict[str, Any] = {}
+        self.cellDoubleClicked.connect(lambda row, _col: self.edit_amount(row))
 
     def show_checks(self, info: CaseInfo) -> None:
         self._updating = True
@@ -325,6 +385,8 @@ class ChecklistTable(QTableWidget):
             combo.currentIndexChanged.connect(lambda _i, k=c.key, cb=combo: self._chosen(k, cb))
             self.setCellWidget(row, 2, combo)
             note = []
+            if c.status == "presented":
+                note.append(f"收{FORM_LABELS.get(c.form, c.form)} {c.count} 份")
             if c.share_reference:
                 note.append(f"{c.share_source} {c.share_reference}")
             if c.due_date:
@@ -334,8 +396,20 @@ class ChecklistTable(QTableWidget):
             if self.attachment_counts.get(c.key):
                 note.append(f"已附扫描件 {self.attachment_counts[c.key]} 份")
             self.setItem(row, 3, QTableWidgetItem("；".join(note)))
+        self._checks = {c.key: c for c in info.checks}
         self.resizeRowsToContents()
         self._updating = False
+
+    def edit_amount(self, row: int | None = None) -> None:
+        """份数/形式 of a presented material (double-click a row, or the 份数 button)."""
+        row = self.currentRow() if row is None else row
+        item = self.item(row, 0) if row >= 0 else None
+        c = self._checks.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
+        if c is None or c.status != "presented":
+            return
+        dlg = AmountDialog(c.name, c.count, c.form, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.amount_chosen.emit(c.key, *dlg.value())
 
     def _chosen(self, key: str, combo: QComboBox) -> None:
         if not self._updating:
@@ -347,6 +421,7 @@ class IntakeView(QWidget):
 
     decided = Signal(object, str)  # CaseInfo, document kind: receipt / notice / refusal / deferral
     case_shown = Signal(object)    # CaseInfo — the applicant screen shows it for confirmation
+    finished = Signal(object)      # CaseInfo — an immediate matter finished on the spot (rate it)
 
     def __init__(self, ctx: AppContext, documents: Any = None) -> None:
         super().__init__()
@@ -374,6 +449,7 @@ class IntakeView(QWidget):
         bar = QHBoxLayout()
         for key, label, slot in (("all", "全部已提交 F4", self.all_presented), ("accept", "受理 F5", self.accept),
                                  ("notice", "一次性告知 F6", self.notice), ("refuse", "不予受理 F7", self.refuse),
+                                 ("finish", "即办办结 Ctrl+J", self.finish_on_the_spot),
                                  ("new", "新办件 F9", self.new_case)):
             b = QPushButton(label)
             b.setObjectName(f"btn_{key}")
@@ -395,6 +471,15 @@ class IntakeView(QWidget):
         right = QGroupBox("材料核验")
         rlay = QVBoxLayout(right)
         rlay.addWidget(self.checklist)
+        amount = QPushButton("份数/形式… Ctrl+E")
+        amount.setObjectName("btn_amount")
+        amount.setToolTip("已提交材料的份数和原件/复印件（也可双击材料行）")
+        amount.clicked.connect(lambda: self.checklist.edit_amount())
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=lambda: self.checklist.edit_amount())
+        arow = QHBoxLayout()
+        arow.addWidget(amount)
+        arow.addStretch(1)
+        rlay.addLayout(arow)
         self.scan_bar = ScanAttachBar(ctx, self)
         rlay.addWidget(self.scan_bar)
         split = QSplitter()
@@ -410,11 +495,14 @@ class IntakeView(QWidget):
         self.picker.chosen.connect(self._matter_chosen)
         self.situation.changed.connect(self._answers_changed)
         self.checklist.status_chosen.connect(self._status_chosen)
+        self.checklist.amount_chosen.connect(self._amount_chosen)
         self.applicant.changed.connect(self._applicant_changed)
         for key, slot in (("F2", self.applicant.read_card.emit), ("F3", self.focus_search),
                           ("F4", self.all_presented), ("F5", self.accept), ("F6", self.notice),
                           ("F7", self.refuse), ("F9", self.new_case)):
             QShortcut(QKeySequence(key), self, activated=slot)
+        QShortcut(QKeySequence("Ctrl+J"), self, activated=self.finish_on_the_spot)
+        self.buttons["finish"].setEnabled(False)
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -520,12 +608,22 @@ class IntakeView(QWidget):
                 return
             extra["share_reference"] = ref
         elif status == "deferred":
-            dlg = DeferDialog(name, None, self)
+            days = self.case.promised_days
+            # The latest due date is the promised date if accepted today (working days, calendar).
+            latest = workcal.due_after(self.ctx.db, dt.date.today(), days).date if days else None
+            dlg = DeferDialog(name, latest, self)
             if dlg.exec() != QDialog.DialogCode.Accepted:
                 self.checklist.show_checks(self.case)
                 return
             extra["due_date"] = dlg.value()
         self._run(lambda: cases.check_material(self.ctx.db, self.user, cid, key, status, **extra),
+                  self._case_loaded)
+
+    def _amount_chosen(self, key: str, count: int, form: str) -> None:
+        if self.case is None:
+            return
+        cid = self.case.id
+        self._run(lambda: cases.check_material(self.ctx.db, self.user, cid, key, "presented", count=count, form=form),
                   self._case_loaded)
 
     def _refresh(self) -> None:
@@ -583,9 +681,27 @@ class IntakeView(QWidget):
         extra = f"，承诺办结日期 {info.promised_date:%Y年%m月%d日}" if info.promised_date and kind == "receipt" else ""
         warn = ("（" + "；".join(info.warnings) + "）") if info.warnings else ""
         self.say(f"{label}：办件编号 {info.number}{extra}{warn}")
+        self.buttons["finish"].setEnabled("finish_on_the_spot" in info.allowed_actions)
+        if "finish_on_the_spot" in info.allowed_actions:
+            self.say(self.status.text() + "。即办件：办好后按 Ctrl+J 当场办结")
         self.decided.emit(info, kind)
         if kind == "receipt" and any(c.status == "deferred" for c in info.checks):
             self.decided.emit(info, "deferral")
+
+    def finish_on_the_spot(self) -> None:
+        """即办件: accepted and finished at the counter — the result is handed over now."""
+        if self.case is None or "finish_on_the_spot" not in self.case.allowed_actions:
+            self.say("只有已受理的即办件可以当场办结", error=True)
+            return
+        cid = self.case.id
+
+        def done(info: CaseInfo) -> None:
+            self.case = info
+            self.buttons["finish"].setEnabled(False)
+            self.say(f"已当场办结：办件编号 {info.number}，请将结果交给申请人")
+            self.finished.emit(info)
+
+        self._run(lambda: cases.advance(self.ctx.db, self.user, cid, "finish_on_the_spot"), done)
 
     def new_case(self) -> None:
         if self.case is not None and self.case.state == "draft":

@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
         if applicant_screen is not None:
             self.intake.case_shown.connect(applicant_screen.show_confirm)
             self.intake.decided.connect(self._ask_rating)
+            self.intake.finished.connect(lambda case: self._ask_rating(case, "handover"))
+            if hasattr(self.cases, "handed_over"):  # 出件 at this window → rate the handover
+                self.cases.handed_over.connect(lambda case: self._ask_rating(case, "handover"))
             applicant_screen.rated.connect(self._rated)
         documents.failed.connect(lambda msg: self.intake.say(f"打印失败：{msg}（文件已保留，可在“办件”中重打）", True))
 
@@ -120,14 +123,17 @@ class MainWindow(QMainWindow):
         SpoolDialog(self.ctx, parent=self).exec()
 
     def _ask_rating(self, case, kind: str) -> None:
-        if kind in ("receipt", "notice") and self.screen2 is not None:
-            self._rating_case = case
+        """After acceptance (or a notice) and after handover the applicant rates the service."""
+        stage = {"receipt": "accept", "notice": "accept", "handover": "handover"}.get(kind)
+        if stage is not None and self.screen2 is not None:
+            self._rating_case, self._rating_stage = case, stage
             self.screen2.show_rating()
 
     def _rated(self, level: int, tags: list, text: str) -> None:
         from clerk import cases
 
         case = getattr(self, "_rating_case", None)
-        self.ctx.tasks.run(lambda: cases.evaluate(self.ctx.db, case.id if case else None, level,
+        stage = getattr(self, "_rating_stage", "accept")
+        self.ctx.tasks.run(lambda: cases.evaluate(self.ctx.db, case.id if case else None, level, stage=stage,
                                                   reason_tags=tags, text=text, user=self.ctx.user),
                            lambda _id: self.statusBar().showMessage("已收到群众评价", 5000))
