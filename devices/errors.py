@@ -18,3 +18,8 @@ class DeviceTimeout(DeviceError):
 
 class ProtocolError(DeviceError):
     """The device answered with bytes we cannot accept (torn frame, bad checksum)."""
+
+
+class WrongDevice(ProtocolError):
+    """Bytes keep arriving but none of them is our protocol: another device is on this port
+    (a GPS streaming NMEA text, a modem, a barcode gun …)."""

@@ -13,7 +13,7 @@ import time
 import serial
 
 from . import idcard_frames as fr
-from .errors import DeviceError, DeviceNotFound, DeviceTimeout, ProtocolError
+from .errors import DeviceError, DeviceNotFound, DeviceTimeout, ProtocolError, WrongDevice
 from .idcard import CardData, decode_text
 from .worker import runs_on_device_thread
 
@@ -21,6 +21,14 @@ PROBE_BAUDS = (115200, 9600)
 # Read at most this much per pyserial call, so its per-call timeout acts as "no progress for
 # `timeout` seconds" even for a 2.3 KB reply at 9600 baud.
 CHUNK = 256
+# A reader puts at most a few stray bytes before a frame (power-up noise, the tail of a reply
+# we gave up on). Past this many bytes without a frame the port is talking to something else.
+MAX_GARBAGE = 512
+# Slack on top of "silence timeout + time to send the longest frame at the line speed" before
+# a reply that keeps trickling in is given up: a port that never goes quiet must not hold the
+# one device thread (printers and scanners wait behind it).
+DEADLINE_SLACK = 1.0
+NOT_A_READER = "该端口不是身份证阅读器（收到的不是读卡器数据），请检查端口设置"
 
 
 class _Torn(Exception):
@@ -69,11 +77,15 @@ class SerialIdCardReader:
 
     def _probe(self) -> None:
         assert self._port is not None
+        wrong: WrongDevice | None = None
         for baud in PROBE_BAUDS:
             try:
                 self._port.baudrate = baud
                 self._port.reset_input_buffer()
                 self._transact(fr.SAM_STATUS, timeout=self.probe_timeout)
+            except WrongDevice as exc:
+                wrong = exc   # a reader at another speed also looks like noise: try the next one
+                continue
             except (DeviceTimeout, ProtocolError, _Torn):
                 continue
             except DeviceNotFound:
@@ -83,6 +95,8 @@ class SerialIdCardReader:
             self.baud = baud
             return
         self.close()
+        if wrong is not None:
+            raise WrongDevice(NOT_A_READER, f"no reader frame from {self.url} at any baud: {wrong.english}")
         raise DeviceTimeout("读卡器无应答，请检查端口和波特率",
                             f"no reader answered at {self.url} ({', '.join(map(str, PROBE_BAUDS))} baud)")
 
@@ -164,9 +178,14 @@ class SerialIdCardReader:
             raise
 
     def _read_response(self, port: serial.SerialBase) -> fr.Response:
+        """One reply frame. Ends on: a frame; silence before any byte (``DeviceTimeout``);
+        silence mid-frame (``_Torn``); more than ``MAX_GARBAGE`` bytes that are not a frame, or
+        the overall deadline passing while bytes keep coming (``WrongDevice``)."""
         buf = bytearray()
         need = fr.HEADER_LEN
         got_any = False
+        discarded = 0
+        deadline = time.monotonic() + self._reply_budget(port)
         while True:
             want = min(need, CHUNK)
             # pyserial returns fewer bytes than asked only after `timeout` of silence.
@@ -179,9 +198,26 @@ class SerialIdCardReader:
             del buf[:res.consumed]
             if res.frame is not None:
                 return fr.parse_response(res.frame)
+            # Bytes dropped ahead of any preamble; a frame in progress is not garbage.
+            discarded += res.consumed
+            if discarded > MAX_GARBAGE:
+                raise WrongDevice(NOT_A_READER, f"{discarded} bytes without a reader frame",
+                                  discarded=discarded)
             if len(chunk) < want:
                 raise _Torn()
+            if time.monotonic() > deadline:
+                if discarded:
+                    raise WrongDevice(NOT_A_READER, f"no reader frame before the deadline "
+                                      f"({discarded} bytes discarded)", discarded=discarded)
+                raise DeviceTimeout("读卡器应答超时，请检查连接", "reply still incomplete at the deadline")
             need = res.need
+
+    def _reply_budget(self, port: serial.SerialBase) -> float:
+        """Longest a whole reply may take: one silence timeout, the longest legal frame at the
+        line speed (10 bits a byte), and some slack."""
+        baud = port.baudrate or PROBE_BAUDS[-1]
+        frame_time = (fr.HEADER_LEN + fr.MAX_LEN) * 10 / baud
+        return (port.timeout or self.timeout) + frame_time + DEADLINE_SLACK
 
     def _resync(self) -> None:
         """Discard the rest of a broken reply: flush, then drain until the line is quiet."""
