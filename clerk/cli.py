@@ -55,6 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClerkError as exc:
         print(f"错误：{exc.one_line()}", file=sys.stderr)
         return 1
+    except Exception as exc:  # a database failure outside a unit of work: still one line
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .db import database_error
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        print(f"错误：{database_error(exc).one_line()}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

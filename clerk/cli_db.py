@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 
 from . import migrate
 
@@ -25,11 +27,26 @@ def _url(args: argparse.Namespace) -> str:
 
 def _upgrade(args: argparse.Namespace) -> int:
     url = _url(args)
-    migrate.upgrade(url)
-    print(f"数据库已升级到最新版本 database upgraded: {migrate.current(url)}")
+    with _explained(url):
+        migrate.upgrade(url)
+        print(f"数据库已升级到最新版本 database upgraded: {migrate.current(url)}")
     return 0
 
 
 def _current(args: argparse.Namespace) -> int:
-    print(migrate.current(_url(args)) or "(empty)")
+    url = _url(args)
+    with _explained(url):
+        print(migrate.current(url) or "(empty)")
     return 0
+
+
+@contextlib.contextmanager
+def _explained(url: str) -> Iterator[None]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import database_error
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise database_error(exc, url) from exc

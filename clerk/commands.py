@@ -26,12 +26,19 @@ def open_config(args: argparse.Namespace) -> Config:
 def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True) -> Database:
     """The configured database, migrated to head and, on first use, seeded with the demo hall,
     the default accounts and the demo catalog."""
-    cfg = open_config(args)
-    if migrate:
-        upgrade(cfg.database_url)
-    db = Database(cfg.database_url)
-    if seed:
-        from .seed import seed_defaults
+    from sqlalchemy.exc import SQLAlchemyError
 
-        seed_defaults(db, cfg)
+    from .db import database_error
+
+    cfg = open_config(args)
+    try:
+        if migrate:
+            upgrade(cfg.database_url)
+        db = Database(cfg.database_url)
+        if seed:
+            from .seed import seed_defaults
+
+            seed_defaults(db, cfg)
+    except SQLAlchemyError as exc:
+        raise database_error(exc, cfg.database_url) from exc
     return db

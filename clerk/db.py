@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import StorageError
@@ -101,7 +101,32 @@ def storage_error(err: Exception) -> StorageError:
         return StorageError("数据库正忙，请稍后重试。", "database is busy")
     if "could not connect" in text or "connection" in text or "timeout" in text:
         return StorageError("无法连接大厅数据库，请检查网络；当前号可继续办理。", "hall database unreachable")
-    return StorageError(f"数据库错误：{err}", f"database error: {err}")
+    if "unable to open database file" in text:
+        return StorageError("无法打开数据库文件，请检查数据目录是否存在且可写", "cannot open the database file")
+    first = str(err).splitlines()[0]
+    return StorageError(f"数据库错误：{first}", f"database error: {first}")
+
+
+def database_error(err: Exception, url: str = "") -> StorageError:
+    """Any SQLAlchemy failure as one Chinese line the clerk (or the admin) can act on."""
+    if isinstance(err, ArgumentError):
+        where = f"：{redact_url(url)}" if url else ""
+        return StorageError(f"数据库地址无法识别{where}（应为 sqlite:///文件 或 postgresql+psycopg://用户@主机/库）",
+                            f"bad database URL: {str(err).splitlines()[0]}")
+    if isinstance(err, OperationalError):
+        return storage_error(err)
+    first = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return StorageError(f"数据库错误：{first}", f"database error: {first}")
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
 
 
 class Database:
