@@ -4,6 +4,11 @@ or no Chinese voice is available (the hall display still shows the call).
 Engine choice: the configured one, else the platform's (SAPI/WinRT on Windows, speechd on
 Linux). espeak-ng reports its Mandarin voice under locale ``C``, so voices are picked by name
 as well as by locale (shared/DEVICES.md §4.3).
+
+Why the chime is used is always readable as ``fallback_reason`` ("" while speech works) and is
+also sent as ``fallback`` — from the event loop, so a listener connected right after the
+constructor gets it. An engine that fails while speaking (state ``Error``) gets the chime for
+that call and every later one, and says so through ``fallback``.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import tempfile
 import wave
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 
 
 def call_text(ticket: str, window: int) -> str:
@@ -40,28 +45,63 @@ def chime_wav(path: Path) -> Path:
 
 class VoiceCaller(QObject):
     spoken = Signal(str)      # the text that was announced (also shown on the hall display)
-    fallback = Signal(str)    # why the chime was used instead of speech
+    fallback = Signal(str)    # why the chime is used instead of speech (also ``fallback_reason``)
 
     def __init__(self, engine: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tts = None
         self.mode = "chime"
+        self.engine = ""
+        self._fallback_reason = ""
+        self._chime_path: Path | None = None
+        self._effect = None
         try:
             from PySide6.QtTextToSpeech import QTextToSpeech
 
             engines = QTextToSpeech.availableEngines()
             chosen = engine if engine in engines else next((e for e in engines if e != "mock"), None)
             if chosen:
+                self.engine = chosen
                 self.tts = QTextToSpeech(chosen, self)
                 self.mode = chosen
                 if self.tts.state() == QTextToSpeech.State.Error:  # the plug-in did not load
-                    self.mode = "chime"
+                    detail = self.tts.errorString() or "插件无法加载"
+                    self._use_chime(f"语音引擎 {chosen} 不可用（{detail}），改用提示音")
                 else:
                     self._pick_chinese_voice()  # may fall back to "chime"
+                    self.tts.stateChanged.connect(self._on_state)
+            else:
+                self._use_chime("本机没有可用的语音引擎，改用提示音")
         except ImportError as exc:  # Addons missing or libpulse absent
-            self.fallback.emit(f"语音模块不可用（{exc}），改用提示音")
-        self._chime_path: Path | None = None
-        self._effect = None
+            self._use_chime(f"语音模块不可用（{exc}），改用提示音")
+        if self._fallback_reason:
+            # Nobody can have connected yet: deliver once the event loop runs.
+            QTimer.singleShot(0, self, lambda: self.fallback.emit(self._fallback_reason))
+
+    @property
+    def fallback_reason(self) -> str:
+        """Why calls are announced with the chime; "" while speech works."""
+        return self._fallback_reason
+
+    @property
+    def speaks(self) -> bool:
+        return self.tts is not None and self.mode != "chime"
+
+    def _use_chime(self, reason: str) -> None:
+        self.mode = "chime"
+        self._fallback_reason = reason
+
+    def _on_state(self, state: object) -> None:
+        """An engine that loaded can still fail while speaking (audio device gone, synthesizer
+        crashed): the hall must still hear something, so the chime plays and stays."""
+        from PySide6.QtTextToSpeech import QTextToSpeech
+
+        if state != QTextToSpeech.State.Error or self.mode == "chime":
+            return
+        detail = (self.tts.errorString() if self.tts is not None else "") or "引擎报告错误"
+        self._use_chime(f"语音播报出错（{detail}），已改用提示音")
+        self._play_chime()
+        self.fallback.emit(self._fallback_reason)
 
     def _pick_chinese_voice(self) -> None:
         assert self.tts is not None
@@ -70,12 +110,18 @@ class VoiceCaller(QObject):
             if voice.locale().name().startswith("zh") or "chinese" in name or "mandarin" in name or "cmn" in name:
                 self.tts.setVoice(voice)
                 return
-        self.mode = "chime"  # an engine without a Chinese voice would read gibberish
+        # an engine without a Chinese voice would read gibberish
+        self._use_chime(f"语音引擎 {self.engine} 没有中文语音，改用提示音")
 
     def announce(self, ticket: str, window: int) -> str:
         text = call_text(ticket, window)
-        if self.tts is not None and self.mode != "chime":
+        if self.speaks:
+            from PySide6.QtTextToSpeech import QTextToSpeech
+
+            assert self.tts is not None
             self.tts.say(text)
+            if self.tts.state() == QTextToSpeech.State.Error:  # failed at once, maybe without a signal
+                self._on_state(QTextToSpeech.State.Error)
         else:
             self._play_chime()
         self.spoken.emit(text)

@@ -25,3 +25,51 @@ def test_chime_is_a_valid_wave_file(tmp_path):
     with wave.open(str(path)) as w:
         assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 22050)
         assert 0.5 < w.getnframes() / w.getframerate() < 0.7
+
+
+def test_fallback_reason_is_readable_and_signalled_after_construction(qtbot):
+    """The reason is known at once (property) and the signal still reaches a listener that was
+    connected after the constructor returned."""
+    caller = VoiceCaller(engine="mock")
+    assert caller.mode == "chime" and "没有中文语音" in caller.fallback_reason
+    got = []
+    caller.fallback.connect(got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    assert got == [caller.fallback_reason]
+
+
+def _speaking_mock(monkeypatch) -> VoiceCaller:
+    """The mock engine made to count as a Chinese-capable engine, so ``say`` really runs."""
+    monkeypatch.setattr(VoiceCaller, "_pick_chinese_voice", lambda self: None)
+    caller = VoiceCaller(engine="mock")
+    assert caller.speaks and caller.mode == "mock" and caller.fallback_reason == ""
+    return caller
+
+
+def test_engine_error_while_speaking_plays_the_chime_and_reports_it(qtbot, monkeypatch):
+    from PySide6.QtTextToSpeech import QTextToSpeech
+
+    caller = _speaking_mock(monkeypatch)
+    chimes, reasons = [], []
+    monkeypatch.setattr(caller, "_play_chime", lambda: chimes.append(1))
+    caller.fallback.connect(reasons.append)
+    caller.announce("A001", 1)
+    assert chimes == [] and caller.tts.state() == QTextToSpeech.State.Speaking
+    # What a speech-dispatcher/SAPI engine does when its audio output dies mid-sentence.
+    caller.tts.stateChanged.emit(QTextToSpeech.State.Error)
+    assert chimes == [1]
+    assert reasons == [caller.fallback_reason] and "语音播报出错" in reasons[0]
+    assert caller.mode == "chime" and not caller.speaks
+    caller.announce("A002", 2)   # later calls go straight to the chime
+    assert chimes == [1, 1] and len(reasons) == 1
+
+
+def test_a_working_engine_speaks_without_fallback(qtbot, monkeypatch):
+    from PySide6.QtTextToSpeech import QTextToSpeech
+
+    caller = _speaking_mock(monkeypatch)
+    reasons = []
+    caller.fallback.connect(reasons.append)
+    caller.announce("A001", 1)
+    qtbot.waitUntil(lambda: caller.tts.state() == QTextToSpeech.State.Ready, timeout=10_000)
+    assert reasons == [] and caller.speaks
