@@ -703,8 +703,34 @@ class IntakeView(QWidget):
 
         self._run(lambda: cases.advance(self.ctx.db, self.user, cid, "finish_on_the_spot"), done)
 
-    def new_case(self) -> None:
-        if self.case is not None and self.case.state == "draft":
+    def card_placed(self, card: Any) -> None:
+        """A card on the reader. While a draft is open for someone else (and it is not the
+        proxy's card), ask before starting over: the draft must not silently change person."""
+        a = self.applicant
+        current = a.id_number.text().strip()
+        is_proxy = a.has_proxy.isChecked() and current and current != card.id_number
+        if self.case is not None and self.case.state == "draft" and current and current != card.id_number \
+                and not is_proxy:
+            answer = QMessageBox.question(
+                self, "另一位申请人", f"读到 {card.name} 的证件，与当前办件的申请人不同。\n放弃当前草稿，为 {card.name} 开始新办件吗？")
+            if answer != QMessageBox.StandardButton.Yes:
+                self.say(f"已忽略 {card.name} 的证件，当前办件不变", error=True)
+                return
+            self.new_case(ask=False)
+        elif self.case is not None and self.case.state != "draft" and current != card.id_number and not is_proxy:
+            self.new_case(ask=False)  # the last case is decided: the next person starts a new one
+        a.fill_from_card(card)
+
+    def card_removed(self) -> None:
+        if self.applicant.card_status.text().startswith("已读"):
+            self.applicant.card_status.setText(self.applicant.card_status.text() + "　· 证件已取走（信息已保留）")
+
+    def applicant_confirmed(self) -> None:
+        if self.case is not None:
+            self.say("申请人已在评价屏上确认个人信息无误")
+
+    def new_case(self, ask: bool = True) -> None:
+        if ask and self.case is not None and self.case.state == "draft":
             if QMessageBox.question(self, "新办件", "当前办件尚未受理，确定放弃并开始新办件吗？") != \
                     QMessageBox.StandardButton.Yes:
                 return

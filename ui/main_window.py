@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
             hub.barcode_scanned.connect(self.open_scanned)
             hub.device_message.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
             hub.card_read.connect(self.card_read)
+            hub.card_removed.connect(self.intake.card_removed)
             hub.reader_status.connect(self.intake.applicant.card_status.setText)
             self.intake.applicant.read_card.connect(hub.read_now)
         self.screen2 = applicant_screen
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
             if hasattr(self.cases, "handed_over"):  # 出件 at this window → rate the handover
                 self.cases.handed_over.connect(lambda case: self._ask_rating(case, "handover"))
             applicant_screen.rated.connect(self._rated)
+            applicant_screen.confirmed.connect(self.intake.applicant_confirmed)
         documents.failed.connect(lambda msg: self.intake.say(f"打印失败：{msg}（文件已保留，可在“办件”中重打）", True))
 
     def card_read(self, card) -> None:
@@ -100,7 +102,7 @@ class MainWindow(QMainWindow):
             self.cases.hand_over(current, card.id_number)
             return
         self.tabs.setCurrentWidget(self.intake)
-        self.intake.applicant.fill_from_card(card)
+        self.intake.card_placed(card)
 
     def open_scanned(self, code: str) -> None:
         """A barcode gun read a code: a case number (the receipt's barcode) opens that case."""

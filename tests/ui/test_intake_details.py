@@ -107,3 +107,21 @@ def test_immediate_matter_finished_on_the_spot_then_rated_as_handover(qtbot, win
     with intake_ctx.db.uow() as s:
         ev = s.scalar(select(Evaluation))
         assert (ev.level, ev.stage) == (5, "handover")
+
+
+def test_another_persons_card_during_a_draft_asks_before_starting_over(qtbot, window, intake_ctx, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.card_read(_zhang_card())
+    _choose(qtbot, window, "城乡居民医保")
+    draft = window.intake.case
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.card_read(_li_card())
+    assert window.intake.case is draft and window.intake.applicant.name.text() == "张三"
+    assert window.intake.status.text() == "已忽略 李四 的证件，当前办件不变"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.card_read(_li_card())
+    assert window.intake.case is None and window.intake.applicant.name.text() == "李四"
+    window.intake.card_removed()
+    assert window.intake.applicant.card_status.text().endswith("证件已取走（信息已保留）")
+    assert window.intake.applicant.id_number.text() == LI_SI
