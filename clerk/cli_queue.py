@@ -1,5 +1,6 @@
 """``clerk queue …``: take, call, recall, start, finish, no-show, return, transfer, walk-in,
-pause/resume, heartbeat, release, status — the hall queue from a terminal or a kiosk script.
+pause/resume, heartbeat, release, status, and the hall's lanes and 过号 grace — the hall queue
+from a terminal or a kiosk script.
 
 One rule: handlers only parse and print; every decision is in ``clerk.queue``. A ticket is named
 by ``--ticket A003`` (today's number) or by the ``--window N`` that holds it. Ticket printing is
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from . import queue
 from .bootstrap import ensure_hall
 from .db import Database
-from .errors import ClerkError, NotFound
+from .errors import ClerkError, NotFound, ValidationError
 
 # The CLI exits at once and sends no heartbeat, so its calls get a long lease.
 CLI_LEASE_SECONDS = 900
@@ -44,8 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     take = cmd("take", "取号 issue a ticket", _take)
     take.add_argument("--zone", required=True, help="分区代码或名称 zone code or name, e.g. SS / 商事登记")
-    take.add_argument("--lane", default="normal", help="通道 lane: " + ", ".join(
-        f"{k} {v.label}" for k, v in queue.LANES.items()))
+    take.add_argument("--lane", default="normal", help="通道 lane, one the hall has open (clerk queue lanes); "
+                      "by default: " + ", ".join(f"{k} {v.label}" for k, v in queue.LANES.items()))
     take.add_argument("--applicant-id", type=int, help="申请人编号 applicant id (repeat visitors)")
     take.add_argument("--printer", help="取号打印机 ticket printer URL, e.g. tcp://192.168.1.60:9100")
     call = cmd("call", "叫号 call the next ticket", _call, window=True, holder=True)
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmd("no-show", "过号 the called person did not come", _no_show, window=True, ticket=True)
     cmd("cancel", "取消 cancel a waiting ticket", _cancel, ticket=True)
     ret = cmd("return", "过号重排 put a missed ticket back", _return, ticket=True)
-    ret.add_argument("--grace", type=int, default=queue.NO_SHOW_GRACE_MINUTES, help="宽限分钟 grace minutes")
+    ret.add_argument("--grace", type=int, help="宽限分钟 grace minutes (default: the hall's setting)")
     tr = cmd("transfer", "转移 transfer to a zone or window", _transfer, window=True, ticket=True)
     tr.add_argument("--to-zone", help="转往分区 target zone")
     tr.add_argument("--to-window", type=int, help="转往窗口 target window")
@@ -69,6 +70,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     hb.add_argument("--lease", type=int, default=CLI_LEASE_SECONDS)
     cmd("release", "释放超时号 release expired calls", _release)
     cmd("status", "大厅排队情况 queue status", _status)
+    lanes = cmd("lanes", "优先通道设置 the hall's lanes (show, --set FILE, --reset)", _lanes)
+    how = lanes.add_mutually_exclusive_group()
+    how.add_argument("--set", metavar="FILE", help='通道设置 JSON 文件 lanes JSON file ("-": stdin), e.g. '
+                     '{"lanes": [{"key": "normal", "label": "普通", "priority": 0}, {"key": "elderly", "enabled": false}]}')
+    how.add_argument("--reset", action="store_true", help="恢复默认通道 back to the default lanes")
+    grace = cmd("grace", "过号重排宽限 the hall's no-show grace (show, --set MINUTES)", _grace)
+    grace.add_argument("--set", type=int, metavar="MINUTES", help="宽限分钟 grace minutes (0: no return)")
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -88,8 +96,8 @@ def _open(args: argparse.Namespace) -> tuple[Database, str, str]:
 
 
 def _plain(obj: Any) -> Any:
-    if obj is None:
-        return None
+    if obj is None or not dataclasses.is_dataclass(obj):
+        return obj
     data = dataclasses.asdict(obj)
     if isinstance(obj, queue.TicketInfo):
         data.update(wait_minutes=obj.wait_minutes, serve_minutes=obj.serve_minutes)
@@ -234,3 +242,48 @@ def _status(args: argparse.Namespace) -> int:
               for z in st.zones]
     lines += [f"  {w.number} 号窗口：" + ("暂停" if w.paused else (w.display or "空闲")) for w in st.windows]
     return _emit(args, st, "\n".join(lines))
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except FileNotFoundError as exc:
+        raise NotFound(f"找不到文件 {path}", f"file not found: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path} 不是 UTF-8 文本", f"{path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise ClerkError(f"无法读取 {path}：{exc.strerror}", f"cannot read {path}: {exc}") from exc
+
+
+def _lanes(args: argparse.Namespace) -> int:
+    db, hall, _ = _open(args)
+    if args.set:
+        st = queue.set_hall_lanes(db, hall, _read_text(args.set))
+    elif args.reset:
+        st = queue.set_hall_lanes(db, hall, None)
+    else:
+        st = queue.lane_settings(db, hall)
+    if st.problem:
+        print(f"注意：{st.problem}", file=sys.stderr)
+    if args.json:
+        # Exactly what --set reads, so a hall can dump, edit and load its lanes.
+        sys.stdout.write(json.dumps(st.as_json(), ensure_ascii=False, indent=2) + "\n")
+        return 0
+    head = {"hall": f"{hall} 大厅通道（本大厅设置）", "default": f"{hall} 大厅通道（默认）"}[st.source]
+    lines = [("已保存，" if args.set or args.reset else "") + head]
+    lines += [f"  {k} {v.label} 优先级 {v.priority}" + ("" if v.enabled else "（未开放）") for k, v in st.lanes.items()]
+    print("\n".join(lines))
+    return 0
+
+
+def _grace(args: argparse.Namespace) -> int:
+    db, hall, _ = _open(args)
+    if args.set is not None:
+        minutes = queue.set_no_show_grace(db, hall, args.set)
+    else:
+        minutes = queue.no_show_grace_minutes(db, hall)
+    line = (f"{hall} 大厅过号 {minutes} 分钟内可重排" if minutes else f"{hall} 大厅过号后不能重排")
+    return _emit(args, {"hall": hall, "no_show_grace_minutes": minutes}, line)

@@ -7,8 +7,10 @@ PostgreSQL (concurrent windows pass over each other's rows), while SQLite transa
 IMMEDIATE (clerk.db) and so run one at a time.
 
 Calling order for a window: tickets transferred to that very window, then the higher lane
-priority (老年人, 残疾人, 军人, 预约 before 普通), then the window's own zone order
-(``WindowZone.priority``), then the earliest issue time.
+priority (by default 老年人, 残疾人, 军人, 预约 before 普通; a hall sets its own lanes in the
+``setting`` table, see ``parse_lanes``), then the window's own zone order
+(``WindowZone.priority``), then the earliest issue time. A 过号 ticket may come back within the
+hall's grace (``no_show_grace_minutes``, 30 by default).
 
 A window holds at most one open ticket. ``call_next`` finishes a ticket the window is
 SERVING (pressing 下一位 after the service ends), but refuses while a ticket is only CALLED:
@@ -24,16 +26,21 @@ is its own record (who held it, when it was issued, called, started, finished, m
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .db import Database
 from .errors import IllegalTransition, NotFound, ValidationError
-from .models import Hall, Ticket, TicketState, Window, WindowZone, Zone
+from .models import Applicant, ApplicantKind, Hall, Setting, Ticket, TicketState, Window, WindowZone, Zone
 from .numbering import next_value
+from .validation import validate_id_number
 from .zones import zone_code as _zone_code_of
 
 T = TicketState
@@ -42,19 +49,31 @@ NO_SHOW_GRACE_MINUTES = 30   # a 过号 person who comes back within this gets t
 RECENT_CALLS = 10
 
 
+# Hall settings (``setting`` table): ``{key}:{hall code}`` for one hall, else ``{key}`` for every hall.
+GRACE_SETTING = "queue.no_show_grace_minutes"
+LANES_SETTING = "queue.lanes"
+MAX_GRACE_MINUTES = 24 * 60
+HELD_ELSEWHERE = "已由其他窗口呼叫"  # the refusal the calling panel recognises (ticket no longer its own)
+
+
 @dataclass(frozen=True)
 class Lane:
     priority: int  # higher is called first
     label: str
+    enabled: bool = True
 
 
+# The default lanes, in the order the kiosk shows them. A hall changes them with ``set_hall_lanes``.
 LANES: dict[str, Lane] = {
     "normal": Lane(0, "普通"),
-    "booked": Lane(1, "预约"),
-    "military": Lane(2, "军人"),
-    "disabled": Lane(2, "残疾人"),
     "elderly": Lane(2, "老年人"),
+    "disabled": Lane(2, "残疾人"),
+    "military": Lane(2, "军人"),
+    "booked": Lane(1, "预约"),
 }
+LANE_FIELDS = ("key", "label", "priority", "enabled")
+LANE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,15}$")  # fits ``ticket.lane`` (16 characters)
+MAX_LANE_PRIORITY = 9
 
 STATE_LABELS = {T.WAITING: "等候中", T.CALLED: "已呼叫", T.SERVING: "办理中", T.DONE: "已办结",
                 T.NO_SHOW: "已过号", T.CANCELLED: "已取消"}
@@ -195,12 +214,15 @@ def _window(s: Session, hall: Hall, number: int, *, lock: bool = False) -> Windo
     return window
 
 
-def _lane(lane: str, lanes: Mapping[str, Lane]) -> Lane:
-    found = lanes.get((lane or "normal").strip().lower())
-    if found is None:
-        names = "、".join(f"{k}（{v.label}）" for k, v in lanes.items())
+def _lane(lane: str, lanes: Mapping[str, Lane]) -> tuple[str, Lane]:
+    key = (lane or "normal").strip().lower()
+    found = lanes.get(key)
+    if found is None or not found.enabled:
+        names = "、".join(f"{k}（{v.label}）" for k, v in lanes.items() if v.enabled)
+        if found is not None:
+            raise ValidationError(f"本大厅未开放{found.label}通道，可选：{names}", f"lane {key!r} is disabled")
         raise ValidationError(f"没有“{lane}”通道，可选：{names}", f"unknown lane {lane!r}")
-    return found
+    return key, found
 
 
 def _ticket(s: Session, ticket_id: int) -> Ticket:
@@ -218,9 +240,12 @@ def _check(ticket: Ticket, action: str) -> None:
                                 f"ticket {ticket.display} is {ticket.state}: cannot {action}")
 
 
-def _check_holder(ticket: Ticket, holder: str | None) -> None:
+def _check_holder(s: Session, ticket: Ticket, holder: str | None, action: str) -> None:
+    """``holder=None`` is the manager or the CLI, who may act on any ticket."""
     if holder is not None and ticket.holder and ticket.holder != holder:
-        raise IllegalTransition(f"{ticket.display} 已由其他窗口呼叫，不能在此操作",
+        window = s.get(Window, ticket.window_id) if ticket.window_id else None
+        where = f"（{window.number} 号窗口）" if window else ""
+        raise IllegalTransition(f"{ticket.display} {HELD_ELSEWHERE}{where}，不能在此{ACTIONS[action][1]}",
                                 f"ticket {ticket.display} is held by {ticket.holder}")
 
 
@@ -239,13 +264,16 @@ def _ahead(s: Session, t: Ticket) -> int:
 
 
 def _info(s: Session, t: Ticket, *, repeat_open: Sequence[str] = (), auto_finished: str | None = None,
-          lanes: Mapping[str, Lane] = LANES) -> TicketInfo:
+          lanes: Mapping[str, Lane] | None = None) -> TicketInfo:
     names: dict[tuple[int, str], str | None] = s.info.setdefault("zone_names", {})
     if (t.hall_id, t.zone_code) not in names:
         names[(t.hall_id, t.zone_code)] = s.scalar(
             select(Zone.name).where(Zone.hall_id == t.hall_id, Zone.code == t.zone_code))
     zone_name = names[(t.hall_id, t.zone_code)]
     window = s.get(Window, t.window_id) if t.window_id else None
+    if lanes is None:
+        hall = s.get(Hall, t.hall_id)
+        lanes = _lanes_in(s, hall.code).lanes if hall else LANES
     lane = lanes.get(t.lane) or LANES.get(t.lane)
     return TicketInfo(
         id=t.id, display=t.display, zone_code=t.zone_code, zone_name=zone_name or t.zone_code,
@@ -284,6 +312,237 @@ def _free_window(s: Session, window: Window, now: dt.datetime) -> str | None:
     return current.display
 
 
+# --------------------------------------------------------------------------- hall settings
+
+def _setting_in(s: Session, key: str, hall_code: str) -> str | None:
+    for name in (f"{key}:{hall_code}", key):
+        row = s.get(Setting, name)
+        if row is not None and row.value.strip():
+            return row.value
+    return None
+
+
+def _put_setting(s: Session, key: str, hall_code: str, value: str | None) -> None:
+    """Store (or with ``None`` drop) the hall's own value of a setting."""
+    name = f"{key}:{hall_code}"
+    row = s.get(Setting, name)
+    if value is None:
+        if row is not None:
+            s.delete(row)
+    elif row is None:
+        s.add(Setting(key=name, value=value))
+    else:
+        row.value = value
+    s.flush()
+    s.info.pop("lanes", None)
+
+
+def _grace_in(s: Session, hall_code: str) -> int:
+    raw = _setting_in(s, GRACE_SETTING, hall_code)
+    try:
+        minutes = int(raw) if raw is not None else NO_SHOW_GRACE_MINUTES
+    except ValueError:
+        return NO_SHOW_GRACE_MINUTES
+    return minutes if 0 <= minutes <= MAX_GRACE_MINUTES else NO_SHOW_GRACE_MINUTES
+
+
+def no_show_grace_minutes(db: Database, hall_code: str) -> int:
+    """How long after 过号 the person may still get the ticket back (``return_ticket``)."""
+    with db.uow() as s:
+        _hall(s, hall_code)
+        return _grace_in(s, hall_code)
+
+
+def set_no_show_grace(db: Database, hall_code: str, minutes: int) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_GRACE_MINUTES:
+        raise ValidationError(f"过号重排宽限应为 0–{MAX_GRACE_MINUTES} 分钟的整数，实为 {minutes}",
+                              f"grace must be 0..{MAX_GRACE_MINUTES} minutes, got {minutes!r}")
+    with db.uow() as s:
+        _hall(s, hall_code)
+        _put_setting(s, GRACE_SETTING, hall_code, str(minutes))
+        return minutes
+
+
+@dataclass(frozen=True)
+class LaneSettings:
+    lanes: Mapping[str, Lane]  # every lane of the hall, open or not, in the kiosk's order
+    source: str                # "hall" (its own setting) or "default"
+    problem: str = ""          # why a stored setting was ignored (the defaults are used then)
+
+    @property
+    def enabled(self) -> dict[str, Lane]:
+        return {k: v for k, v in self.lanes.items() if v.enabled}
+
+    def as_json(self) -> dict[str, Any]:
+        """The format ``parse_lanes`` reads (``clerk queue lanes --json`` prints it)."""
+        return {"lanes": [{"key": k, "label": v.label, "priority": v.priority, "enabled": v.enabled}
+                          for k, v in self.lanes.items()]}
+
+
+def _bad(message: str, english: str) -> ValidationError:
+    return ValidationError(message, f"lanes: {english}")
+
+
+def parse_lanes(text: str) -> dict[str, Lane]:
+    """A hall's lanes from JSON ``{"lanes": [{"key": "elderly", "label": "老年人", "priority": 2,
+    "enabled": true}, …]}`` (a bare list is read too). ``label`` and ``priority`` may be left out
+    for the standard keys (normal, elderly, disabled, military, booked); ``enabled`` is true
+    unless given. The list order is the kiosk's order; ``normal`` must stay open, since walk-ins
+    and visitors who pick no lane use it. Raises ValidationError naming the fault in Chinese."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bad(f"通道设置不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列有误（{exc.msg}）",
+                   f"invalid JSON: {exc}") from exc
+    if isinstance(data, dict):
+        extra = sorted(set(data) - {"lanes"})
+        if extra:
+            raise _bad(f"通道设置有未知字段“{extra[0]}”，只能有 lanes", f"unknown field {extra[0]!r}")
+        data = data.get("lanes")
+    if not isinstance(data, list) or not data:
+        raise _bad('通道设置应为通道列表，例如 {"lanes": [{"key": "normal", "label": "普通", "priority": 0}]}',
+                   "expected a non-empty list of lanes")
+    lanes: dict[str, Lane] = {}
+    fields = "、".join(LANE_FIELDS)
+    for i, item in enumerate(data, 1):
+        where = f"第 {i} 个通道"
+        if not isinstance(item, dict):
+            raise _bad(f"{where}应为对象，字段：{fields}", f"lane {i} is not an object")
+        extra = [k for k in item if k not in LANE_FIELDS]
+        if extra:
+            raise _bad(f"{where}有未知字段“{extra[0]}”，可用字段：{fields}", f"lane {i}: unknown field {extra[0]!r}")
+        key = item.get("key")
+        if not isinstance(key, str) or not LANE_KEY.match(key):
+            raise _bad(f"{where}的 key “{key}”无效：应为小写字母开头、不超过 16 位的小写字母、数字或下划线",
+                       f"lane {i}: bad key {key!r}")
+        if key in lanes:
+            raise _bad(f"通道 {key} 重复出现", f"duplicate lane {key!r}")
+        default = LANES.get(key)
+        label = item.get("label", default.label if default else None)
+        if not isinstance(label, str) or not label.strip() or len(label.strip()) > 10:
+            raise _bad(f"{where}（{key}）的名称 label 应为 1–10 个字", f"lane {key!r}: label must be 1-10 characters")
+        priority = item.get("priority", default.priority if default else None)
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= MAX_LANE_PRIORITY:
+            raise _bad(f"{where}（{key}）的优先级 priority 应为 0–{MAX_LANE_PRIORITY} 的整数（越大越先叫）",
+                       f"lane {key!r}: priority must be an integer 0..{MAX_LANE_PRIORITY}")
+        enabled = item.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise _bad(f"{where}（{key}）的 enabled 应为 true 或 false", f"lane {key!r}: enabled must be true/false")
+        lanes[key] = Lane(priority, label.strip(), enabled)
+    if "normal" not in lanes or not lanes["normal"].enabled:
+        raise _bad("必须保留并开放普通通道（normal）：未选通道的取号和无号办理都用它",
+                   "the normal lane must exist and be enabled")
+    return lanes
+
+
+def _lanes_in(s: Session, hall_code: str) -> LaneSettings:
+    cache: dict[str, LaneSettings] = s.info.setdefault("lanes", {})
+    if hall_code not in cache:
+        raw = _setting_in(s, LANES_SETTING, hall_code)
+        if raw is None:
+            cache[hall_code] = LaneSettings(dict(LANES), "default")
+        else:
+            try:
+                cache[hall_code] = LaneSettings(parse_lanes(raw), "hall")
+            except ValidationError as exc:
+                # A hand-edited row must not stop the kiosk: the standard lanes serve meanwhile.
+                cache[hall_code] = LaneSettings(dict(LANES), "default", f"{exc.message}（已改用默认通道）")
+    return cache[hall_code]
+
+
+def lane_settings(db: Database, hall_code: str) -> LaneSettings:
+    """The hall's lanes with where they come from (its own setting or the defaults)."""
+    with db.uow() as s:
+        _hall(s, hall_code)
+        return _lanes_in(s, hall_code)
+
+
+def hall_lanes(db: Database, hall_code: str) -> dict[str, Lane]:
+    """The lanes open at the hall, in the kiosk's order: key → Lane(priority, label)."""
+    return lane_settings(db, hall_code).enabled
+
+
+def set_hall_lanes(db: Database, hall_code: str, text: str | None) -> LaneSettings:
+    """Store the hall's lanes (JSON, see ``parse_lanes``); ``None`` goes back to the defaults.
+    Tickets already issued keep the priority they were issued with."""
+    value = None
+    if text is not None:
+        lanes = parse_lanes(text)
+        value = json.dumps(LaneSettings(lanes, "hall").as_json(), ensure_ascii=False)
+    with db.uow() as s:
+        _hall(s, hall_code)
+        _put_setting(s, LANES_SETTING, hall_code, value)
+        return _lanes_in(s, hall_code)
+
+
+# --------------------------------------------------------------------------- zones and applicants
+
+@dataclass(frozen=True)
+class HallZone:
+    code: str
+    name: str
+    prefix: str
+
+
+def hall_zones(db: Database, hall_code: str) -> list[HallZone]:
+    """The hall's own zones in display order (a hall may have fewer or other zones than
+    ``clerk.zones.DEFAULT_ZONES``)."""
+    with db.uow() as s:
+        hall = _hall(s, hall_code)
+        return [HallZone(z.code, z.name, z.prefix)
+                for z in s.scalars(select(Zone).where(Zone.hall_id == hall.id).order_by(Zone.position, Zone.id))]
+
+
+def window_zone_codes(db: Database, hall_code: str, window_number: int) -> list[str]:
+    """The zones a window serves, its first zone first."""
+    with db.uow() as s:
+        window = _window(s, _hall(s, hall_code), window_number)
+        return list(s.scalars(select(Zone.code).join(WindowZone, WindowZone.zone_id == Zone.id)
+                              .where(WindowZone.window_id == window.id).order_by(WindowZone.priority)))
+
+
+CARD_ID_TYPES = {"resident": "resident", "gat": "gat", "foreigner_2017": "foreigner", "foreigner_2023": "foreigner"}
+
+
+def applicant_for_card(db: Database, id_number: str, name: str, card_type: str = "resident") -> int:
+    """The person applicant of an ID card swiped at the kiosk, created when new, so the queue
+    knows a repeat visitor before any case exists. Returns the applicant id.
+
+    The number is stored as ``clerk.cases`` stores it (the key intake finds the person by): the
+    validated number in full, 18 characters with an upper-case X — never masked or hashed in the
+    row; masking happens wherever it is shown."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("读卡未得到姓名，请重新刷卡", "no name on the card")
+    id_type = CARD_ID_TYPES.get(card_type, "resident")
+    if id_type in ("resident", "gat"):
+        number = validate_id_number(id_number).number
+    else:
+        number = (id_number or "").strip().upper()
+        if not number:
+            raise ValidationError("读卡未得到证件号码，请重新刷卡", "no number on the card")
+    kind = ApplicantKind.PERSON.value
+    for attempt in range(2):
+        try:
+            with db.uow() as s:
+                row = s.scalar(select(Applicant).where(Applicant.kind == kind, Applicant.id_number == number))
+                if row is None:
+                    row = Applicant(kind=kind, id_number=number, name=name, id_type=id_type)
+                    s.add(row)
+                    s.flush()
+                return row.id
+        except IntegrityError:
+            if attempt:  # another kiosk created the same person at the same moment: read theirs
+                raise
+    raise AssertionError("unreachable")
+
+
+def ticket_qr_payload(hall_code: str, t: TicketInfo) -> str:
+    """What the ticket's QR code carries: hall, service date and number, e.g.
+    ``33022501-20261123-A023`` (unique across halls and days, no personal data)."""
+    return f"{hall_code}-{t.service_date:%Y%m%d}-{t.display}"
+
+
 # --------------------------------------------------------------------------- issue
 
 def issue_in(s: Session, hall: Hall, zone: Zone, lane: Lane, lane_key: str, now: dt.datetime,
@@ -301,14 +560,16 @@ def issue_in(s: Session, hall: Hall, zone: Zone, lane: Lane, lane_key: str, now:
 
 def take_ticket(db: Database, hall_code: str, zone_code: str, lane: str = "normal",
                 applicant_id: int | None = None, now: dt.datetime | None = None,
-                lanes: Mapping[str, Lane] = LANES) -> TicketInfo:
-    """取号: the next number of the zone today, e.g. A001 (four digits after 999)."""
+                lanes: Mapping[str, Lane] | None = None) -> TicketInfo:
+    """取号: the next number of the zone today, e.g. A001 (four digits after 999). The lane is
+    one the hall has open (``hall_lanes``) unless ``lanes`` is given."""
     now = now or _now()
     with db.uow() as s:
         hall = _hall(s, hall_code)
         zone = _zone(s, hall, zone_code)
-        chosen = _lane(lane, lanes)
-        t = issue_in(s, hall, zone, chosen, (lane or "normal").strip().lower(), now, applicant_id)
+        lanes = lanes if lanes is not None else _lanes_in(s, hall.code).lanes
+        key, chosen = _lane(lane, lanes)
+        t = issue_in(s, hall, zone, chosen, key, now, applicant_id)
         repeat: list[str] = []
         if applicant_id is not None:
             repeat = list(s.scalars(select(Ticket.display).where(
@@ -421,7 +682,7 @@ def _act(db: Database, ticket_id: int, action: str, holder: str | None, now: dt.
     with db.uow() as s:
         t = _ticket(s, ticket_id)
         _check(t, action)
-        _check_holder(t, holder)
+        _check_holder(s, t, holder, action)
         apply(s, t, now)
         s.flush()
         return _info(s, t)
@@ -466,9 +727,10 @@ def cancel(db: Database, ticket_id: int, now: dt.datetime | None = None) -> Tick
 
 
 def transfer(db: Database, ticket_id: int, to_zone: str | None = None, to_window: int | None = None,
-             note: str = "", now: dt.datetime | None = None) -> TicketInfo:
+             note: str = "", now: dt.datetime | None = None, holder: str | None = None) -> TicketInfo:
     """转移: back to WAITING in another zone or for one window; the number and issue time stay,
-    so the person does not queue again from the end."""
+    so the person does not queue again from the end. A window passes its ``holder`` and cannot
+    move a ticket another window holds; ``None`` (manager, CLI) may move any."""
     if to_zone is None and to_window is None:
         raise ValidationError("请选择转往的分区或窗口", "choose a zone or a window to transfer to")
 
@@ -483,23 +745,28 @@ def transfer(db: Database, ticket_id: int, to_zone: str | None = None, to_window
         t.target_window = to_window
         t.transfer_note = (note or "").strip()[:200]
         _back_to_waiting(t)
-    return _act(db, ticket_id, "transfer", None, now, apply)
+    return _act(db, ticket_id, "transfer", holder, now, apply)
 
 
 def return_ticket(db: Database, hall_code: str, display: str, now: dt.datetime | None = None,
-                  grace_minutes: int = NO_SHOW_GRACE_MINUTES) -> TicketInfo:
-    """过号重排: a 过号 person who comes back within the grace waits again with the original issue
-    time, so a window calls them next in their lane."""
+                  grace_minutes: int | None = None) -> TicketInfo:
+    """过号重排: a 过号 person who comes back within the hall's grace (``no_show_grace_minutes``,
+    or ``grace_minutes``) waits again with the original issue time, so a window calls them next
+    in their lane."""
     now = now or _now()
     ticket_id = find_ticket(db, hall_code, display, now.date()).id
 
-    def apply(_s: Session, t: Ticket, at: dt.datetime) -> None:
+    def apply(s: Session, t: Ticket, at: dt.datetime) -> None:
         assert t.no_show_at is not None
+        grace = _grace_in(s, hall_code) if grace_minutes is None else grace_minutes
         late = at - t.no_show_at
-        if late > dt.timedelta(minutes=grace_minutes):
+        if late > dt.timedelta(minutes=grace):
+            if grace <= 0:
+                raise IllegalTransition(f"{t.display} 已过号，本大厅过号后不能重排，请重新取号",
+                                        f"ticket {t.display} missed its call and this hall allows no return")
             raise IllegalTransition(
-                f"{t.display} 过号已超过 {grace_minutes} 分钟（{int(late.total_seconds() // 60)} 分钟），请重新取号",
-                f"ticket {t.display} missed its call more than {grace_minutes} minutes ago: take a new ticket")
+                f"{t.display} 过号已超过 {grace} 分钟（{int(late.total_seconds() // 60)} 分钟），请重新取号",
+                f"ticket {t.display} missed its call more than {grace} minutes ago: take a new ticket")
         _back_to_waiting(t)
         t.no_show_at = None
     return _act(db, ticket_id, "return", None, now, apply)
@@ -516,7 +783,7 @@ def walk_in(db: Database, hall_code: str, window_number: int, zone_code: str, ho
         window = _window(s, hall, window_number, lock=True)
         zone = _zone(s, hall, zone_code)
         finished = _free_window(s, window, now)
-        t = issue_in(s, hall, zone, LANES["normal"], "normal", now, applicant_id)
+        t = issue_in(s, hall, zone, _lanes_in(s, hall.code).lanes["normal"], "normal", now, applicant_id)
         t.state, t.window_id, t.called_at, t.started_at = T.SERVING.value, window.id, now, now
         t.holder, t.lease_until = holder[:60], now + dt.timedelta(seconds=lease_seconds)
         t.transfer_note = "窗口直接办理"

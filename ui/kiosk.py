@@ -1,8 +1,9 @@
 """The ticket kiosk (取号机): touch a zone, get a number on screen and on paper.
 
-Runs unattended and full screen: one button per zone of the hall with its waiting count, a lane
-row (普通 / 老年人 / 残疾人 / 军人 / 预约), an optional ID-card swipe that greets the visitor with
-their cases in progress. The database work runs on the task pool, the printer on the device
+Runs unattended and full screen: one button per zone of the hall with its waiting count, a row
+of the lanes the hall has open (by default 普通 / 老年人 / 残疾人 / 军人 / 预约, see
+``clerk.queue.hall_lanes``), an optional ID-card swipe that greets the visitor with their cases in
+progress and marks the ticket as theirs, so a second ticket the same day is recognised. The database work runs on the task pool, the printer on the device
 thread (``devices.worker``); the GUI never waits.
 
 One rule: the number is never lost. It stays on screen whatever the printer does; a print that
@@ -32,6 +33,8 @@ SHOW_PROBLEM_MS = 60_000      # a failed print: long enough to write the number 
 CARD_FORGET_MS = 60_000       # a swiped card counts for the next ticket only within this
 REFRESH_MS = 5_000
 ZONE_COLUMNS = 4               # seven zones: two rows of large buttons on a 1280×800 screen
+HINT_LANES = "① 请选择通道　② 点击要办理的事项分区取号"
+HINT_ZONES = "请点击要办理的事项分区取号"   # a hall with the 普通 lane only shows no lane row
 OPEN_CASE_STATES = frozenset({"accepted", "supplement", "in_review", "approved", "result_ready"})
 STYLE = """
 #kiosk { background: #eef3fb; }
@@ -66,6 +69,13 @@ def printer_problem(number: str, message: str) -> str:
     return f"{reason}，请联系工作人员；您的号码是 {number}"
 
 
+def ticket_note(grace_minutes: int) -> str:
+    """The ticket's footer: what a person who misses the call may do, with the hall's real grace."""
+    if grace_minutes <= 0:
+        return "过号后请重新取号"
+    return f"过号 {grace_minutes} 分钟内请到服务台重新排队"
+
+
 class Kiosk(QWidget):
     """``printer_url`` (else ``ctx.services['ticket_printer_url']``): ESC/POS URL of the ticket
     printer; ``worker``: the device thread (one is created and owned when not given)."""
@@ -84,6 +94,7 @@ class Kiosk(QWidget):
         self.worker = worker or DeviceWorker()
         self.spool = PrintSpool(spool_dir or ctx.cfg.data_dir / "spool" / "tickets")
         self.lane = "normal"
+        self.grace = queue.NO_SHOW_GRACE_MINUTES  # the hall's 过号 grace, read with every refresh and ticket
         self.applicant_id: int | None = None
         self.ticket: TicketInfo | None = None
         self.print_state = ""  # "", "printing", "printed", "failed", "no_printer"
@@ -127,22 +138,13 @@ class Kiosk(QWidget):
 
     def _home_page(self) -> QWidget:
         page = QWidget()
-        hint = QLabel("① 请选择通道　② 点击要办理的事项分区取号")
-        hint.setObjectName("kiosk_hint")
-        lanes = QHBoxLayout()
+        self.hint = QLabel(HINT_ZONES)
+        self.hint.setObjectName("kiosk_hint")
+        # The hall's open lanes (queue.hall_lanes), built on the first refresh and whenever they change.
+        self.lane_row = QHBoxLayout()
         self.lane_group = QButtonGroup(self)
         self.lane_buttons: dict[str, QPushButton] = {}
-        order = ["normal"] + [k for k in queue.LANES if k != "normal"][::-1]  # 普通, 老年人, 残疾人, 军人, 预约
-        for key in order:
-            b = QPushButton(queue.LANES[key].label)
-            b.setObjectName(f"lane_{key}")
-            b.setProperty("role", "lane")
-            b.setCheckable(True)
-            b.setChecked(key == "normal")
-            b.clicked.connect(lambda _=False, k=key: self.set_lane(k))
-            self.lane_group.addButton(b)
-            self.lane_buttons[key] = b
-            lanes.addWidget(b)
+        self.lanes: dict[str, queue.Lane] = {}
         self.zone_grid = QGridLayout()
         self.zone_grid.setSpacing(20)
         self.zone_buttons: dict[str, QPushButton] = {}
@@ -154,8 +156,8 @@ class Kiosk(QWidget):
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 10, 0, 0)
         lay.setSpacing(16)
-        lay.addWidget(hint)
-        lay.addLayout(lanes)
+        lay.addWidget(self.hint)
+        lay.addLayout(self.lane_row)
         lay.addLayout(self.zone_grid, 1)
         lay.addWidget(self.card_line)
         lay.addWidget(self.error)
@@ -194,7 +196,16 @@ class Kiosk(QWidget):
     def refresh(self) -> None:
         self.clock.setText(f"{dt.datetime.now():%m月%d日 %H:%M}")
         db, hall = self.ctx.db, self.ctx.cfg.hall_code
-        self.ctx.tasks.run(lambda: queue.queue_status(db, hall), self._show_zones, self._offline)
+
+        def read() -> tuple[QueueStatus, dict[str, queue.Lane], int]:
+            return queue.queue_status(db, hall), queue.hall_lanes(db, hall), queue.no_show_grace_minutes(db, hall)
+
+        self.ctx.tasks.run(read, self._refreshed, self._offline)
+
+    def _refreshed(self, result: tuple[QueueStatus, dict[str, queue.Lane], int]) -> None:
+        st, lanes, self.grace = result
+        self._show_lanes(lanes)
+        self._show_zones(st)
 
     def _offline(self, message: str) -> None:
         if not self.zone_buttons:
@@ -214,9 +225,32 @@ class Kiosk(QWidget):
                 self.zone_buttons[z.zone_code] = b
             b.setText(f"{z.zone_name}\n等候 {z.waiting} 人")
 
+    def _show_lanes(self, lanes: dict[str, queue.Lane]) -> None:
+        if lanes == self.lanes:
+            return
+        self.lanes = dict(lanes)
+        for b in self.lane_buttons.values():
+            self.lane_group.removeButton(b)
+            self.lane_row.removeWidget(b)
+            b.deleteLater()
+        self.lane_buttons = {}
+        if len(lanes) > 1:  # 普通 alone is no choice: no lane row then
+            for key, lane in lanes.items():
+                b = QPushButton(lane.label)
+                b.setObjectName(f"lane_{key}")
+                b.setProperty("role", "lane")
+                b.setCheckable(True)
+                b.clicked.connect(lambda _=False, k=key: self.set_lane(k))
+                self.lane_group.addButton(b)
+                self.lane_buttons[key] = b
+                self.lane_row.addWidget(b)
+        self.hint.setText(HINT_LANES if self.lane_buttons else HINT_ZONES)
+        self.set_lane(self.lane if self.lane in lanes else "normal")
+
     def set_lane(self, key: str) -> None:
         self.lane = key
-        self.lane_buttons[key].setChecked(True)
+        if key in self.lane_buttons:
+            self.lane_buttons[key].setChecked(True)
 
     # ---------------------------------------------------------------- ID card
     def card_read(self, card: Any) -> None:
@@ -226,10 +260,13 @@ class Kiosk(QWidget):
         self.card_timer.start(CARD_FORGET_MS)
         db = self.ctx.db
 
+        card_type = getattr(card, "card_type", "resident") or "resident"
+
         def look_up() -> tuple[int | None, int]:
+            # Found or registered now, so a second ticket today is recognised even with no case yet.
+            applicant_id = queue.applicant_for_card(db, number, card.name, card_type)
             found = cases.applicant_cases(db, "person", number)
-            ids = [c.applicant.id for c in found if c.applicant is not None]
-            return (ids[0] if ids else None), sum(1 for c in found if c.state in OPEN_CASE_STATES)
+            return applicant_id, sum(1 for c in found if c.state in OPEN_CASE_STATES)
 
         def done(result: tuple[int | None, int]) -> None:
             self.applicant_id, open_count = result
@@ -247,8 +284,12 @@ class Kiosk(QWidget):
         self._enable_zones(False)  # one touch, one ticket
         self.error.setText("")
         db, hall, lane, applicant = self.ctx.db, self.ctx.cfg.hall_code, self.lane, self.applicant_id
-        self.ctx.tasks.run(lambda: queue.take_ticket(db, hall, zone_code, lane, applicant_id=applicant),
-                           self._taken, self._not_taken)
+
+        def issue() -> tuple[TicketInfo, int]:
+            return (queue.take_ticket(db, hall, zone_code, lane, applicant_id=applicant),
+                    queue.no_show_grace_minutes(db, hall))
+
+        self.ctx.tasks.run(issue, self._taken, self._not_taken)
 
     def _not_taken(self, message: str) -> None:
         self._enable_zones(True)
@@ -258,7 +299,8 @@ class Kiosk(QWidget):
         for b in self.zone_buttons.values():
             b.setEnabled(on)
 
-    def _taken(self, t: TicketInfo) -> None:
+    def _taken(self, result: tuple[TicketInfo, int]) -> None:
+        t, self.grace = result
         self.ticket = t
         self.forget_card()
         self.card_timer.stop()
@@ -280,7 +322,7 @@ class Kiosk(QWidget):
             return
         slip = TicketSlip(hall_name=self.hall_name, number=t.display, zone_name=t.zone_name, issued_at=t.issued_at,
                           people_ahead=t.ahead, lane_label=t.lane_label if t.lane != "normal" else "",
-                          note=f"过号 {queue.NO_SHOW_GRACE_MINUTES} 分钟内请到服务台重新排队")
+                          qr_payload=queue.ticket_qr_payload(self.ctx.cfg.hall_code, t), note=ticket_note(self.grace))
         data = render_ticket(slip, self.width_mm)
         self.print_state = "printing"
         self.print_line.setStyleSheet("")

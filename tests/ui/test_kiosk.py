@@ -2,6 +2,7 @@
 loopback socket, printing on the device thread (strict check on)."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -123,14 +124,72 @@ def test_database_down_gives_no_number_and_a_message(qtbot, kiosk, ui_ctx, wait_
 
 
 def test_card_swipe_greets_masked_and_flags_a_second_ticket(qtbot, kiosk, ui_ctx, wait_tasks):
+    """Given a person with no case at all, when they swipe and take two tickets the same day,
+    then the second ticket says which one they already hold."""
     card = SimpleNamespace(name="张三丰", id_number="330225199001011234")
     kiosk.card_read(card)
     wait_tasks(ui_ctx)
     assert kiosk.card_line.text() == "张*丰 您好，请选择办理事项取号"
     assert "张三丰" not in kiosk.card_line.text()
+    assert kiosk.applicant_id is not None  # registered at the swipe, no case needed
     touch(qtbot, kiosk, ui_ctx, wait_tasks, "ZH")
     assert kiosk.number.text() == "Z001"
+    assert kiosk.ahead_line.text() == "您前面没有人等候，请留意叫号"
     assert kiosk.card_line.text().startswith("持身份证")  # the card is for one ticket only
+    kiosk.home()
+    wait_tasks(ui_ctx)
+
+    kiosk.card_read(card)
+    wait_tasks(ui_ctx)
+    touch(qtbot, kiosk, ui_ctx, wait_tasks, "SS")
+    assert kiosk.number.text() == "A001"
+    assert kiosk.ahead_line.text() == "您前面没有人等候，请留意叫号\n您今天已取号 Z001"
+    with ui_ctx.db.uow() as s:
+        from sqlalchemy import select
+
+        from clerk.models import Applicant
+        [person] = s.scalars(select(Applicant)).all()
+        assert (person.name, person.id_number, person.kind) == ("张三丰", "330225199001011234", "person")
+
+
+def test_ticket_prints_a_qr_and_the_halls_real_grace(qtbot, kiosk, ui_ctx, emu, wait_tasks):
+    queue.set_no_show_grace(ui_ctx.db, ui_ctx.cfg.hall_code, 15)
+    touch(qtbot, kiosk, ui_ctx, wait_tasks, "SS")
+    assert kiosk.print_state == "printed"
+    emu.wait_connections(1)
+    printed = decode(emu.printer.printed())
+    t = queue.find_ticket(ui_ctx.db, ui_ctx.cfg.hall_code, "A001")
+    assert printed.qr_payloads == [f"33022501-{t.service_date:%Y%m%d}-A001"]
+    assert "过号 15 分钟内请到服务台重新排队" in printed.text
+    assert "过号 30 分钟" not in printed.text
+
+
+def test_lane_buttons_come_from_the_halls_lanes(qtbot, kiosk, ui_ctx, emu, wait_tasks):
+    assert list(kiosk.lane_buttons) == ["normal", "elderly", "disabled", "military", "booked"]
+    assert kiosk.lane_buttons["normal"].isChecked() and kiosk.hint.text().startswith("① 请选择通道")
+    hall = ui_ctx.cfg.hall_code
+    hall_db = ui_ctx.db
+    queue.set_hall_lanes(hall_db, hall, json.dumps({"lanes": [
+        {"key": "normal"}, {"key": "pregnant", "label": "孕妇", "priority": 3},
+        {"key": "elderly", "label": "老年人"}, {"key": "military", "enabled": False}]}, ensure_ascii=False))
+    kiosk.refresh()
+    wait_tasks(ui_ctx)
+    assert [(k, b.text()) for k, b in kiosk.lane_buttons.items()] == [
+        ("normal", "普通"), ("pregnant", "孕妇"), ("elderly", "老年人")]
+    qtbot.mouseClick(kiosk.lane_buttons["pregnant"], Qt.MouseButton.LeftButton)
+    touch(qtbot, kiosk, ui_ctx, wait_tasks, "ZH")
+    assert kiosk.zone_line.text() == "综合（孕妇）"
+    t = queue.find_ticket(hall_db, hall, "Z001")
+    assert (t.lane, t.priority) == ("pregnant", 3)
+    emu.wait_connections(1)
+    assert "孕妇" in decode(emu.printer.printed()).text
+
+    queue.set_hall_lanes(hall_db, hall, '{"lanes": [{"key": "normal"}]}')
+    kiosk.home()
+    wait_tasks(ui_ctx)
+    assert kiosk.lane_buttons == {} and kiosk.hint.text() == "请点击要办理的事项分区取号"
+    touch(qtbot, kiosk, ui_ctx, wait_tasks, "ZH")
+    assert kiosk.number.text() == "Z002" and kiosk.zone_line.text() == "综合"
 
 
 def test_card_of_an_applicant_with_an_open_case(qtbot, kiosk, ui_ctx, wait_tasks):

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from clerk import queue
 from clerk.bootstrap import ensure_hall
@@ -339,3 +339,204 @@ def test_another_seat_keeps_its_ticket_and_a_free_window_reports_pause(hall_db):
     st2 = queue.window_state(hall_db, HALL, 2, "pc2:2:1", now=at(2))
     assert st2 == queue.WindowState(None, True, False)
     assert queue.seat_of("pc1:1:100") == "pc1:1" and queue.seat_of("solo") == "solo"
+
+
+# --------------------------------------------------------------------------- hall settings
+
+def test_no_show_grace_is_a_hall_setting_that_return_ticket_uses(hall_db):
+    """Given a hall whose grace is 10 minutes, a 过号 person back after 12 minutes is refused
+    (and the other hall keeps the default 30), while within 10 minutes the ticket comes back."""
+    with hall_db.uow() as s:
+        ensure_hall(s, code="33022502", name="象山县西周镇便民服务中心")
+    assert queue.no_show_grace_minutes(hall_db, HALL) == queue.NO_SHOW_GRACE_MINUTES == 30
+    assert queue.set_no_show_grace(hall_db, HALL, 10) == 10
+    assert queue.no_show_grace_minutes(hall_db, HALL) == 10
+    assert queue.no_show_grace_minutes(hall_db, "33022502") == 30
+    with hall_db.uow() as s:
+        from clerk.models import Setting
+        assert s.get(Setting, f"queue.no_show_grace_minutes:{HALL}").value == "10"
+
+    a1 = take(hall_db, "SS", 0)
+    call(hall_db, 3, 1)
+    queue.no_show(hall_db, a1.id, now=at(2))
+    with pytest.raises(IllegalTransition, match="A001 过号已超过 10 分钟（12 分钟），请重新取号"):
+        queue.return_ticket(hall_db, HALL, "A001", now=at(14))
+    assert queue.return_ticket(hall_db, HALL, "A001", now=at(11)).state == "waiting"
+    queue.set_no_show_grace(hall_db, HALL, 0)
+    call(hall_db, 3, 12)
+    queue.no_show(hall_db, a1.id, now=at(13))
+    with pytest.raises(IllegalTransition, match="A001 已过号，本大厅过号后不能重排，请重新取号"):
+        queue.return_ticket(hall_db, HALL, "A001", now=at(13.5))
+    with pytest.raises(ValidationError, match="过号重排宽限应为 0–1440 分钟的整数，实为 -5"):
+        queue.set_no_show_grace(hall_db, HALL, -5)
+
+
+def test_a_bad_stored_grace_falls_back_to_the_default(hall_db):
+    from clerk.models import Setting
+
+    with hall_db.uow() as s:
+        s.add(Setting(key="queue.no_show_grace_minutes", value="半小时"))
+    assert queue.no_show_grace_minutes(hall_db, HALL) == 30
+
+
+LANES_JSON = json.dumps({"lanes": [
+    {"key": "normal", "label": "普通", "priority": 0},
+    {"key": "pregnant", "label": "孕妇", "priority": 3},
+    {"key": "elderly", "label": "老年人"},
+    {"key": "military", "enabled": False},
+]}, ensure_ascii=False)
+
+
+def test_a_hall_configures_its_lanes_and_take_ticket_uses_them(hall_db):
+    assert list(queue.hall_lanes(hall_db, HALL)) == ["normal", "elderly", "disabled", "military", "booked"]
+    st = queue.set_hall_lanes(hall_db, HALL, LANES_JSON)
+    assert st.source == "hall" and st.problem == ""
+    assert list(st.lanes) == ["normal", "pregnant", "elderly", "military"]
+    assert list(queue.hall_lanes(hall_db, HALL)) == ["normal", "pregnant", "elderly"]  # open ones only
+    assert queue.hall_lanes(hall_db, HALL)["pregnant"] == queue.Lane(3, "孕妇")
+
+    old = take(hall_db, "SS", 0, lane="elderly")
+    mum = take(hall_db, "SS", 1, lane="pregnant")
+    assert (mum.lane, mum.lane_label, mum.priority, mum.ahead) == ("pregnant", "孕妇", 3, 0)
+    assert call(hall_db, 3, 2).display == mum.display  # priority 3 before the elderly lane's 2
+    assert call(hall_db, 4, 3) is None and old.priority == 2
+    with pytest.raises(ValidationError, match="本大厅未开放军人通道，可选：normal（普通）、pregnant（孕妇）、elderly（老年人）"):
+        take(hall_db, "SS", 4, lane="military")
+    with pytest.raises(ValidationError, match="没有“disabled”通道"):
+        take(hall_db, "SS", 4, lane="disabled")
+    walk = queue.walk_in(hall_db, HALL, 7, "GA", "ws7", now=at(5))
+    assert (walk.lane, walk.lane_label) == ("normal", "普通")
+
+    back = queue.set_hall_lanes(hall_db, HALL, None)  # back to the defaults
+    assert back.source == "default" and "military" in queue.hall_lanes(hall_db, HALL)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"lanes": [{"key": "normal"},]}', "通道设置不是有效的 JSON：第 1 行第 30 列有误"),
+    ('{"lanes": [{"key": "normal", "colour": "red"}]}', "第 1 个通道有未知字段“colour”，可用字段：key、label、priority、enabled"),
+    ('{"lane": []}', "通道设置有未知字段“lane”，只能有 lanes"),
+    ('[]', "通道设置应为通道列表"),
+    ('[{"key": "normal"}, {"key": "vip", "label": "贵宾"}]', "第 2 个通道（vip）的优先级 priority 应为 0–9 的整数"),
+    ('[{"key": "normal"}, {"key": "elderly", "priority": "2"}]', "第 2 个通道（elderly）的优先级 priority 应为 0–9 的整数"),
+    ('[{"key": "normal"}, {"key": "VIP", "label": "贵宾", "priority": 1}]', "第 2 个通道的 key “VIP”无效"),
+    ('[{"key": "normal"}, {"key": "normal"}]', "通道 normal 重复出现"),
+    ('[{"key": "elderly"}]', "必须保留并开放普通通道（normal）"),
+    ('[{"key": "normal", "enabled": false}]', "必须保留并开放普通通道（normal）"),
+    ('[{"key": "normal", "enabled": "yes"}]', "第 1 个通道（normal）的 enabled 应为 true 或 false"),
+    ('[{"key": "normal", "label": ""}]', "第 1 个通道（normal）的名称 label 应为 1–10 个字"),
+])
+def test_bad_lane_settings_are_refused_in_chinese_and_nothing_is_stored(hall_db, text, message):
+    with pytest.raises(ValidationError) as err:
+        queue.set_hall_lanes(hall_db, HALL, text)
+    assert err.value.message.startswith(message)
+    assert queue.lane_settings(hall_db, HALL).source == "default"
+
+
+def test_a_broken_stored_lane_setting_falls_back_to_the_defaults_and_says_why(hall_db):
+    from clerk.models import Setting
+
+    with hall_db.uow() as s:
+        s.add(Setting(key=f"queue.lanes:{HALL}", value='{"lanes": [{"key": "normal", "colour": 1}]}'))
+    st = queue.lane_settings(hall_db, HALL)
+    assert st.source == "default" and list(st.lanes) == list(queue.LANES)
+    assert st.problem == "第 1 个通道有未知字段“colour”，可用字段：key、label、priority、enabled（已改用默认通道）"
+    assert take(hall_db, "SS", 0, lane="elderly").priority == 2  # the kiosk keeps issuing
+
+
+def test_hall_zones_are_the_halls_own(hall_db):
+    from clerk.models import Hall, Zone
+
+    with hall_db.uow() as s:
+        town = ensure_hall(s, code="33022502", name="西周镇便民服务中心", windows=1)
+        s.delete(s.scalar(select(Zone).where(Zone.hall_id == town.id, Zone.code == "TZ")))
+        s.add(Zone(hall_id=town.id, code="NY", name="农业农村", prefix="N", position=9))
+        assert s.scalar(select(Hall.id).where(Hall.code == "33022502")) == town.id
+    codes = [z.code for z in queue.hall_zones(hall_db, "33022502")]
+    assert codes == ["ZH", "SS", "BDC", "SH", "GA", "YB", "NY"]
+    assert queue.hall_zones(hall_db, HALL)[1] == queue.HallZone("SS", "商事登记", "A")
+    assert queue.window_zone_codes(hall_db, HALL, 4) == ["BDC", "ZH"]
+    assert queue.window_zone_codes(hall_db, HALL, 1)[0] == "ZH"
+
+
+# --------------------------------------------------------------------------- applicants at the kiosk
+
+def test_a_card_at_the_kiosk_finds_or_creates_the_person_as_intake_stores_them(hall_db):
+    from clerk import cases
+    from clerk.dto import ApplicantInput
+    from tests.casefixtures import id_number
+
+    number = id_number("33022519800101107")
+    assert number.endswith("X")
+    pid = queue.applicant_for_card(hall_db, number.lower(), "王五")  # a lower-case x from a reader
+    assert queue.applicant_for_card(hall_db, number, "王五") == pid
+    with hall_db.uow() as s:
+        row = s.get(Applicant, pid)
+        assert (row.kind, row.id_number, row.name, row.id_type) == ("person", number, "王五", "resident")
+        # intake (clerk.cases) later finds the same row, not a second person
+        assert cases._upsert_applicant(s, ApplicantInput(name="王五", id_number=number)).id == pid
+    with pytest.raises(ValidationError, match="身份证号码"):
+        queue.applicant_for_card(hall_db, "330225198001011071", "王五")  # wrong check character
+    with hall_db.uow() as s:
+        assert s.scalar(select(func.count()).select_from(Applicant)) == 1
+
+    first = take(hall_db, "SS", 0, applicant_id=pid)
+    second = take(hall_db, "GA", 1, applicant_id=queue.applicant_for_card(hall_db, number, "王五"))
+    assert first.repeat_open == () and second.repeat_open == ("A001",)
+
+
+# --------------------------------------------------------------------------- transfer holder, QR
+
+def test_a_window_cannot_transfer_a_ticket_another_window_holds(hall_db):
+    a1 = take(hall_db, "SS", 0)
+    call(hall_db, 3, 1)
+    with pytest.raises(IllegalTransition, match=r"A001 已由其他窗口呼叫（3 号窗口），不能在此转移"):
+        queue.transfer(hall_db, a1.id, to_zone="BDC", holder="ws1", now=at(2))
+    assert queue.find_ticket(hall_db, HALL, "A001", T0.date()).state == "called"
+    moved = queue.transfer(hall_db, a1.id, to_zone="BDC", holder="ws3", now=at(3))
+    assert (moved.state, moved.zone_code) == ("waiting", "BDC")
+    call(hall_db, 4, 4)
+    assert queue.transfer(hall_db, a1.id, to_window=5, now=at(5)).target_window == 5  # manager / CLI
+
+
+def test_the_ticket_qr_names_hall_day_and_number(hall_db):
+    t = take(hall_db, "SS", 0)
+    assert queue.ticket_qr_payload(HALL, t) == "33022501-20261123-A001"
+
+
+def test_cli_shows_sets_and_resets_the_lanes(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CLERK_DATABASE_URL", raising=False)
+    rc, out = _cli(tmp_path, capsys, "queue", "lanes", "--json")
+    assert rc == 0 and [lane["key"] for lane in json.loads(out)["lanes"]] == list(queue.LANES)
+    edited = json.loads(out)
+    edited["lanes"][3]["enabled"] = False          # 军人
+    edited["lanes"][1]["label"] = "老年人孕妇"
+    path = tmp_path / "lanes.json"
+    path.write_text(json.dumps(edited, ensure_ascii=False), encoding="utf-8")
+    rc, out = _cli(tmp_path, capsys, "queue", "lanes", "--set", str(path), "--json")
+    assert rc == 0 and json.loads(out) == edited
+    rc, out = _cli(tmp_path, capsys, "queue", "lanes")
+    assert out.splitlines()[0] == "33022501 大厅通道（本大厅设置）"
+    assert "  military 军人 优先级 2（未开放）" in out.splitlines()
+    rc, msg = _cli(tmp_path, capsys, "queue", "take", "--zone", "SS", "--lane", "military")
+    assert rc == 1 and msg.startswith("本大厅未开放军人通道")
+    path.write_text('{"lanes": [{"key": "normal", "colour": 1}]}', encoding="utf-8")
+    rc, msg = _cli(tmp_path, capsys, "queue", "lanes", "--set", str(path))
+    assert rc == 1 and msg == "第 1 个通道有未知字段“colour”，可用字段：key、label、priority、enabled"
+    rc, msg = _cli(tmp_path, capsys, "queue", "lanes", "--set", str(tmp_path / "none.json"))
+    assert rc == 1 and msg.startswith("找不到文件")
+    rc, out = _cli(tmp_path, capsys, "queue", "lanes", "--reset")
+    assert rc == 0 and "（默认）" in out.splitlines()[0] and "（未开放）" not in out
+
+
+def test_cli_grace_and_return_use_the_hall_setting(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CLERK_DATABASE_URL", raising=False)
+    rc, out = _cli(tmp_path, capsys, "queue", "grace", "--json")
+    assert json.loads(out) == {"hall": HALL, "no_show_grace_minutes": 30}
+    rc, out = _cli(tmp_path, capsys, "queue", "grace", "--set", "0")
+    assert rc == 0 and out.strip() == "33022501 大厅过号后不能重排"
+    _cli(tmp_path, capsys, "queue", "take", "--zone", "SS")
+    _cli(tmp_path, capsys, "queue", "call", "--window", "3")
+    _cli(tmp_path, capsys, "queue", "no-show", "--window", "3")
+    capsys.readouterr()
+    rc, msg = _cli(tmp_path, capsys, "queue", "return", "--ticket", "A001")
+    assert rc == 1 and msg == "A001 已过号，本大厅过号后不能重排，请重新取号"
