@@ -4,10 +4,22 @@ One rule: every change of state goes through ``_move``, which checks the transit
 writes the audit entry and the outbox entry in the same transaction, and keeps a bundle case
 in step with its matter cases. Services take a ``Database`` and plain input, return
 ``CaseInfo`` dataclasses, and refuse what the rules refuse with a Chinese reason.
+
+Visits (跑动次数): the trip of acceptance (or notice, refusal) counts one; after acceptance each
+day the applicant comes to the window — to bring a deferred (容缺) material, to supply a 补正, to
+collect the result — counts one more, however many of those things happen that day (``_count_visit``
+keeps a ``case.visit`` audit entry per day). A case started again after a one-time notice for the
+same applicant and matter continues the notified case: it records that case's number and its
+visits go on from there.
+
+Facts without a column of their own — the notified case a case continues, the 补正 rounds — are
+kept in the case's JSON ``situation`` under the reserved key ``META_KEY``; ``CaseInfo.situation``
+holds the answers only.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +31,9 @@ from . import audit
 from .auth import COUNTER_ROLES, require_role
 from .calendar import WorkCalendar
 from .db import Database
-from .dto import ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, ProxyInput, UserInfo
+from .dto import ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, ProxyInput, SupplementInfo, UserInfo
 from .errors import IllegalTransition, NotFound, ValidationError
-from .models import (Applicant, ApplicantKind, Bundle, Case, CaseState, CheckStatus, Matter,
+from .models import (Applicant, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
                      MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, User,
                      Window)
 from .numbering import next_case_number
@@ -54,6 +66,10 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "finish_on_the_spot": (frozenset({S.ACCEPTED}), S.DELIVERED, "即办办结"),
     "withdraw": (frozenset({S.DRAFT, S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN, "撤回"),
 }
+META_KEY = "_case"  # reserved key of Case.situation (see the module docstring)
+FOLLOW_UP_DAYS = 90  # a one-time notice older than this is a new start, not a return
+CARRIERS = ("中国邮政EMS", "顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递")
+_TRACKING = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,29}$")
 OPEN_STATES = (S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT, S.APPROVED, S.REJECTED, S.RESULT_READY)
 DONE_STATES = (S.DELIVERED, S.WITHDRAWN, S.REFUSED, S.NOTIFIED)
 
@@ -101,25 +117,73 @@ def _move(s: Session, case: Case, action: str, user: UserInfo | None, workstatio
                       payload={"number": case.number, "state": target.value, "version": case.version,
                                "at": _now().isoformat(timespec="seconds"), **audit.json_safe(detail)}))
     if case.parent is not None:
-        _sync_bundle(s, case.parent)
+        _sync_bundle(s, case.parent, username, workstation)
 
 
-def _sync_bundle(s: Session, parent: Case) -> None:
-    """A bundle case is done when all its matter cases are; it is ready when all are ready."""
-    states = {c.state for c in parent.children}
-    if states <= {S.DELIVERED, S.WITHDRAWN} and S.DELIVERED in states:
-        new = S.DELIVERED
-    elif states <= {S.RESULT_READY, S.DELIVERED, S.WITHDRAWN}:
-        new = S.RESULT_READY
-    elif states <= {S.WITHDRAWN}:
+def _sync_bundle(s: Session, parent: Case, username: str = "", workstation: str = "") -> None:
+    """A bundle case follows its matter cases (withdrawn ones aside): withdrawn when all are
+    withdrawn; delivered when all the others are delivered; ready when all the others are ready
+    or delivered; 补正中 while one waits for a supplement; accepted while none has moved on; else
+    in review. A draft bundle is moved by its own decision, and a withdrawn bundle is final
+    (withdrawing a bundle withdraws every matter case, see ``advance``)."""
+    if parent.state in (S.DRAFT, S.WITHDRAWN):
+        return
+    active = {c.state for c in parent.children} - {S.WITHDRAWN}
+    if not active:
         new = S.WITHDRAWN
+    elif active <= {S.DELIVERED}:
+        new = S.DELIVERED
+    elif active <= {S.RESULT_READY, S.DELIVERED}:
+        new = S.RESULT_READY
+    elif S.SUPPLEMENT in active:
+        new = S.SUPPLEMENT
+    elif active <= {S.ACCEPTED}:
+        new = S.ACCEPTED
     else:
         new = S.IN_REVIEW
-    if new != parent.state and parent.state != S.DRAFT:
+    if new != parent.state:
+        before = parent.state
         parent.state = new.value
         parent.version += 1
         if new in (S.DELIVERED, S.WITHDRAWN):
             parent.finished_at = _now()
+        audit.record(s, "case.bundle_follow", username=username, workstation=workstation, entity="case",
+                     entity_id=parent.uuid, number=parent.number, before=before, after=new)
+
+
+def _answers(case: Case) -> dict[str, Any]:
+    """The situation answers, without the reserved ``META_KEY``."""
+    return {k: v for k, v in (case.situation or {}).items() if k != META_KEY}
+
+
+def _meta(case: Case) -> dict[str, Any]:
+    return dict((case.situation or {}).get(META_KEY) or {})
+
+
+def _set_meta(case: Case, **values: Any) -> None:
+    # a new dict, so the JSON column sees the change
+    case.situation = {**(case.situation or {}), META_KEY: {**_meta(case), **values}}
+
+
+def _count_visit(s: Session, case: Case, user: UserInfo | None, day: dt.date, why: str) -> None:
+    """The applicant came to the window after acceptance: one visit per case per day, on the case
+    and on its bundle case (two materials brought and the result collected on one trip are one visit)."""
+    for target in (case, case.parent) if case.parent is not None else (case,):
+        s.flush()
+        since = (target.created_at or _now()) - dt.timedelta(days=2)
+        seen = s.scalars(select(AuditEntry.detail).where(
+            AuditEntry.action == "case.visit", AuditEntry.at >= since, AuditEntry.entity_id == target.uuid)).all()
+        if any((d or {}).get("day") == day.isoformat() for d in seen):
+            continue
+        target.visits += 1
+        audit.record(s, "case.visit", username=user.username if user else "", workstation=target.workstation,
+                     entity="case", entity_id=target.uuid, number=target.number, day=day, why=why,
+                     visits=target.visits)
+
+
+def _matter_case(case: Case, doing: str) -> None:
+    if case.bundle_id is not None and case.matter_id is None:
+        raise IllegalTransition(f"一件事由各部门分别办理，请对其中的单个事项{doing}", "act on the matter cases")
 
 
 def _requirement_text(m: MaterialRequirement) -> str:
@@ -205,8 +269,8 @@ def _required(reqs: Mapping[str, MergedMaterial], key: str) -> bool:
 
 def _per_matter(case: Case) -> list[tuple[Matter, Mapping[str, Sequence[str]]]]:
     if case.matter is not None:
-        return [(case.matter, case.situation or {})]
-    return [(c.matter, c.situation or {}) for c in case.children if c.matter is not None]
+        return [(case.matter, _answers(case))]
+    return [(c.matter, _answers(c)) for c in case.children if c.matter is not None]
 
 
 def _calendar(s: Session) -> WorkCalendar:
@@ -257,19 +321,40 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
     dept = case.department or (case.matter.department if case.matter else "")
     actions = tuple(a for a, (src, _, _) in ACTIONS.items() if case.state in src
                     and not (a == "finish_on_the_spot" and (case.matter is None or case.matter.kind != MatterKind.IMMEDIATE)))
+    if case.matter is None and case.state != S.DRAFT:
+        # a bundle is worked on through its matter cases: it can be withdrawn as a whole, and
+        # handed over as soon as one of them is ready (the others follow later)
+        actions = tuple(a for a in actions if a == "withdraw")
+        if any(c.state == S.RESULT_READY for c in case.children):
+            actions = ("hand_over", *actions)
+    meta = _meta(case)
     return CaseInfo(
         id=case.id, uuid=case.uuid, number=case.number, state=case.state,
         state_label=STATE_LABELS[CaseState(case.state)], matter_code=case.matter.code if case.matter else None,
         matter_name=name, bundle_code=case.bundle.code if case.bundle else None, department=dept,
         kind=case.matter.kind if case.matter else "bundle", applicant=applicant,
-        proxy_name=case.proxy.name if case.proxy else "", situation=dict(case.situation or {}),
+        proxy_name=case.proxy.name if case.proxy else "", situation=_answers(case),
         checks=tuple(checks), created_at=case.created_at, accepted_at=case.accepted_at,
         promised_date=case.promised_date, promised_days=days, statutory_days=statutory,
         delivery=case.delivery, post_address=case.post_address, tracking_number=case.tracking_number,
         visits=case.visits, reason=case.reason, clerk_name=clerk.display_name if clerk else "",
         window_number=window.number if window else None,
         children=tuple(_info(s, c, False) for c in case.children) if with_children else (),
-        parent_number=case.parent.number if case.parent else None, allowed_actions=actions)
+        parent_number=case.parent.number if case.parent else None, allowed_actions=actions,
+        follows_number=meta.get("follows"), supplements=tuple(_supplement_info(r) for r in meta.get("supplements", ())))
+
+
+def _supplement_info(r: Mapping[str, Any]) -> SupplementInfo:
+    def when(text: str | None) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(text) if text else None
+
+    items = r.get("items", ())
+    return SupplementInfo(
+        requested_at=when(r.get("requested_at")) or _now(), items=tuple(i["name"] for i in items),
+        requirements=tuple(i.get("requirement", "") for i in items), text=r.get("text", ""),
+        requested_by=r.get("by", ""), due_date=dt.date.fromisoformat(r["due_date"]) if r.get("due_date") else None,
+        supplied_at=when(r.get("supplied_at")), supplied_items=tuple(r.get("supplied_items", ())),
+        supplied_note=r.get("supplied_note", ""), supplied_by=r.get("supplied_by", ""))
 
 
 def get_case(db: Database, case_id: int, user: UserInfo | None = None) -> CaseInfo:
@@ -349,7 +434,12 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
                proxy: ProxyInput | None = None, ticket_id: int | None = None,
                window_number: int | None = None, workstation: str = "") -> CaseInfo:
     """A draft case with its material checklist. For a bundle ``answers`` maps matter code →
-    answers; shared materials appear once."""
+    answers; shared materials appear once.
+
+    When the applicant's latest numbered case for the same matter (or bundle) is a one-time
+    notice (一次性告知) of the last ``FOLLOW_UP_DAYS`` days, the new case continues it:
+    ``CaseInfo.follows_number`` is the notified case's number and the visits go on from its count
+    (this trip is one more)."""
     require_role(user, COUNTER_ROLES, "受理办件")
     if bool(matter_code) == bool(bundle_code):
         raise ValidationError("请选择一个事项或一件事", "choose one matter or one bundle")
@@ -388,10 +478,28 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
                 per_matter.append((item.matter, ans))
             s.flush()
             _build_checks(s, case, per_matter)
+        previous = _notified_before(s, case)
+        if previous is not None:
+            _set_meta(case, follows=previous.number)
+            case.visits = previous.visits + 1
         audit.record(s, "case.start", username=user.username, workstation=common["workstation"],
                      entity="case", entity_id=case.uuid, matter=matter_code or bundle_code,
-                     id_number=a.id_number)
+                     id_number=a.id_number, follows=previous.number if previous else None)
         return _info(s, case)
+
+
+def _notified_before(s: Session, case: Case) -> Case | None:
+    """The one-time notice this new case answers: the applicant's latest numbered case of the same
+    matter or bundle, if it is a notice not older than ``FOLLOW_UP_DAYS``."""
+    same = (Case.matter_id == case.matter_id) if case.matter_id is not None else (Case.bundle_id == case.bundle_id)
+    last = s.scalar(select(Case).where(Case.applicant_id == case.applicant_id, Case.parent_id.is_(None),
+                                       Case.number.is_not(None), Case.id != case.id, same)
+                    .order_by(Case.id.desc()).limit(1))
+    if last is None or last.state != S.NOTIFIED:
+        return None
+    if last.finished_at is not None and last.finished_at < _now() - dt.timedelta(days=FOLLOW_UP_DAYS):
+        return None
+    return last
 
 
 def set_answers(db: Database, user: UserInfo, case_id: int, answers: Mapping[str, Any]) -> CaseInfo:
@@ -403,7 +511,8 @@ def set_answers(db: Database, user: UserInfo, case_id: int, answers: Mapping[str
         if case.state != S.DRAFT:
             raise IllegalTransition("办件已提交，情形不能再修改", "situation is frozen after the decision")
         if case.matter is not None:
-            case.situation = normalise_answers(case.matter, answers)
+            meta = (case.situation or {}).get(META_KEY)
+            case.situation = {**normalise_answers(case.matter, answers), **({META_KEY: meta} if meta else {})}
         else:
             for child in case.children:
                 if child.matter is not None and child.matter.code in answers:
@@ -515,7 +624,8 @@ def accept_case(db: Database, user: UserInfo, case_id: int, *, delivery: str = "
         used = [c.matter.code for c in [case, *case.children] if c.matter] + ([case.bundle.code] if case.bundle else [])
         _move(s, case, "accept", user, ws, promised_date=due, delivery=delivery,
               matter=case.matter.code if case.matter else None, bundle=case.bundle.code if case.bundle else None,
-              checks={c.material_key: c.status for c in case.checks})
+              checks={c.material_key: c.status for c in case.checks}, follows=_meta(case).get("follows"),
+              visits=case.visits)
         info = _info(s, case)
     from .catalog import record_use  # frequent matters rank first in the search box
 
@@ -577,32 +687,151 @@ def refuse_case(db: Database, user: UserInfo, case_id: int, reason: str, now: dt
 def advance(db: Database, user: UserInfo | None, case_id: int, action: str, *, reason: str = "",
             note: str = "") -> CaseInfo:
     """Back-office progress: start_review, request_supplement, supply_supplement, approve,
-    reject, result_ready, finish_on_the_spot, withdraw."""
+    reject, result_ready, finish_on_the_spot, withdraw.
+
+    ``request_supplement`` and ``supply_supplement`` go to the functions of the same name (the
+    reason is the 补正 explanation; a supplement reported with a signed-in user was brought to the
+    window, one without came in online).
+
+    Withdrawing a bundle (一件事) withdraws it as a whole: every matter case that is still open
+    for withdrawal is withdrawn with it. If one of them is already decided, ready or handed over,
+    nothing is withdrawn and the reason names those matters — the applicant then withdraws the
+    others one by one (each matter case has its own number), and the bundle follows."""
     if action not in ACTIONS or action in ("accept", "notify", "refuse", "hand_over"):
         raise ValidationError(f"未知的办件操作：{action}", f"unknown action {action}")
     if action in ("reject", "withdraw", "request_supplement") and not (reason or note).strip():
         raise ValidationError(f"{ACTIONS[action][2]}须写明原因", "a reason is required")
+    if action == "request_supplement":
+        return request_supplement(db, user, case_id, text=(reason or note))
+    if action == "supply_supplement":
+        return supply_supplement(db, user, case_id, note=note or reason, in_person=user is not None)
     with db.uow() as s:
         case = _get_case(s, case_id)
-        if case.bundle_id is not None and case.matter_id is None and action != "withdraw":
-            raise IllegalTransition("一件事由各部门分别办理，请对其中的单个事项操作", "act on the matter cases")
+        if action != "withdraw":
+            _matter_case(case, "操作")
+        if action == "withdraw" and case.matter is None and case.children:
+            _withdraw_bundle(s, case, user, reason)
+            return _info(s, case)
         _move(s, case, action, user, case.workstation, reason=reason, note=note)
         if reason:
             case.reason = reason
-        if action == "withdraw":
-            for child in case.children:
-                if child.state in ACTIONS["withdraw"][0]:
-                    _move(s, child, "withdraw", user, case.workstation, reason=reason)
-        if action == "finish_on_the_spot":
-            case.decided_at = _now()
-        if action in ("approve", "reject"):
+        if action in ("approve", "reject", "finish_on_the_spot"):
             case.decided_at = _now()
         return _info(s, case)
 
 
-def supply_deferred(db: Database, user: UserInfo, case_id: int, key: str, note: str = "") -> CaseInfo:
-    """The applicant brings a deferred (容缺) material."""
+def _withdraw_bundle(s: Session, case: Case, user: UserInfo | None, reason: str) -> None:
+    sources = ACTIONS["withdraw"][0]
+    if case.state not in sources:  # the bundle's own state first: the usual refusal
+        _move(s, case, "withdraw", user, case.workstation, reason=reason)
+    past = [c for c in case.children if c.state != S.WITHDRAWN and c.state not in sources]
+    if past:
+        names = "、".join(f"{c.matter.name if c.matter else _label(c)}（{STATE_LABELS[CaseState(c.state)]}）"
+                         for c in past)
+        raise IllegalTransition(
+            f"一件事“{case.bundle.name if case.bundle else _label(case)}”不能整件撤回：{names}已审结或办结。"
+            "如申请人只撤回其余事项，请打开该事项的办件（扫描或输入其办件编号）逐项撤回",
+            "a matter of this bundle is past withdrawal")
+    _move(s, case, "withdraw", user, case.workstation, reason=reason,
+          children=[c.number for c in case.children if c.state != S.WITHDRAWN])
+    case.reason = reason
+    for child in case.children:
+        if child.state != S.WITHDRAWN:
+            _move(s, child, "withdraw", user, case.workstation, reason=reason, parent=case.uuid)
+            child.reason = reason
+
+
+def request_supplement(db: Database, user: UserInfo | None, case_id: int, items: Sequence[str] = (),
+                       text: str = "", *, due_date: dt.date | None = None,
+                       now: dt.datetime | None = None) -> CaseInfo:
+    """补正: ask the applicant for more or corrected material. ``items`` are the materials asked
+    for, one per entry — a material key or name of the case's checklist (its requirement is
+    kept with it) or any other document in words; ``text`` says what is wrong or how to correct
+    it; one of the two is needed. The request is kept on the case (``CaseInfo.supplements``) and
+    in the audit entry, for the 补正材料通知书 (``printing.casedocs``, kind ``supplement``)."""
+    now = now or _now()
+    text = (text or "").strip()
+    wanted = list(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+    if not wanted and not text:
+        raise ValidationError("要求补正须写明需补正的材料或补正说明", "say what is to be supplemented")
+    if due_date is not None and due_date < now.date():
+        raise ValidationError("补正期限不能早于今天", "due date in the past")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        _matter_case(case, "要求补正")
+        listed = case.checks or (case.parent.checks if case.parent is not None else [])
+        reqs = _requirements(case.parent) if not case.checks and case.parent is not None else (
+            _requirements(case) if case.checks else {})
+        by_name = {c.name: c for c in listed} | {c.material_key: c for c in listed}
+        lines = []
+        for item in wanted:
+            check = by_name.get(item)
+            req = reqs.get(check.material_key) if check is not None else None
+            lines.append({"name": check.name if check is not None else item,
+                          "requirement": _requirement_text(req.first) if req else ""})
+        _move(s, case, "request_supplement", user, case.workstation, items=[x["name"] for x in lines],
+              reason=text, due_date=due_date)
+        if text:
+            case.reason = text
+        rounds = [dict(r) for r in _meta(case).get("supplements", ())]
+        rounds.append({"requested_at": now.isoformat(timespec="seconds"), "items": lines, "text": text,
+                       "by": user.display_name if user else "", "due_date": due_date.isoformat() if due_date else None})
+        _set_meta(case, supplements=rounds)
+        return _info(s, case)
+
+
+def supply_supplement(db: Database, user: UserInfo | None, case_id: int, supplied: Sequence[str] | None = None,
+                      note: str = "", *, in_person: bool = True, now: dt.datetime | None = None) -> CaseInfo:
+    """The applicant supplies what the 补正 request asked for; the case goes back to review.
+    ``supplied`` lists what came (default: everything asked for). Brought to the window
+    (``in_person``, a signed-in counter user) it counts a visit; sent in online it does not."""
+    if in_person:
+        require_role(user, COUNTER_ROLES, "接收补正材料")
+    now = now or _now()
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        _matter_case(case, "补正")
+        rounds = [dict(r) for r in _meta(case).get("supplements", ())]
+        asked = [i["name"] for i in rounds[-1].get("items", ())] if rounds else []
+        came = list(dict.fromkeys(x.strip() for x in supplied if x and x.strip())) if supplied is not None else asked
+        _move(s, case, "supply_supplement", user, case.workstation, supplied=came, note=note.strip(),
+              in_person=in_person)
+        if rounds and not rounds[-1].get("supplied_at"):
+            rounds[-1].update(supplied_at=now.isoformat(timespec="seconds"), supplied_items=came,
+                              supplied_note=note.strip(), supplied_by=user.display_name if user else "")
+            _set_meta(case, supplements=rounds)
+        if in_person:
+            _count_visit(s, case, user, now.date(), "supply_supplement")
+        return _info(s, case)
+
+
+def finish_on_the_spot(db: Database, user: UserInfo, case_id: int, *, note: str = "",
+                       now: dt.datetime | None = None) -> CaseInfo:
+    """即办: decide an accepted immediate matter (即办件) and hand its result over at the counter,
+    right after ``accept_case`` (same trip, no extra visit). For a bundle case every accepted
+    immediate matter in it is finished and the others go on; refused with a reason when there
+    is nothing immediate to finish."""
+    require_role(user, COUNTER_ROLES, "当场办结")
+    now = now or _now()
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        targets = [case] if case.matter is not None else [
+            c for c in case.children if c.state == S.ACCEPTED and c.matter is not None
+            and c.matter.kind == MatterKind.IMMEDIATE]
+        if not targets:
+            raise IllegalTransition("该一件事中没有可当场办结的即办事项", "no immediate matter to finish")
+        for target in targets:
+            _move(s, target, "finish_on_the_spot", user, target.workstation, note=note)
+            target.decided_at = now
+        return _info(s, case)
+
+
+def supply_deferred(db: Database, user: UserInfo, case_id: int, key: str, note: str = "", *,
+                    in_person: bool = True, now: dt.datetime | None = None) -> CaseInfo:
+    """The applicant brings a deferred (容缺) material: a visit, unless it came another way
+    (``in_person=False``: posted or uploaded)."""
     require_role(user, COUNTER_ROLES, "补交容缺材料")
+    now = now or _now()
     with db.uow() as s:
         case = _get_case(s, case_id)
         check = next((c for c in case.checks if c.material_key == key and c.status == CheckStatus.DEFERRED), None)
@@ -610,24 +839,35 @@ def supply_deferred(db: Database, user: UserInfo, case_id: int, key: str, note: 
             raise NotFound(f"本办件没有待补交的容缺材料“{key}”", f"no deferred material {key}")
         if check.supplied_at is not None:
             raise IllegalTransition(f"“{check.name}”已于 {check.supplied_at:%m月%d日} 补交", "already supplied")
-        check.supplied_at = _now()
+        check.supplied_at = now
         check.note = note or check.note
         case.version += 1
-        audit.record(s, "case.supply_deferred", username=user.username, entity="case", entity_id=case.uuid, key=key)
+        audit.record(s, "case.supply_deferred", username=user.username, entity="case", entity_id=case.uuid, key=key,
+                     in_person=in_person)
         s.add(OutboxEntry(kind="case.supply_deferred", entity_uuid=case.uuid,
                           payload={"number": case.number, "key": key, "version": case.version}))
+        if in_person:
+            _count_visit(s, case, user, now.date(), "supply_deferred")
         return _info(s, case)
 
 
 def hand_over(db: Database, user: UserInfo, case_id: int, *, by: str = "window", identity_number: str = "",
-              receiver_name: str = "", tracking_number: str = "") -> CaseInfo:
-    """出件 at any window (identity checked by card) or by post (tracking number)."""
+              receiver_name: str = "", tracking_number: str = "", carrier: str = "", post_address: str = "",
+              now: dt.datetime | None = None) -> CaseInfo:
+    """出件 at any window (identity checked by card: applicant or proxy; a visit) or by post
+    (carrier and tracking number; to the address given at acceptance or ``post_address``; only for
+    matters that offer post). A bundle case hands over those of its matter cases whose result is
+    ready — the others stay open and the bundle follows them; a matter case of a bundle can also
+    be handed over on its own. The tracking number is kept as "carrier number"."""
     require_role(user, COUNTER_ROLES, "出件")
+    now = now or _now()
     with db.uow() as s:
         case = _get_case(s, case_id)
         targets = [case] if case.matter is not None else [c for c in case.children if c.state == S.RESULT_READY]
         if case.matter is None and not targets:
-            raise IllegalTransition("该一件事暂无可领取的结果", "nothing ready in this bundle")
+            waiting = "、".join(f"{c.matter.name if c.matter else _label(c)}（{STATE_LABELS[CaseState(c.state)]}）"
+                                for c in case.children)
+            raise IllegalTransition(f"该一件事暂无可领取的结果：{waiting}", "nothing ready in this bundle")
         if by == "window":
             number = identity_number.strip().upper()
             allowed = {case.applicant.id_number if case.applicant else None,
@@ -638,18 +878,33 @@ def hand_over(db: Database, user: UserInfo, case_id: int, *, by: str = "window",
                 raise ValidationError("领取人不是申请人或其代理人，不能领取", "receiver is not applicant or proxy")
             detail: dict[str, Any] = {"by": "window", "receiver": receiver_name or (case.applicant.name if case.applicant else "")}
         elif by == "post":
-            if not tracking_number.strip():
+            code = "".join(tracking_number.split()).upper()
+            if not code:
                 raise ValidationError("请填写快递单号", "tracking number required")
-            detail = {"by": "post", "tracking_number": tracking_number.strip()}
+            if not _TRACKING.match(code):
+                raise ValidationError("快递单号应为 6–30 位字母或数字，请核对", "tracking number malformed")
+            no_post = [t.matter.name for t in targets if t.matter is not None and t.matter.delivery_options
+                       and "post" not in t.matter.delivery_options]
+            if no_post:
+                raise ValidationError(f"“{'、'.join(no_post)}”只能窗口领取，不能邮寄送达", "post not offered")
+            address = post_address.strip() or case.post_address
+            if len(address.strip()) < 6:
+                raise ValidationError("该办件没有登记邮寄地址，请填写完整的收件地址（省市县、街道门牌、收件人电话）",
+                                      "post address required")
+            shown = f"{carrier.strip()} {code}" if carrier.strip() else code
+            detail = {"by": "post", "carrier": carrier.strip(), "tracking_number": code}
         else:
             raise ValidationError("出件方式只能是窗口领取或邮寄", "by must be window or post")
         for target in targets:
             if by == "post":
-                target.tracking_number = tracking_number.strip()
+                target.tracking_number = shown
                 target.delivery = "post"
+                target.post_address = address.strip()
             _move(s, target, "hand_over", user, target.workstation, **detail)
+        if by == "post":
+            case.tracking_number, case.delivery, case.post_address = shown, "post", address.strip()
         if by == "window":
-            case.visits += 1
+            _count_visit(s, case, user, now.date(), "hand_over")
         return _info(s, case)
 
 

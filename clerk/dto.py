@@ -71,6 +71,21 @@ class CheckInfo:
 
 
 @dataclass(frozen=True)
+class SupplementInfo:
+    """One 补正 round: what the back office or the window asked for, and what came back."""
+    requested_at: dt.datetime
+    items: tuple[str, ...]           # the materials asked for, one line each
+    text: str = ""                   # free explanation (what is wrong, how to correct it)
+    requirements: tuple[str, ...] = ()  # per item: the guide's requirement when it is a listed material
+    requested_by: str = ""
+    due_date: dt.date | None = None
+    supplied_at: dt.datetime | None = None
+    supplied_items: tuple[str, ...] = ()
+    supplied_note: str = ""
+    supplied_by: str = ""
+
+
+@dataclass(frozen=True)
 class CaseInfo:
     id: int
     uuid: str
@@ -102,3 +117,11 @@ class CaseInfo:
     parent_number: str | None = None
     warnings: tuple[str, ...] = ()
     allowed_actions: tuple[str, ...] = field(default_factory=tuple)
+    follows_number: str | None = None  # the 一次性告知 case this one continues (same applicant and matter)
+    supplements: tuple[SupplementInfo, ...] = ()  # 补正 rounds, oldest first
+
+    @property
+    def open_supplement(self) -> SupplementInfo | None:
+        """The 补正 request still waiting for the applicant, if any."""
+        last = self.supplements[-1] if self.supplements else None
+        return last if last is not None and last.supplied_at is None else None

@@ -10,11 +10,11 @@ import datetime as dt
 from clerk.dto import CaseInfo
 
 from .data import (ApplicantInfo, DeferralData, DeferredMaterial, HallInfo, MaterialLine, MissingMaterial,
-                   NoticeData, ReceiptData, RefusalData)
+                   NoticeData, ReceiptData, RefusalData, SupplementNoticeData)
 
 STATUS_LABELS = {"presented": "已提交", "shared": "共享获取", "deferred": "容缺", "missing": "缺少", "pending": "未核验"}
 FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
-KINDS = ("receipt", "notice", "deferral", "refusal")
+KINDS = ("receipt", "notice", "deferral", "refusal", "supplement")
 
 
 def _applicant(case: CaseInfo) -> ApplicantInfo:
@@ -71,8 +71,25 @@ def refusal_data(case: CaseInfo, hall: HallInfo, legal_basis: str = "") -> Refus
                        hall=hall, clerk_name=case.clerk_name, issued_on=dt.date.today())
 
 
+def supplement_data(case: CaseInfo, hall: HallInfo, issued_on: dt.date | None = None) -> SupplementNoticeData:
+    """The latest 补正 request of ``case`` (``CaseInfo.supplements``), as asked."""
+    if not case.supplements:
+        from . import PrintingError
+
+        raise PrintingError(f"办件 {case.number} 没有补正要求，不能出具补正材料通知书",
+                            f"case {case.number} has no supplement request")
+    sup = case.supplements[-1]
+    items = tuple(MissingMaterial(name=name, requirement=req)
+                  for name, req in zip(sup.items, sup.requirements + ("",) * len(sup.items)))
+    return SupplementNoticeData(
+        case_number=case.number or "", matter_name=case.matter_name, applicant=_applicant(case), items=items,
+        hall=hall, clerk_name=sup.requested_by or case.clerk_name,
+        issued_on=issued_on or sup.requested_at.date(), accepted_on=case.accepted_at.date() if case.accepted_at else None,
+        explanation=sup.text, deadline=sup.due_date, window_name=_window(case))
+
+
 def render_case_document(case: CaseInfo, kind: str, hall: HallInfo, *, legal_basis: str = "") -> bytes:
-    """PDF bytes of ``kind`` (receipt / notice / deferral / refusal) for ``case``."""
+    """PDF bytes of ``kind`` (receipt / notice / deferral / refusal / supplement) for ``case``."""
     if kind == "receipt":
         from .receipt import render_receipt
 
@@ -89,4 +106,8 @@ def render_case_document(case: CaseInfo, kind: str, hall: HallInfo, *, legal_bas
         from .refusal import render_refusal
 
         return render_refusal(refusal_data(case, hall, legal_basis))
+    if kind == "supplement":
+        from .supplement import render_supplement
+
+        return render_supplement(supplement_data(case, hall))
     raise ValueError(f"unknown document kind {kind}")

@@ -106,6 +106,30 @@ class NoticeData:
 
 
 @dataclass(frozen=True)
+class SupplementNoticeData:
+    """补正材料通知书 — what an accepted case still needs, asked for during review."""
+    case_number: str
+    matter_name: str
+    applicant: ApplicantInfo
+    items: tuple[MissingMaterial, ...]
+    hall: HallInfo
+    clerk_name: str
+    issued_on: dt.date
+    accepted_on: dt.date | None = None
+    explanation: str = ""        # what is wrong, how to correct it (free text of the request)
+    deadline: dt.date | None = None
+    window_name: str = ""
+    qr_payload: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(self.items))
+
+    @property
+    def qr_text(self) -> str:
+        return self.qr_payload or self.case_number
+
+
+@dataclass(frozen=True)
 class DeferredMaterial:
     name: str
     due_date: dt.date

@@ -147,18 +147,44 @@ def test_bundle_dedupes_shared_materials_and_finishes_with_its_cases(setup):
     assert handed.visits == 2
 
 
-def test_handover_by_scanned_receipt_number_and_post(setup):
-    db, user = setup
-    case = _present_all(db, user, cases.start_case(db, user, zhang(), matter_code="M-YIBAO"))
-    done = cases.accept_case(db, user, case.id, delivery="window", now=MON)
+def _ready(db, user, matter="M-HUJI", **accept):
+    answers = {"who": ["self"]} if matter == "M-HUJI" else None
+    case = _present_all(db, user, cases.start_case(db, user, zhang(), matter_code=matter, answers=answers))
+    done = cases.accept_case(db, user, case.id, now=MON, **accept)
     for action in ("approve", "result_ready"):
         cases.advance(db, user, done.id, action)
+    return done
+
+
+def test_handover_by_scanned_receipt_number_and_post(setup):
+    db, user = setup
+    done = _ready(db, user, delivery="post", post_address="象山县丹东街道天安路 1 号 13812345678")
     found = cases.find_case(db, f" {done.number.lower()}\r\n", user)
     assert found.id == done.id and found.state == "result_ready"
     with pytest.raises(ValidationError, match="快递单号"):
         cases.hand_over(db, user, found.id, by="post")
+    with pytest.raises(ValidationError, match="6–30 位字母或数字"):
+        cases.hand_over(db, user, found.id, by="post", tracking_number="顺丰#12")
     posted = cases.hand_over(db, user, found.id, by="post", tracking_number="SF1234567890")
     assert (posted.state, posted.tracking_number, posted.visits) == ("delivered", "SF1234567890", 1)
+
+
+def test_post_handover_records_carrier_and_needs_an_address_and_a_matter_that_posts(setup):
+    db, user = setup
+    window_only = _ready(db, user, "M-YIBAO")
+    with pytest.raises(ValidationError, match="只能窗口领取"):
+        cases.hand_over(db, user, window_only.id, by="post", tracking_number="SF1234567890")
+    no_address = _ready(db, user)  # accepted for pickup at the window: no address yet
+    with pytest.raises(ValidationError, match="收件地址"):
+        cases.hand_over(db, user, no_address.id, by="post", carrier="顺丰速运", tracking_number="SF1234567890")
+    posted = cases.hand_over(db, user, no_address.id, by="post", carrier="顺丰速运", tracking_number="sf 1234 5678 90",
+                             post_address="象山县丹东街道天安路 1 号")
+    assert (posted.state, posted.delivery, posted.tracking_number) == ("delivered", "post", "顺丰速运 SF1234567890")
+    assert posted.post_address == "象山县丹东街道天安路 1 号" and posted.visits == 1  # posting is no visit
+    with db.uow() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.hand_over")).all()[-1]
+        assert (entry.detail["by"], entry.detail["carrier"], entry.detail["tracking_number"]) == \
+            ("post", "顺丰速运", "SF1234567890")
 
 
 def test_immediate_matter_finishes_on_the_spot_but_a_committed_one_cannot(setup):

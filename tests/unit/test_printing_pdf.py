@@ -190,3 +190,70 @@ def test_font_override_picks_the_named_file(monkeypatch):
     finally:
         monkeypatch.delenv("CLERK_CJK_FONT")
         fonts._reset_for_tests()
+
+
+# ---- 补正材料通知书 -----------------------------------------------------------------------------
+
+def sample_supplement(**changes: object):
+    from printing.data import MissingMaterial, SupplementNoticeData
+
+    values: dict[str, object] = dict(
+        case_number=CASE_NUMBER, matter_name="城乡居民医保参保登记", applicant=ZHANG_APPLICANT,
+        items=[MissingMaterial("户口簿", "原件及复印件，1 份"), MissingMaterial("户籍证明")],
+        hall=HALL, clerk_name="王丽", issued_on=dt.date(2026, 11, 24), accepted_on=dt.date(2026, 11, 23),
+        explanation="户口簿复印件不清晰，请提供原件及清晰复印件", deadline=dt.date(2026, 11, 30),
+        window_name="综合受理 3 号窗口")
+    values.update(changes)
+    return SupplementNoticeData(**values)  # type: ignore[arg-type]
+
+
+ZHANG_APPLICANT = ApplicantInfo("张晓明", "330226********2316", "138****5678", "person")
+
+
+def test_supplement_notice_lists_what_is_asked_with_case_number_deadline_and_signatures(tmp_path):
+    from printing.supplement import render_supplement
+
+    data = sample_supplement()
+    pdf = render_supplement(data)
+    flat = squash(pdf_text(pdf))
+    assert "补正材料通知书" in flat and f"受理编号：{CASE_NUMBER}" in flat
+    assert "张晓明：" in flat and "于2026年11月23日申请办理的“城乡居民医保参保登记”事项" in flat
+    assert "（共2项）" in flat and "户口簿原件及复印件，1份" in flat and "户籍证明—" in flat
+    assert "补正说明：户口簿复印件不清晰，请提供原件及清晰复印件" in flat
+    assert "请您于2026年11月30日前将上述材料提交到宁海县行政服务中心（综合受理3号窗口）" in flat
+    assert "申请人签收：" in flat and "经办人：王丽" in flat and "通知日期：2026年11月24日" in flat
+    assert "日期：2026年11月24日" in flat and "咨询电话：0574-65512345" in flat
+    assert decode_codes(pdf_to_pngs(pdf, tmp_path)[0]) == [("QRCODE", CASE_NUMBER)]
+    found = pdf_fonts(pdf)
+    assert found and all(f.embedded and f.subtype == "/TrueType" for f in found), found
+
+
+def test_supplement_notice_with_only_an_explanation_or_nothing():
+    from printing.supplement import render_supplement
+
+    flat = squash(pdf_text(render_supplement(sample_supplement(items=[], deadline=None))))
+    assert "需要您补正以下材料：补正说明：" in flat and "（共" not in flat
+    assert "请您尽快将上述材料提交到" in flat
+    with pytest.raises(PrintingError, match="需补正的材料或补正说明"):
+        render_supplement(sample_supplement(items=[], explanation=" "))
+
+
+def test_supplement_notice_from_a_case_prints_its_latest_request():
+    from clerk.dto import CaseInfo, SupplementInfo
+    from printing.casedocs import render_case_document
+
+    asked = SupplementInfo(requested_at=dt.datetime(2026, 11, 24, 10, 0), items=("户口簿", "户籍证明"),
+                           requirements=("原件及复印件，1 份", ""), text="请补充户籍证明", requested_by="李审批",
+                           due_date=dt.date(2026, 12, 1))
+    case = CaseInfo(id=1, uuid="u", number=CASE_NUMBER, state="supplement", state_label="补正中",
+                    matter_code="M", matter_name="城乡居民医保参保登记", bundle_code=None, department="医保局",
+                    kind="committed", applicant=None, proxy_name="", situation={}, checks=(),
+                    created_at=dt.datetime(2026, 11, 23, 9), accepted_at=dt.datetime(2026, 11, 23, 9, 30),
+                    promised_date=dt.date(2026, 11, 25), promised_days=2, statutory_days=10, delivery="window",
+                    post_address="", tracking_number="", visits=1, reason="", clerk_name="王晓丽", window_number=3,
+                    supplements=(asked,))
+    flat = squash(pdf_text(render_case_document(case, "supplement", HALL)))
+    assert "户口簿原件及复印件，1份" in flat and "户籍证明" in flat and "补正说明：请补充户籍证明" in flat
+    assert "经办人：李审批" in flat and "请您于2026年12月1日前" in flat and "3号窗口" in flat
+    with pytest.raises(PrintingError, match="没有补正要求"):
+        render_case_document(CaseInfo(**{**case.__dict__, "supplements": ()}), "supplement", HALL)
