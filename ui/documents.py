@@ -1,17 +1,22 @@
 """Producing a case's documents: render (printing/), keep a copy in the data folder, then
-print to the configured A4 printer or show the preview. Rendering runs off the GUI thread."""
+print to the configured A4 printer or show the preview. Rendering runs off the GUI thread; the
+receipt slip goes to the ESC/POS printer through the device thread (``devices.worker``), like
+every other device I/O — the hub's worker when the app has one, else one of our own."""
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 from sqlalchemy import select
 
 from clerk.dto import CaseInfo
-from clerk.models import Hall, Setting
+from clerk.models import Hall
 
 from .context import AppContext
+from .device_hub import load_device_settings, paper_width
 
 TITLES = {"receipt": "受理回执", "notice": "一次性告知书", "deferral": "容缺受理承诺书", "refusal": "不予受理通知书"}
 
@@ -20,10 +25,29 @@ class DocumentService(QObject):
     produced = Signal(str, str, str)  # kind, pdf path, what happened (printed to … / saved)
     failed = Signal(str)
 
-    def __init__(self, ctx: AppContext, preview: bool = True) -> None:
+    def __init__(self, ctx: AppContext, preview: bool = True, *, worker: Any = None) -> None:
+        """``worker``: the device thread to print slips on (pass ``hub.worker``, or set the
+        ``worker`` attribute later); without one a private ``DeviceWorker`` is started on first use."""
         super().__init__()
         self.ctx = ctx
         self.preview = preview
+        self.worker = worker
+        self._own_worker: Any = None
+
+    def device_worker(self) -> Any:
+        if self.worker is not None:
+            return self.worker
+        if self._own_worker is None:
+            from devices.worker import DeviceWorker
+
+            self._own_worker = DeviceWorker()
+        return self._own_worker
+
+    def close(self) -> None:
+        """Stop the private device thread, if one was started (a print still running finishes)."""
+        own, self._own_worker = self._own_worker, None
+        if own is not None:
+            own.shutdown(wait=False)
 
     def folder(self) -> Path:
         return self.ctx.cfg.data_dir / "documents"
@@ -31,19 +55,19 @@ class DocumentService(QObject):
     def _hall_and_printer(self):
         from printing.data import HallInfo
 
+        devices = load_device_settings(self.ctx.db, self.ctx.workstation)
         with self.ctx.db.uow() as s:
             hall = s.scalar(select(Hall).where(Hall.code == self.ctx.cfg.hall_code))
-            printer = s.get(Setting, "a4_printer")
-            thermal = s.get(Setting, "receipt_printer")
             info = HallInfo(name=hall.name, address=hall.address, phone=hall.phone) if hall else HallInfo(name="行政服务中心")
-            return info, (printer.value if printer else ""), (thermal.value if thermal else "")
+        return (info, devices.get("a4_printer", ""), devices.get("receipt_printer", ""),
+                paper_width(devices, "receipt_printer"))
 
     def produce(self, case: CaseInfo, kind: str) -> None:
         def work() -> tuple[str, str, str]:
             from printing.casedocs import render_case_document
             from printing.system_print import print_pdf, save_pdf
 
-            hall, printer, thermal = self._hall_and_printer()
+            hall, printer, thermal, width = self._hall_and_printer()
             legal = ""
             if kind == "refusal" and case.matter_code:
                 from clerk.catalog import get_guide
@@ -53,7 +77,7 @@ class DocumentService(QObject):
             path = self.folder() / f"{case.number}-{kind}.pdf"
             save_pdf(pdf, path)
             if thermal and kind == "receipt":
-                return kind, str(path), self._thermal_receipt(case, hall, thermal)
+                return kind, str(path), self._thermal_receipt(case, hall, thermal, width)
             if printer:
                 job = print_pdf(pdf, printer)
                 return kind, str(path), f"已发送到打印机 {printer}（{job}）"
@@ -61,16 +85,19 @@ class DocumentService(QObject):
 
         self.ctx.tasks.run(work, self._done, self.failed.emit)
 
-    def _thermal_receipt(self, case: CaseInfo, hall, url: str) -> str:
-        """The receipt slip on the counter's ESC/POS printer; the A4 PDF is kept either way."""
+    def _thermal_receipt(self, case: CaseInfo, hall, url: str, width_mm: int = 80) -> str:
+        """The receipt slip on the counter's ESC/POS printer; the A4 PDF is kept either way.
+        Called on a task thread: the slip is rendered here and sent on the device thread."""
         from clerk.errors import ClerkError
         from devices.escpos_printer import PrintSpool, print_job
         from printing.casedocs import receipt_data
         from printing.slip import render_receipt_slip
 
+        data = render_receipt_slip(receipt_data(case, hall), width_mm)
+        spool = PrintSpool(self.ctx.cfg.data_dir / "spool")
+        fut: Future[Any] = self.device_worker().submit(print_job, url, data, spool, title=f"回执 {case.number}")
         try:
-            print_job(url, render_receipt_slip(receipt_data(case, hall)), PrintSpool(self.ctx.cfg.data_dir / "spool"),
-                      title=f"回执 {case.number}")
+            fut.result()
         except ClerkError as exc:
             return f"回执小票未打印：{exc.message}（A4 回执已保存，可重打）"
         return f"回执小票已打印（{url}）"

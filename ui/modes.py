@@ -54,10 +54,10 @@ def run_mode(args: argparse.Namespace) -> int:
     hub = None
     widget: QWidget
     if args.mode == "kiosk":
-        from .device_hub import DeviceHub, load_device_settings
+        from .device_hub import DeviceHub, load_device_settings, paper_width
         from .kiosk import Kiosk
 
-        settings = load_device_settings(ctx.db)
+        settings = load_device_settings(ctx.db, ctx.workstation)
         url = getattr(args, "printer", None) or settings.get("ticket_printer") or None
         demo = bool(getattr(args, "demo_devices", False))
         if demo and not url:
@@ -68,7 +68,8 @@ def run_mode(args: argparse.Namespace) -> int:
             app.aboutToQuit.connect(emulator.stop)
             url = emulator.url
         hub = DeviceHub(settings, demo=demo)
-        kiosk = Kiosk(ctx, name, printer_url=url, worker=hub.worker)
+        kiosk = Kiosk(ctx, name, printer_url=url, worker=hub.worker,
+                      width_mm=paper_width(settings, "ticket_printer"))
         hub.card_read.connect(kiosk.card_read)
         widget = kiosk
     elif args.mode == "display":

@@ -1,5 +1,8 @@
 """设置 → 设备: one row per counter device (URL, examples, a 测试 button and its result in Chinese),
-saved to the ``setting`` table and handed to the running ``DeviceHub``.
+saved to the ``setting`` table under this workstation's keys (``ui.device_hub.device_key``) and
+handed to the running ``DeviceHub``. The ESC/POS printers also carry their paper width (80/58 mm);
+the barcode gun's 测试 listens for one scan (serial gun: on its port; keyboard gun: in a field);
+语音叫号 has a 测试 that speaks a sample call or plays the chime and says which.
 
 The one rule: the dialog never waits. Device tests run on the hub's device thread, A4 printing and
 the database on the task manager; results come back as queued calls and land next to the button.
@@ -7,24 +10,28 @@ the database on the task manager; results come back as queued calls and land nex
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from clerk.errors import ValidationError
 from clerk.privacy import mask_id
 
 from .context import AppContext
-from .device_hub import DeviceHub, load_device_settings, save_device_settings
+from .device_hub import PAPER_KEYS, PAPER_WIDTHS, DeviceHub, load_device_settings, save_device_settings
 
 SCANNER_SCHEMES = ("sane", "escl", "twain", "wia", "folder")
 TEST_DPI = 75            # a test scan only proves the path works; low dpi keeps it quick
 TEST_WIDTH_MM = 80
+GUN_WAIT = 5.0           # seconds the serial-gun test listens for a scan
+VOICE_SAMPLE = ("A001", 1)
 
 
 @dataclass(frozen=True)
@@ -86,13 +93,14 @@ def try_reader(url: str, hub: DeviceHub) -> str:
     return f"读卡正常：{card.name} {mask_id(card.id_number)}"
 
 
-def try_escpos(url: str) -> str:
-    """Device thread. Prints the test page; status is read first so paper-out is named."""
+def try_escpos(url: str, width_mm: int = TEST_WIDTH_MM) -> str:
+    """Device thread. Prints the test page at the set paper width; status is read first so
+    paper-out is named."""
     from devices.errors import DeviceError
     from devices.escpos_printer import print_job, printer_status
     from printing.slip import render_test_page
 
-    print_job(url, render_test_page(TEST_WIDTH_MM), title="打印测试页")
+    print_job(url, render_test_page(width_mm), title="打印测试页")
     try:
         status = printer_status(url)
     except DeviceError:
@@ -136,6 +144,27 @@ def try_scanner(url: str, source: str) -> str:
     return f"扫描正常：{page_count(pages)} 页{size}"
 
 
+def app_wedge_filter() -> Any:
+    """The app-wide keyboard-wedge filter of the main window, if one is installed: a receipt
+    code it recognises is swallowed there (and opens the case), so the gun test listens to it too."""
+    from .wedge import WedgeFilter
+
+    for widget in QApplication.topLevelWidgets():
+        found = widget.findChild(WedgeFilter)
+        if found is not None:
+            return found
+    return None
+
+
+class ScanField(QLineEdit):
+    """The keyboard-gun test field: Enter ends the scan here instead of pressing 保存."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+
+
 # ------------------------------------------------------------------ the dialog
 class DeviceSettingsDialog(QDialog):
     saved = Signal(dict)   # the settings as stored, after the hub took them
@@ -148,8 +177,11 @@ class DeviceSettingsDialog(QDialog):
         self.setWindowTitle("设置 → 设备")
         self.setMinimumWidth(1080)
         self.inputs: dict[str, QLineEdit] = {}
+        self.paper: dict[str, QComboBox] = {}     # paper-width setting key → its combo box
         self.buttons: dict[str, QPushButton] = {}
         self.results: dict[str, QLabel] = {}
+        self.voice: Any = None                    # ui.voice.VoiceCaller, made on the first voice test
+        self._gun_test: dict[str, Any] | None = None
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
@@ -169,15 +201,26 @@ class DeviceSettingsDialog(QDialog):
                 edit = QLineEdit()
                 edit.setObjectName(f"dev_{row.key}")
                 edit.setPlaceholderText(row.placeholder)
-                grid.addWidget(edit, line, 1)
+                if row.kind == "escpos":
+                    paper = QComboBox()
+                    paper.setObjectName(f"dev_{PAPER_KEYS[row.key]}")
+                    paper.setToolTip("纸宽：80 毫米（常见）或 58 毫米（窄幅小票机）")
+                    for width in PAPER_WIDTHS:
+                        paper.addItem(f"{width} 毫米纸", str(width))
+                    self.paper[PAPER_KEYS[row.key]] = paper
+                    cell = QHBoxLayout()
+                    cell.addWidget(edit, 1)
+                    cell.addWidget(paper)
+                    grid.addLayout(cell, line, 1)
+                else:
+                    grid.addWidget(edit, line, 1)
             edit.setToolTip(row.hint)
             self.inputs[row.key] = edit
-            if row.kind != "gun":
-                button = QPushButton("测试")
-                button.setObjectName(f"test_{row.key}")
-                button.clicked.connect(lambda _c=False, r=row: self.run_test(r))
-                self.buttons[row.key] = button
-                grid.addWidget(button, line, 2)
+            button = QPushButton("测试")
+            button.setObjectName(f"test_{row.key}")
+            button.clicked.connect(lambda _c=False, r=row: self.run_test(r))
+            self.buttons[row.key] = button
+            grid.addWidget(button, line, 2)
             result = QLabel("")
             result.setObjectName(f"result_{row.key}")
             result.setWordWrap(True)
@@ -190,6 +233,17 @@ class DeviceSettingsDialog(QDialog):
             hint.setStyleSheet("font-size: 13px; color: #666; margin-bottom: 8px;")
             grid.addWidget(hint, line + 1, 1, 1, 2)
             line += 2
+            if row.kind == "gun":
+                self.scan_field = ScanField()
+                self.scan_field.setObjectName("gun_test_input")
+                self.scan_field.setPlaceholderText("点“测试”后，用键盘型扫码枪扫描任意条码到此处")
+                self.scan_field.returnPressed.connect(self._wedge_scanned)
+                self.scan_field.setVisible(False)
+                self.scan_label = QLabel("扫码测试")
+                self.scan_label.setVisible(False)
+                grid.addWidget(self.scan_label, line, 0)
+                grid.addWidget(self.scan_field, line, 1)
+                line += 1
             if row.kind == "scanner":
                 self.source = QComboBox()
                 self.source.setObjectName("dev_scan_source")
@@ -198,6 +252,21 @@ class DeviceSettingsDialog(QDialog):
                 grid.addWidget(QLabel("扫描来源"), line, 0)
                 grid.addWidget(self.source, line, 1)
                 line += 1
+        grid.addWidget(QLabel("语音叫号"), line, 0)
+        voice_hint = QLabel("用本机语音引擎播报“请 A001 号到 1 号窗口办理”；没有中文语音时播放提示音")
+        voice_hint.setStyleSheet("font-size: 13px; color: #666;")
+        grid.addWidget(voice_hint, line, 1)
+        button = QPushButton("测试")
+        button.setObjectName("test_voice")
+        button.clicked.connect(self.test_voice)
+        self.buttons["voice"] = button
+        grid.addWidget(button, line, 2)
+        result = QLabel("")
+        result.setObjectName("result_voice")
+        result.setWordWrap(True)
+        self.results["voice"] = result
+        grid.addWidget(result, line, 3)
+        line += 1
         self.message = QLabel("")
         self.message.setObjectName("settings_message")
         self.message.setWordWrap(True)
@@ -215,7 +284,8 @@ class DeviceSettingsDialog(QDialog):
         lay.addWidget(self.message)
         lay.addWidget(box)
         self.loaded = False
-        ctx.tasks.run(lambda: load_device_settings(ctx.db), self._fill, lambda m: self._say(m, True))
+        ctx.tasks.run(lambda: load_device_settings(ctx.db, ctx.workstation), self._fill,
+                      lambda m: self._say(m, True))
         from printing.system_print import list_printers
 
         ctx.tasks.run(list_printers, self._fill_printers, lambda _m: None)  # lpstat may be slow or absent
@@ -224,6 +294,7 @@ class DeviceSettingsDialog(QDialog):
     def values(self) -> dict[str, str]:
         out = {key: edit.text().strip() for key, edit in self.inputs.items()}
         out["scan_source"] = self.source.currentData()
+        out.update({key: combo.currentData() for key, combo in self.paper.items()})
         return out
 
     def _fill(self, settings: dict[str, str]) -> None:
@@ -233,6 +304,8 @@ class DeviceSettingsDialog(QDialog):
             if not edit.text():   # a field the clerk already typed into keeps what was typed
                 edit.setText(settings.get(key, ""))
         self.source.setCurrentIndex(max(0, self.source.findData(settings.get("scan_source") or "flatbed")))
+        for key, combo in self.paper.items():
+            combo.setCurrentIndex(max(0, combo.findData(settings.get(key) or str(PAPER_WIDTHS[0]))))
         self.loaded = True
 
     def _fill_printers(self, names: list[str]) -> None:
@@ -252,6 +325,8 @@ class DeviceSettingsDialog(QDialog):
     def run_test(self, row: DeviceRow) -> None:
         url = self.inputs[row.key].text().strip()
         label, button = self.results[row.key], self.buttons[row.key]
+        if row.kind == "gun":
+            return self._test_serial_gun(url) if url else self._test_wedge_gun()
         if not url and row.kind != "a4":
             return self._show(row.key, f"请先填写{row.label}地址", True)
         try:
@@ -266,12 +341,117 @@ class DeviceSettingsDialog(QDialog):
         if row.kind == "reader":
             self.hub.call(lambda: try_reader(url, self.hub), ok, bad)
         elif row.kind == "escpos":
-            self.hub.call(lambda: try_escpos(url), ok, bad)
+            width = int(self.paper[PAPER_KEYS[row.key]].currentData())
+            self.hub.call(lambda: try_escpos(url, width), ok, bad)
         elif row.kind == "scanner":
             source = self.source.currentData()
             self.hub.call(lambda: try_scanner(url, source), ok, bad)
         else:
             self.ctx.tasks.run(lambda: try_a4(url), ok, bad)
+
+    # ---- barcode gun
+    def _test_serial_gun(self, url: str) -> None:
+        """Listen on the gun's port for ``GUN_WAIT`` seconds, in short polls on the device thread
+        (other devices keep their turns). The hub's gun on the same port is borrowed, not
+        reopened — a COM port opens once."""
+        from devices.barcode import BarcodeGun
+
+        key = "barcode_port"
+        self.buttons[key].setEnabled(False)
+        self.results[key].setStyleSheet("color: #666;")
+        self.results[key].setText(f"正在等待扫码（{GUN_WAIT:.0f} 秒内请用扫码枪扫描任意条码）…")
+        codes: list[str] = []
+        shared = self.hub.gun if self.hub.gun is not None and self.hub.gun.url == url else None
+        gun = shared or BarcodeGun(url, on_code=codes.append)
+        deadline = time.monotonic() + GUN_WAIT
+        # A code the hub's own polling picks up between our polls arrives here.
+        listen = codes.append
+        self.hub.barcode_scanned.connect(listen)
+
+        def step() -> list[str] | None:   # device thread
+            try:
+                if shared is not None:
+                    keep, shared.on_code = shared.on_code, codes.append
+                    try:
+                        shared.poll()
+                    finally:
+                        shared.on_code = keep
+                else:
+                    gun.poll()
+            except Exception:
+                if shared is None:
+                    gun.close()
+                raise
+            if codes or time.monotonic() >= deadline:
+                if shared is None:
+                    gun.close()
+                return list(codes)
+            return None
+
+        def finish(text: str, error: bool) -> None:
+            try:
+                self.hub.barcode_scanned.disconnect(listen)
+            except (RuntimeError, TypeError):
+                pass
+            self._show(key, text, error)
+
+        def again(result: list[str] | None) -> None:
+            if result is None:
+                if not shiboken6.isValid(self) or not self.isVisible():
+                    self.hub.call(lambda: shared is None and gun.close(), lambda _r: None, lambda _m: None)
+                    return
+                self.hub.call(step, again, lambda msg: finish(msg, True))
+            elif result:
+                finish(f"扫码正常（串口）：{result[0]}", False)
+            else:
+                finish(f"{GUN_WAIT:.0f} 秒内未收到扫码。请确认扫码枪已接到 {url}，波特率与扫码枪一致"
+                       "（常见 9600），并已设置为串口（COM）模式", True)
+
+        self.hub.call(step, again, lambda msg: finish(msg, True))
+
+    def _test_wedge_gun(self) -> None:
+        """A keyboard gun types like a keyboard: the clerk scans into the field shown below."""
+        self.scan_label.setVisible(True)
+        self.scan_field.setVisible(True)
+        self.scan_field.clear()
+        self.scan_field.setFocus()
+        self.results["barcode_port"].setStyleSheet("color: #666;")
+        self.results["barcode_port"].setText("键盘型扫码枪：光标已在“扫码测试”框中，请扫描任意条码")
+        wedge = app_wedge_filter()
+        if wedge is not None and self._gun_test is None:
+            wedge.scanned.connect(self._wedge_code)
+            self._gun_test = {"wedge": wedge}
+
+    def _wedge_code(self, code: str) -> None:
+        """The app's wedge filter recognised a burst: shown even when it swallowed the keys."""
+        if shiboken6.isValid(self) and self.scan_field.isVisible():
+            self._show("barcode_port", f"扫码正常（键盘型）：{code}", False)
+
+    def _wedge_scanned(self) -> None:
+        text = self.scan_field.text().strip()
+        self.scan_field.clear()
+        if text:
+            self._show("barcode_port", f"扫码正常（键盘型）：{text}", False)
+
+    # ---- voice
+    def test_voice(self) -> None:
+        from .voice import VoiceCaller
+
+        if self.voice is None:
+            self.voice = VoiceCaller(parent=self)
+            self.voice.fallback.connect(self._voice_fallback)
+        ticket, window = VOICE_SAMPLE
+        sample = f"请 {ticket} 号到 {window} 号窗口办理"
+        speaking = self.voice.speaks
+        self.voice.announce(ticket, window)
+        if speaking and self.voice.speaks:
+            self._show("voice", f"正在用语音引擎 {self.voice.engine} 播报：{sample}", False)
+        else:
+            self._show("voice", f"已播放提示音（{self.voice.fallback_reason}）", False)
+
+    def _voice_fallback(self, reason: str) -> None:
+        if self.results["voice"].text():   # only after a test: the reason at start is shown on click
+            self._show("voice", f"已播放提示音（{reason}）", False)
 
     def _show(self, key: str, text: str, error: bool) -> None:
         label, button = self.results.get(key), self.buttons.get(key)
@@ -294,8 +474,8 @@ class DeviceSettingsDialog(QDialog):
         self._say("正在保存…")
 
         def store() -> dict[str, str]:
-            save_device_settings(self.ctx.db, values)
-            return load_device_settings(self.ctx.db)
+            save_device_settings(self.ctx.db, values, self.ctx.workstation)
+            return load_device_settings(self.ctx.db, self.ctx.workstation)
 
         def failed(msg: str) -> None:
             self._say(f"保存失败：{msg}（已填写的内容仍在）", True)
@@ -310,6 +490,12 @@ class DeviceSettingsDialog(QDialog):
         self.accept()
 
     def done(self, result: int) -> None:
+        if self._gun_test is not None:
+            try:
+                self._gun_test["wedge"].scanned.disconnect(self._wedge_code)
+            except (RuntimeError, TypeError):
+                pass
+            self._gun_test = None
         if self._own_hub:
             self.hub.worker.shutdown(wait=False)   # a test still running ends on its own
         super().done(result)

@@ -113,7 +113,7 @@ def test_bad_url_is_refused_before_test_and_save(qtbot, dialog, ui_ctx, wait_tas
     wait_tasks(ui_ctx)
     assert "取号打印机地址无效" in dialog.message.text() and dialog.isVisible()
     assert dialog.inputs["ticket_printer"].text() == "192.168.1.60"   # the input stays for correction
-    assert "ticket_printer" not in load_device_settings(ui_ctx.db)
+    assert "ticket_printer" not in load_device_settings(ui_ctx.db, ui_ctx.workstation)
 
 
 def test_save_round_trips_and_reconfigures_the_hub(qtbot, dialog, ui_ctx, hub, wait_tasks):
@@ -133,8 +133,9 @@ def test_save_round_trips_and_reconfigures_the_hub(qtbot, dialog, ui_ctx, hub, w
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: bool(saved), timeout=10_000)
         assert dialog.result() == DeviceSettingsDialog.DialogCode.Accepted
-        stored = load_device_settings(ui_ctx.db)
-        assert stored == {**values, "a4_printer": "HP_LaserJet", "scan_source": "feeder"}
+        stored = load_device_settings(ui_ctx.db, ui_ctx.workstation)
+        assert stored == {**values, "a4_printer": "HP_LaserJet", "scan_source": "feeder",
+                          "ticket_paper_mm": "80", "receipt_paper_mm": "80"}
         assert hub.settings["idcard_port"] == port and hub.watcher is not None   # the watcher restarted
         assert statuses == ["读卡器就绪，请放卡"]
     again = DeviceSettingsDialog(ui_ctx, hub)
@@ -142,3 +143,171 @@ def test_save_round_trips_and_reconfigures_the_hub(qtbot, dialog, ui_ctx, hub, w
     qtbot.waitUntil(lambda: again.loaded, timeout=10_000)
     wait_tasks(ui_ctx)
     assert again.values() == stored
+
+
+# --------------------------------------------------------------------------- per workstation
+def _ctx_at(ui_ctx, workstation: str):
+    from dataclasses import replace
+
+    from ui.context import AppContext
+
+    return AppContext(cfg=replace(ui_ctx.cfg, workstation=workstation), db=ui_ctx.db, tasks=ui_ctx.tasks,
+                      window_number=ui_ctx.window_number)
+
+
+def test_two_workstations_on_one_database_keep_their_own_devices(qtbot, ui_ctx, hub, wait_tasks):
+    """A hall-wide database: saving at window 2 must not change window 1's printer."""
+    w1, w2 = _ctx_at(ui_ctx, "W01"), _ctx_at(ui_ctx, "W02")
+    for ctx, printer, paper in ((w1, "tcp://10.0.0.1:9100", "80"), (w2, "tcp://10.0.0.2:9100", "58")):
+        dlg = DeviceSettingsDialog(ctx, hub)
+        qtbot.addWidget(dlg)
+        qtbot.waitUntil(lambda d=dlg: d.loaded, timeout=10_000)
+        dlg.inputs["receipt_printer"].setText(printer)
+        dlg.paper["receipt_paper_mm"].setCurrentIndex(dlg.paper["receipt_paper_mm"].findData(paper))
+        saved = []
+        dlg.saved.connect(saved.append)
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda s=saved: bool(s), timeout=10_000)
+    one, two = load_device_settings(ui_ctx.db, "W01"), load_device_settings(ui_ctx.db, "W02")
+    assert (one["receipt_printer"], one["receipt_paper_mm"]) == ("tcp://10.0.0.1:9100", "80")
+    assert (two["receipt_printer"], two["receipt_paper_mm"]) == ("tcp://10.0.0.2:9100", "58")
+    again = DeviceSettingsDialog(w1, hub)   # window 1 reopens its dialog: its own values
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.loaded, timeout=10_000)
+    wait_tasks(ui_ctx)
+    assert again.inputs["receipt_printer"].text() == "tcp://10.0.0.1:9100"
+
+
+def test_plain_keys_of_older_versions_are_read_until_overridden(ui_ctx):
+    from clerk.models import Setting
+    from ui.device_hub import device_key, paper_width, save_device_settings
+
+    with ui_ctx.db.uow() as s:
+        s.add(Setting(key="ticket_printer", value="tcp://old:9100"))
+        s.add(Setting(key="idcard_port", value="COM3"))
+    save_device_settings(ui_ctx.db, {"idcard_port": "COM7", "ticket_paper_mm": "58"}, "W02")
+    with ui_ctx.db.uow() as s:
+        assert s.get(Setting, "idcard_port").value == "COM3"   # the shared row is left alone
+        assert s.get(Setting, device_key("W02", "idcard_port")).value == "COM7"
+    w2, w1 = load_device_settings(ui_ctx.db, "W02"), load_device_settings(ui_ctx.db, "W01")
+    assert (w2["idcard_port"], w2["ticket_printer"]) == ("COM7", "tcp://old:9100")
+    assert (w1["idcard_port"], w1["ticket_printer"]) == ("COM3", "tcp://old:9100")
+    assert (paper_width(w2, "ticket_printer"), paper_width(w1, "ticket_printer")) == (58, 80)
+
+
+# --------------------------------------------------------------------------- paper width
+def test_escpos_test_page_uses_the_chosen_paper_width(qtbot, dialog):
+    with EmulatorServer() as emu:
+        dialog.inputs["ticket_printer"].setText(emu.url)
+        combo = dialog.paper["ticket_paper_mm"]
+        combo.setCurrentIndex(combo.findData("58"))
+        text = _press_test(qtbot, dialog, "ticket_printer")
+        emu.wait_connections(2)
+        printed = emu.printer.printed()
+    assert text.startswith("正常")
+    assert render_test_page(58) in printed and render_test_page(80) not in printed
+
+
+def test_kiosk_reader_function_gives_the_saved_width(ui_ctx):
+    from ui.device_hub import load_paper_width, save_device_settings
+
+    assert load_paper_width(ui_ctx.db, ui_ctx.workstation) == 80          # nothing set yet
+    save_device_settings(ui_ctx.db, {"ticket_paper_mm": "58"}, ui_ctx.workstation)
+    assert load_paper_width(ui_ctx.db, ui_ctx.workstation, "ticket_printer") == 58
+    assert load_paper_width(ui_ctx.db, ui_ctx.workstation, "receipt_printer") == 80
+
+
+# --------------------------------------------------------------------------- barcode gun
+def _gun_server(payload: bytes, delay: float = 0.3):
+    """A serial device server (socket://) with a gun that scans ``payload`` after ``delay``."""
+    import socket
+    import threading
+
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        try:
+            conn, _ = srv.accept()
+        except OSError:
+            return
+        with conn:
+            threading.Event().wait(delay)
+            if payload:
+                conn.sendall(payload)
+            conn.recv(1)   # hold the line until the driver closes it
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, f"socket://127.0.0.1:{srv.getsockname()[1]}"
+
+
+def test_serial_gun_test_reports_the_scanned_code(qtbot, dialog):
+    srv, url = _gun_server(b"33022501W01202611230007\r\n")
+    try:
+        dialog.inputs["barcode_port"].setText(url)
+        text = _press_test(qtbot, dialog, "barcode_port")
+    finally:
+        srv.close()
+    assert text == "扫码正常（串口）：33022501W01202611230007"
+
+
+def test_serial_gun_test_without_a_scan_says_so(qtbot, dialog, monkeypatch):
+    import ui.settings
+
+    monkeypatch.setattr(ui.settings, "GUN_WAIT", 0.5)
+    srv, url = _gun_server(b"", delay=0)
+    try:
+        dialog.inputs["barcode_port"].setText(url)
+        text = _press_test(qtbot, dialog, "barcode_port")
+    finally:
+        srv.close()
+    assert "未收到扫码" in text
+
+
+def test_serial_gun_test_on_a_missing_port(qtbot, dialog, tmp_path):
+    dialog.inputs["barcode_port"].setText(str(tmp_path / "ttyNOPE"))
+    assert "找不到扫码枪" in _press_test(qtbot, dialog, "barcode_port")
+
+
+def test_keyboard_gun_test_shows_what_was_scanned_into_the_field(qtbot, dialog):
+    assert dialog.inputs["barcode_port"].text() == ""
+    qtbot.mouseClick(dialog.buttons["barcode_port"], Qt.MouseButton.LeftButton)
+    field = dialog.scan_field
+    assert field.isVisible() and "请扫描任意条码" in dialog.results["barcode_port"].text()
+    qtbot.keyClicks(field, "6901234567892")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert dialog.results["barcode_port"].text() == "扫码正常（键盘型）：6901234567892"
+    assert dialog.isVisible() and dialog.result() == 0   # Enter ended the scan, it did not press 保存
+
+
+# --------------------------------------------------------------------------- voice
+@pytest.fixture
+def mock_voice(monkeypatch):
+    """The dialog's VoiceCaller on Qt's mock engine, the chime counted instead of played."""
+    import ui.voice
+
+    chimes: list[int] = []
+
+    class MockCaller(ui.voice.VoiceCaller):
+        def __init__(self, engine=None, parent=None):
+            super().__init__("mock", parent)
+
+        def _play_chime(self):
+            chimes.append(1)
+
+    monkeypatch.setattr(ui.voice, "VoiceCaller", MockCaller)
+    return chimes
+
+
+def test_voice_test_without_a_chinese_voice_plays_the_chime_and_says_so(qtbot, dialog, mock_voice):
+    qtbot.mouseClick(dialog.buttons["voice"], Qt.MouseButton.LeftButton)
+    assert mock_voice == [1]
+    assert dialog.results["voice"].text() == "已播放提示音（语音引擎 mock 没有中文语音，改用提示音）"
+
+
+def test_voice_test_speaks_the_sample_call(qtbot, dialog, mock_voice, monkeypatch):
+    import ui.voice
+
+    monkeypatch.setattr(ui.voice.VoiceCaller, "_pick_chinese_voice", lambda self: None)
+    qtbot.mouseClick(dialog.buttons["voice"], Qt.MouseButton.LeftButton)
+    assert mock_voice == []
+    assert dialog.results["voice"].text() == "正在用语音引擎 mock 播报：请 A001 号到 1 号窗口办理"
