@@ -6,7 +6,8 @@ property IDs for the feeder (3088) are marked unconfirmed there. Try it on a cou
 ``clerk devices scan --scanner wia: --out t.pdf`` before relying on it.
 
 The one rule: Windows-only imports happen inside the functions, so importing this module is
-safe everywhere.
+safe everywhere; a missing package (pywin32 for WIA, pytwain for TWAIN) is a ``DeviceError`` with
+a Chinese message, never a bare ``ImportError`` in the clerk's face.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -35,6 +37,30 @@ def _not_windows(kind: str) -> DeviceNotFound:
                           f"{kind} scanners need Windows (running on {sys.platform})")
 
 
+MISSING_PYWIN32 = ("未安装 WIA 扫描支持组件（Python 包 pywin32），请重新安装本程序；"
+                   "也可改用 TWAIN、eSCL 网络扫描或监视文件夹")
+MISSING_PYTWAIN = ("未安装 TWAIN 扫描支持组件（Python 包 pytwain），请重新安装本程序；"
+                   "也可改用 WIA、eSCL 网络扫描或监视文件夹")
+
+
+def _pywin32() -> tuple[object, object]:
+    """(pythoncom, win32com.client), or a DeviceError naming the missing package."""
+    try:
+        import pythoncom
+        import win32com.client
+    except ImportError as exc:
+        raise DeviceError(MISSING_PYWIN32, f"WIA scanning needs pywin32: {exc}") from None
+    return pythoncom, win32com.client
+
+
+def _pytwain() -> object:
+    try:
+        import twain
+    except ImportError as exc:
+        raise DeviceError(MISSING_PYTWAIN, f"TWAIN scanning needs pytwain: {exc}") from None
+    return twain
+
+
 def _set(props: object, pid: int, value: int) -> None:
     for prop in props:  # type: ignore[attr-defined]
         if prop.PropertyID == pid:
@@ -48,9 +74,8 @@ class WiaScanner:
         self.url = f"wia:{name}"
 
     def _device(self) -> object:
-        import win32com.client  # pywin32, Windows only
-
-        manager = win32com.client.Dispatch("WIA.DeviceManager")
+        _pythoncom, client = _pywin32()  # pywin32, Windows only
+        manager = client.Dispatch("WIA.DeviceManager")  # type: ignore[attr-defined]
         for i in range(1, manager.DeviceInfos.Count + 1):
             info = manager.DeviceInfos.Item(i)
             name = info.Properties("Name").Value
@@ -61,7 +86,7 @@ class WiaScanner:
 
     @runs_on_device_thread
     def scan(self, settings: ScanSettings) -> list[Page]:
-        import pythoncom  # pywin32
+        pythoncom: Any = _pywin32()[0]
 
         pythoncom.CoInitialize()      # COM is per thread; the device thread is not the GUI thread
         try:
@@ -109,8 +134,7 @@ class TwainScanner:
 
     @runs_on_device_thread
     def scan(self, settings: ScanSettings) -> list[Page]:
-        import twain  # pytwain, Windows only
-
+        twain: Any = _pytwain()  # pytwain, Windows only
         pixel = {"color": "color", "gray": "gray", "bw": "bw"}[settings.color]
         pages: list[Page] = []
         with tempfile.TemporaryDirectory(prefix="clerk-twain-") as tmp:
