@@ -1,43 +1,128 @@
 """The clerk's case list and case detail: today, overdue, due soon, deferred outstanding; find
-by number (scan the receipt barcode into the box), name or ID; hand over, advance, withdraw."""
+by number (scan the receipt barcode into the box), name or ID; hand over (at the window or by
+post; a bundle's ready matters while the others go on), 补正 with its printed notice, advance,
+withdraw. A banner keeps the deferred (容缺) materials due or overdue in sight, refreshed on start
+and every ``REMIND_INTERVAL_MS``."""
 from __future__ import annotations
 
+import datetime as dt
+from html import escape
 from typing import Any
 
-
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFormLayout, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from clerk import cases
-from clerk.cases import ACTIONS, CHECK_LABELS
+from clerk.cases import ACTIONS, CARRIERS, CHECK_LABELS
 from clerk.dto import CaseInfo
 
 from .context import AppContext
 
+REMIND_INTERVAL_MS = 10 * 60 * 1000  # the deferred-materials banner is refreshed this often
+HAND_OVER_WAYS = ("窗口领取（核验领取人身份证）", "邮寄送达（填写快递单号）")
 VIEWS = (("today", "今日办件"), ("open", "在办"), ("overdue", "已超期"), ("due_soon", "即将到期"),
          ("deferred", "容缺待补交"), ("all", "全部"))
 
 
 def case_detail_html(c: CaseInfo) -> str:
+    e = escape
     rows = "".join(
-        f"<tr><td>{ch.name}</td><td>{CHECK_LABELS.get(ch.status, ch.status)}</td>"
-        f"<td>{ch.share_reference or ''}{(' 期限 ' + ch.due_date.isoformat()) if ch.due_date else ''}"
+        f"<tr><td>{e(ch.name)}</td><td>{CHECK_LABELS.get(ch.status, ch.status)}</td>"
+        f"<td>{e(ch.share_reference or '')}{(' 期限 ' + ch.due_date.isoformat()) if ch.due_date else ''}"
         f"{' 已补交' if ch.supplied else ''}</td></tr>" for ch in c.checks)
-    kids = "".join(f"<li>{k.number} {k.matter_name} · {k.state_label}</li>" for k in c.children)
+    kids = "".join(f"<li><a href='case:{k.id}'>{k.number or ''}</a> {e(k.matter_name)} · <b>{k.state_label}</b></li>"
+                   for k in c.children)
     applicant = c.applicant
-    return (f"<h3>{c.matter_name}</h3><p>办件编号：<b>{c.number or '（未受理）'}</b>　状态：<b>{c.state_label}</b></p>"
-            f"<p>申请人：{applicant.name if applicant else ''} {applicant.id_number_masked if applicant else ''}"
-            f"{'　代理人：' + c.proxy_name if c.proxy_name else ''}</p>"
+    head = (f"<h3>{e(c.matter_name)}</h3><p>办件编号：<b>{c.number or '（未受理）'}</b>　状态：<b>{c.state_label}</b></p>"
+            f"<p>申请人：{e(applicant.name) if applicant else ''} {applicant.id_number_masked if applicant else ''}"
+            f"{'　代理人：' + e(c.proxy_name) if c.proxy_name else ''}</p>"
             f"<p>受理时间：{c.accepted_at:%Y-%m-%d %H:%M}　承诺办结：{c.promised_date}</p>" if c.accepted_at else
-            f"<h3>{c.matter_name}</h3><p>状态：{c.state_label}</p>") + (
-        f"<p>取件：{'邮寄 ' + c.post_address if c.delivery == 'post' else '窗口领取'} {c.tracking_number}"
-        f"　跑动次数：{c.visits}</p>" + (f"<p>原因：{c.reason}</p>" if c.reason else "")
-        + (f"<ul>{kids}</ul>" if kids else "")
+            f"<h3>{e(c.matter_name)}</h3><p>状态：{c.state_label}</p>")
+    links = ""
+    if c.parent_number:
+        links += f"<p>所属一件事：<a href='number:{c.parent_number}'>{c.parent_number}</a></p>"
+    if c.follows_number:
+        links += f"<p>续办：一次性告知件 <a href='number:{c.follows_number}'>{c.follows_number}</a></p>"
+    supplements = "".join(
+        f"<li>{s.requested_at:%Y-%m-%d} 要求补正：{e('、'.join(s.items) or '—')}"
+        f"{'（' + e(s.text) + '）' if s.text else ''}{'，期限 ' + s.due_date.isoformat() if s.due_date else ''}"
+        + (f"；{s.supplied_at:%Y-%m-%d} 已补正：{e('、'.join(s.supplied_items) or '—')}"
+           f"{'（' + e(s.supplied_note) + '）' if s.supplied_note else ''}" if s.supplied_at else "；<b>待补正</b>")
+        + "</li>" for s in c.supplements)
+    delivery = f"邮寄 {e(c.post_address)}" if c.delivery == "post" else "窗口领取"
+    return head + links + (
+        f"<p>取件：{delivery} {e(c.tracking_number)}　跑动次数：{c.visits}</p>"
+        + (f"<p>原因：{e(c.reason)}</p>" if c.reason else "")
+        + (f"<p>补正：</p><ul>{supplements}</ul>" if supplements else "")
+        + (f"<p>各事项（点击打开）：</p><ul>{kids}</ul>" if kids else "")
         + f"<table border='1' cellspacing='0' cellpadding='3'><tr><th>材料</th><th>核验</th><th>说明</th></tr>{rows}</table>")
 
 
+class SupplementDialog(QDialog):
+    """补正: tick the materials of the checklist that are asked for, add others (one a line),
+    say what is wrong; optionally a date to bring them by."""
+
+    def __init__(self, c: CaseInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"要求补正 — {c.number or ''}")
+        self.materials = QListWidget()
+        self.materials.setObjectName("supplement_materials")
+        for ch in c.checks:
+            item = QListWidgetItem(ch.name)
+            item.setData(Qt.ItemDataRole.UserRole, ch.key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.materials.addItem(item)
+        self.other = QPlainTextEdit()
+        self.other.setObjectName("supplement_other")
+        self.other.setPlaceholderText("清单以外需补正的材料，每行一项")
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("supplement_text")
+        self.text.setPlaceholderText("补正说明：哪里不符合要求、如何补正")
+        self.has_due = QCheckBox("补正期限")
+        self.due = QDateEdit(QDate.currentDate().addDays(5))
+        self.due.setCalendarPopup(True)
+        self.due.setEnabled(False)
+        self.has_due.toggled.connect(self.due.setEnabled)
+        due_row = QHBoxLayout()
+        due_row.addWidget(self.has_due)
+        due_row.addWidget(self.due, 1)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #c0392b;")
+        form = QFormLayout(self)
+        if c.checks:
+            form.addRow("清单中的材料：", self.materials)
+        form.addRow("其他材料：", self.other)
+        form.addRow("补正说明：", self.text)
+        form.addRow("", due_row)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("要求补正并打印通知书")
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[list[str], str, dt.date | None]:
+        items = [self.materials.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.materials.count())
+                 if self.materials.item(i).checkState() == Qt.CheckState.Checked]
+        items += [line.strip() for line in self.other.toPlainText().splitlines() if line.strip()]
+        due = self.due.date().toPython() if self.has_due.isChecked() else None
+        return items, self.text.toPlainText().strip(), due
+
+    def _check(self) -> None:
+        items, text, _ = self.values()
+        if not items and not text:
+            self.error.setText("请勾选或填写需补正的材料，或写明补正说明")
+            return
+        self.accept()
+
+
 class CaseListView(QWidget):
+    handed_over = Signal(object)  # the updated CaseInfo after a successful handover (window or post)
+
     def __init__(self, ctx: AppContext, documents: Any = None) -> None:
         super().__init__()
         self.ctx = ctx
@@ -55,6 +140,13 @@ class CaseListView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.detail = QTextBrowser()
+        self.detail.setOpenLinks(False)
+        self.detail.anchorClicked.connect(self._link)
+        self.banner = QLabel("")
+        self.banner.setObjectName("deferred_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.linkActivated.connect(lambda _l: self.view.setCurrentIndex(self.view.findData("deferred")))
         self.actions = QHBoxLayout()
         self.message = QLabel("")
         self.message.setObjectName("case_message")
@@ -74,6 +166,7 @@ class CaseListView(QWidget):
         split.addWidget(right)
         split.setSizes([700, 500])
         lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
         lay.addLayout(top)
         lay.addWidget(split, 1)
         lay.addWidget(self.message)
@@ -81,27 +174,39 @@ class CaseListView(QWidget):
         self.query.returnPressed.connect(self.find)
         self.table.itemSelectionChanged.connect(self._selected)
         self._rows: list[CaseInfo] = []
+        self.remind_timer = QTimer(self)
+        self.remind_timer.setInterval(REMIND_INTERVAL_MS)
+        self.remind_timer.timeout.connect(self.remind)
+        self.remind_timer.start()
+        self.remind()
 
     def say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message.setText(text)
 
     def remind(self) -> None:
-        """容缺 materials due or overdue: shown so the clerk calls the applicant in time."""
+        """容缺 materials due soon or overdue, in the banner, so the clerk calls the applicant in time."""
         def show(rows: list[Any]) -> None:
-            if rows:
-                late = sum(r.overdue for r in rows)
-                first = rows[0]
-                self.say(f"容缺提醒：{len(rows)} 项待补交（{late} 项已逾期），如 {first.case_number} {first.applicant_name}"
-                         f" {first.phone_masked} 的“{first.material}”期限 {first.due_date:%m月%d日}", error=late > 0)
+            if not rows:
+                self.banner.setVisible(False)
+                self.banner.setText("")
+                return
+            late = sum(r.overdue for r in rows)
+            first = rows[0]
+            self.banner.setStyleSheet("background: #fdecea; color: #c0392b; padding: 4px;" if late else
+                                      "background: #fff4e0; color: #8a5a00; padding: 4px;")
+            self.banner.setText(
+                f"容缺提醒：{len(rows)} 项待补交（{late} 项已逾期，{len(rows) - late} 项即将到期），"
+                f"如 {first.case_number} {escape(first.applicant_name)} {first.phone_masked} 的“{escape(first.material)}”"
+                f"期限 {first.due_date:%m月%d日}　<a href='deferred'>查看</a>")
+            self.banner.setVisible(True)
         self.ctx.tasks.run(lambda: cases.deferred_reminders(self.ctx.db), show, lambda m: None)
 
     def reload(self) -> None:
         view, q = self.view.currentData(), self.query.text().strip()
         self.ctx.tasks.run(lambda: cases.list_cases(self.ctx.db, view, q), self._show,
                            lambda m: self.say(m, True))
-        if view == "deferred":
-            self.remind()
+        self.remind()
 
     def find(self) -> None:
         """A receipt scanned by the barcode gun (or typed) opens that case at once."""
@@ -139,7 +244,10 @@ class CaseListView(QWidget):
         for action in c.allowed_actions:
             if action in ("accept", "notify", "refuse"):
                 continue
-            b = QPushButton(ACTIONS[action][2])
+            label = ACTIONS[action][2]
+            if action == "hand_over" and c.children:
+                label = f"出件（已办好 {sum(k.state == 'result_ready' for k in c.children)} 项）"
+            b = QPushButton(label)
             b.setObjectName(f"act_{action}")
             b.clicked.connect(lambda _c=False, a=action: self.act(a))
             self.actions.addWidget(b)
@@ -153,7 +261,25 @@ class CaseListView(QWidget):
             b.clicked.connect(lambda: self.documents.produce(c, "receipt" if c.accepted_at else
                                                              ("notice" if c.state == "notified" else "refusal")))
             self.actions.addWidget(b)
+            if c.supplements:
+                b = QPushButton("重打补正通知书")
+                b.setObjectName("reprint_supplement")
+                b.clicked.connect(lambda: self.documents.produce(c, "supplement"))
+                self.actions.addWidget(b)
         self.actions.addStretch(1)
+
+    def open_case(self, case_id: int) -> None:
+        self.ctx.tasks.run(lambda: cases.get_case(self.ctx.db, case_id, self.ctx.user), self.show_case,
+                           lambda m: self.say(m, True))
+
+    def _link(self, url: QUrl) -> None:
+        """A matter case of a bundle, the bundle of a matter case, a notified case: opened in place."""
+        kind, _, value = url.toString().partition(":")
+        if kind == "case" and value.isdigit():
+            self.open_case(int(value))
+        elif kind == "number" and value:
+            self.ctx.tasks.run(lambda: cases.find_case(self.ctx.db, value, self.ctx.user), self.show_case,
+                               lambda m: self.say(m, True))
 
     def act(self, action: str) -> None:
         c = self.current
@@ -161,8 +287,16 @@ class CaseListView(QWidget):
             return
         if action == "hand_over":
             return self.hand_over(c)
+        if action == "request_supplement":
+            return self.request_supplement(c)
+        if action == "supply_supplement":
+            return self.supply_supplement(c)
+        if action == "finish_on_the_spot":
+            self.ctx.tasks.run(lambda: cases.finish_on_the_spot(self.ctx.db, self.ctx.user, c.id),
+                               lambda info: self._handed(c, info), lambda m: self.say(m, True))
+            return
         reason = ""
-        if action in ("reject", "withdraw", "request_supplement"):
+        if action in ("reject", "withdraw"):
             reason, ok = QInputDialog.getText(self, ACTIONS[action][2], "原因：")
             if not ok:
                 return
@@ -170,19 +304,97 @@ class CaseListView(QWidget):
                            self._updated, lambda m: self.say(m, True))
 
     def hand_over(self, c: CaseInfo, identity: str | None = None) -> None:
+        """出件. With ``identity`` (a card placed on the reader) at the window at once; else the
+        clerk chooses 窗口领取 (identity typed or swiped) or 邮寄送达 (carrier, tracking number,
+        address when none was given at acceptance)."""
         if identity is None:
+            way, ok = QInputDialog.getItem(self, "出件", "出件方式：", list(HAND_OVER_WAYS), 0, False)
+            if not ok:
+                return
+            if way == HAND_OVER_WAYS[1]:
+                return self.post(c)
             identity, ok = QInputDialog.getText(self, "出件", "刷身份证或输入领取人证件号码：")
             if not ok:
                 return
         self.ctx.tasks.run(lambda: cases.hand_over(self.ctx.db, self.ctx.user, c.id, by="window",
                                                    identity_number=identity),
+                           lambda info: self._handed(c, info), lambda m: self.say(m, True))
+
+    def post(self, c: CaseInfo) -> None:
+        """邮寄送达: carrier and tracking number (and the address if the case has none)."""
+        carrier, ok = QInputDialog.getItem(self, "邮寄送达", "快递公司：", list(CARRIERS), 0, True)
+        if not ok:
+            return
+        carrier = carrier.strip()
+        if not carrier:
+            return self.say("请选择或填写快递公司，结果尚未出件", True)
+        number, ok = QInputDialog.getText(self, "邮寄送达", f"{carrier} 快递单号：")
+        if not ok:
+            return
+        number = number.strip()
+        if not number:
+            return self.say("请填写快递单号，结果尚未出件", True)
+        address = ""
+        if not c.post_address.strip():
+            address, ok = QInputDialog.getText(self, "邮寄送达", "收件地址（省市县、街道门牌、收件人电话）：")
+            if not ok:
+                return
+            address = address.strip()
+            if not address:
+                return self.say("受理时未登记邮寄地址，请填写收件地址，结果尚未出件", True)
+        self.ctx.tasks.run(lambda: cases.hand_over(self.ctx.db, self.ctx.user, c.id, by="post", carrier=carrier,
+                                                   tracking_number=number, post_address=address),
+                           lambda info: self._handed(c, info), lambda m: self.say(m, True))
+
+    def _handed(self, before: CaseInfo, c: CaseInfo) -> None:
+        self._updated(c)
+        if c.children:
+            was = {k.id: k.state for k in before.children}
+            now = [k.matter_name for k in c.children if k.state == "delivered" and was.get(k.id) != "delivered"]
+            rest = [f"{k.matter_name}（{k.state_label}）" for k in c.children if k.state not in ("delivered", "withdrawn")]
+            text = f"办件 {c.number} 已出件：{'、'.join(now)}"
+            if rest:
+                text += f"；尚未办好：{'、'.join(rest)}，办好后再出件"
+            self.say(text)
+        else:
+            how = f"已邮寄（{c.tracking_number}）" if c.delivery == "post" and c.tracking_number else c.state_label
+            self.say(f"办件 {c.number}：{how}")
+        self.handed_over.emit(c)
+
+    def request_supplement(self, c: CaseInfo) -> None:
+        """补正: what is asked for is recorded on the case and printed as 补正材料通知书."""
+        dialog = SupplementDialog(c, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        items, text, due = dialog.values()
+
+        def done(info: CaseInfo) -> None:
+            self._updated(info)
+            if self.documents is not None:
+                self.documents.produce(info, "supplement")
+                self.say(f"办件 {info.number} 已要求补正，正在打印补正材料通知书")
+
+        self.ctx.tasks.run(lambda: cases.request_supplement(self.ctx.db, self.ctx.user, c.id, items, text,
+                                                            due_date=due), done, lambda m: self.say(m, True))
+
+    def supply_supplement(self, c: CaseInfo) -> None:
+        """The applicant brings the 补正 materials: what came is recorded (one a line)."""
+        asked = c.open_supplement
+        text, ok = QInputDialog.getMultiLineText(self, "补正材料", "本次补正的材料（每行一项）：",
+                                                 "\n".join(asked.items) if asked else "")
+        if not ok:
+            return
+        supplied = [line.strip() for line in text.splitlines() if line.strip()]
+        if not supplied:
+            return self.say("请填写本次补正的材料", True)
+        self.ctx.tasks.run(lambda: cases.supply_supplement(self.ctx.db, self.ctx.user, c.id, supplied),
                            self._updated, lambda m: self.say(m, True))
 
     def _supply(self, key: str) -> None:
         c = self.current
         if c is not None:
             self.ctx.tasks.run(lambda: cases.supply_deferred(self.ctx.db, self.ctx.user, c.id, key),
-                               self._updated, lambda m: self.say(m, True))
+                               lambda info: (self._updated(info), self.remind()), lambda m: self.say(m, True))
 
     def _updated(self, c: CaseInfo) -> None:
         self.say(f"办件 {c.number}：{c.state_label}")
