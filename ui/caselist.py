@@ -58,7 +58,8 @@ def case_detail_html(c: CaseInfo) -> str:
         + (f"<p>原因：{e(c.reason)}</p>" if c.reason else "")
         + (f"<p>补正：</p><ul>{supplements}</ul>" if supplements else "")
         + (f"<p>各事项（点击打开）：</p><ul>{kids}</ul>" if kids else "")
-        + f"<table border='1' cellspacing='0' cellpadding='3'><tr><th>材料</th><th>核验</th><th>说明</th></tr>{rows}</table>")
+        + (f"<table border='1' cellspacing='0' cellpadding='3'><tr><th>材料</th><th>核验</th><th>说明</th></tr>{rows}</table>"
+           if rows else ""))
 
 
 class SupplementDialog(QDialog):
@@ -240,6 +241,7 @@ class CaseListView(QWidget):
         while self.actions.count():
             w = self.actions.takeAt(0).widget()
             if w is not None:
+                w.hide()  # gone at once; deleted when control returns to the event loop
                 w.deleteLater()
         for action in c.allowed_actions:
             if action in ("accept", "notify", "refuse"):
