@@ -5,7 +5,8 @@ One table per card type (DEVICES.md 1.6–1.7) drives both decoding (driver) and
 a block that does not fit its layout raises ``ProtocolError`` instead of filling a form with junk.
 
 The photo is the raw 1024-byte WLT kept as-is: no open decoder exists, so a vendor library can be
-plugged in with ``register_wlt_decoder``; without one the UI shows ``PHOTO_NOTE``.
+plugged in with ``register_wlt_decoder``; without one the UI shows ``photo_note()`` (the one-line
+``PHOTO_NOTE``) where the photo would be — never a made-up picture.
 """
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from .errors import ProtocolError
 CardType = Literal["resident", "gat", "foreigner_2017", "foreigner_2023"]
 LONG_TERM = "长期"
 PHOTO_NOTE = "照片为加密 WLT 格式，需安装厂商解码库才能显示"
+CARD_TYPE_LABELS: dict[str, str] = {
+    "resident": "居民身份证",
+    "gat": "港澳台居民居住证",
+    "foreigner_2017": "外国人永久居留身份证（2017版）",
+    "foreigner_2023": "外国人永久居留身份证（2023版）",
+}
 TEXT_LEN = 256
 FLAG_OFFSET = 248
 
@@ -75,9 +82,14 @@ class CardData:
     fingerprint_bytes: bytes = field(default=b"", repr=False)
 
     @property
+    def card_type_label(self) -> str:
+        """The card's name as the clerk says it, e.g. 港澳台居民居住证."""
+        return card_type_label(self.card_type)
+
+    @property
     def photo_note(self) -> str:
         """Empty when a WLT decoder is installed, else the note the UI shows instead of a photo."""
-        return "" if wlt_decoder() is not None else PHOTO_NOTE
+        return photo_note()
 
     def photo_bmp(self) -> bytes | None:
         """The decoded photo (BMP bytes) through the registered vendor decoder, else None."""
@@ -138,6 +150,17 @@ class CardData:
 
 
 # --------------------------------------------------------------------------- text block
+
+
+def card_type_label(card_type: str) -> str:
+    """居民身份证 / 港澳台居民居住证 / 外国人永久居留身份证（2017版/2023版）."""
+    return CARD_TYPE_LABELS.get(card_type, f"未知证件类型（{card_type}）")
+
+
+def photo_note() -> str:
+    """One line for where the applicant's photo would be: "" when a vendor WLT decoder is
+    registered, else ``PHOTO_NOTE`` (the chip's photo is encrypted; no open decoder exists)."""
+    return "" if wlt_decoder() is not None else PHOTO_NOTE
 
 
 def _get(block: bytes, offset: int, chars: int) -> str:
