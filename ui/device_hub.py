@@ -35,11 +35,18 @@ def device_key(workstation: str, key: str) -> str:
     return f"device.{workstation}.{key}" if workstation else key
 
 
-def load_device_settings(db: Database, workstation: str = "") -> dict[str, str]:
+def load_device_settings(db: Database, workstation: str | None = None) -> dict[str, str]:
     """This workstation's device settings; a key it never saved falls back to the plain
-    (pre-workstation) row, so an upgraded counter keeps its devices."""
-    own = {device_key(workstation, k): k for k in DEVICE_KEYS}
+    (pre-workstation) row, so an upgraded counter keeps its devices.
+
+    ``workstation=None`` (a caller that does not say which window it is): the one workstation
+    that has device settings in this database — the usual local SQLite case — else plain keys
+    only. Callers should pass ``ctx.workstation``."""
     with db.uow() as s:
+        if workstation is None:
+            saved = {k.split(".")[1] for k in s.scalars(select(Setting.key).where(Setting.key.like("device.%.%")))}
+            workstation = saved.pop() if len(saved) == 1 else ""
+        own = {device_key(workstation, k): k for k in DEVICE_KEYS}
         rows = {r.key: r.value for r in s.scalars(select(Setting).where(Setting.key.in_([*DEVICE_KEYS, *own])))}
     out = {k: rows[k] for k in DEVICE_KEYS if k in rows}
     out.update({plain: rows[full] for full, plain in own.items() if full in rows})

@@ -311,3 +311,19 @@ def test_voice_test_speaks_the_sample_call(qtbot, dialog, mock_voice, monkeypatc
     qtbot.mouseClick(dialog.buttons["voice"], Qt.MouseButton.LeftButton)
     assert mock_voice == []
     assert dialog.results["voice"].text() == "正在用语音引擎 mock 播报：请 A001 号到 1 号窗口办理"
+
+
+def test_a_caller_that_does_not_name_its_workstation(ui_ctx):
+    """``load_device_settings(db)`` (as ui/app.py still calls it): the only workstation with
+    device settings in a local database; with several, the plain keys only."""
+    from clerk.models import Setting
+    from ui.device_hub import save_device_settings
+
+    with ui_ctx.db.uow() as s:
+        s.add(Setting(key="idcard_port", value="COM3"))
+    assert load_device_settings(ui_ctx.db)["idcard_port"] == "COM3"
+    save_device_settings(ui_ctx.db, {"idcard_port": "COM7"}, "W01")
+    assert load_device_settings(ui_ctx.db)["idcard_port"] == "COM7"
+    save_device_settings(ui_ctx.db, {"idcard_port": "COM9"}, "W02")
+    assert load_device_settings(ui_ctx.db)["idcard_port"] == "COM3"
+    assert load_device_settings(ui_ctx.db, "W02")["idcard_port"] == "COM9"
