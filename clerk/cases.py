@@ -502,6 +502,25 @@ def _notified_before(s: Session, case: Case) -> Case | None:
     return last
 
 
+def update_parties(db: Database, user: UserInfo, case_id: int, applicant: ApplicantInput,
+                   proxy: ProxyInput | None) -> CaseInfo:
+    """Correct the applicant (phone, address, a mistyped name or number) and set or drop the
+    proxy of a draft, before the decision prints them. A bundle's matter cases follow."""
+    require_role(user, COUNTER_ROLES, "修改申请人信息")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.state != S.DRAFT:
+            raise IllegalTransition("办件已提交，申请人信息不能再修改", "parties of a decided case are frozen")
+        a = _upsert_applicant(s, applicant)
+        p = _proxy(s, proxy)
+        other_person = a.id != case.applicant_id
+        for target in (case, *case.children):
+            target.applicant, target.proxy = a, p
+        audit.record(s, "case.parties", username=user.username, workstation=case.workstation, entity="case",
+                     entity_id=case.uuid, other_person=other_person, proxy=p.name if p else "")
+        return _info(s, case)
+
+
 def set_answers(db: Database, user: UserInfo, case_id: int, answers: Mapping[str, Any]) -> CaseInfo:
     """Change the situation of a draft; the checklist follows, keeping what was already checked.
     For a bundle ``answers`` maps matter code → answers."""

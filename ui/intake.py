@@ -525,11 +525,39 @@ class IntakeView(QWidget):
         a = self.applicant.applicant_input()
         if len(a.id_number) < 15:
             return
+        if self.case is not None and self.case.state == "draft":
+            # A phone typed, an address corrected, a proxy added after the matter was chosen:
+            # the draft follows, so the documents print what is on the screen.
+            if self._proxy_ready():
+                cid, proxy = self.case.id, self.applicant.proxy_input()
+                self._run(lambda: cases.update_parties(self.ctx.db, self.user, cid, a, proxy), self._parties_saved)
+            return
         self._run(lambda: cases.applicant_cases(self.ctx.db, a.kind, a.id_number), self._show_history)
         if self.choice and self.case is None:
             self._start()
         elif not self.picker.query.text():
             self.focus_search()
+
+    def _proxy_ready(self) -> bool:
+        """No proxy, or a proxy with name, ID and authorisation (half-typed is not an error yet)."""
+        p = self.applicant
+        return not p.has_proxy.isChecked() or all(w.text().strip() for w in (p.proxy_name, p.proxy_id, p.proxy_auth))
+
+    def _parties_saved(self, info: CaseInfo) -> None:
+        self.case = info
+        self.case_shown.emit(info)
+        who = info.applicant.name if info.applicant else ""
+        self.say(f"申请人信息已更新：{who}" + (f"，代理人 {info.proxy_name}" if info.proxy_name else ""))
+
+    def _decide(self, decide, kind: str) -> None:
+        """Save the parties on the screen into the draft, then decide — one background task."""
+        cid, a, proxy = self.case.id, self.applicant.applicant_input(), self.applicant.proxy_input()
+
+        def work():
+            cases.update_parties(self.ctx.db, self.user, cid, a, proxy)
+            return decide(cid)
+
+        self._run(work, lambda info: self._decided(info, kind))
 
     def _show_history(self, previous: list[CaseInfo]) -> None:
         if not previous:
@@ -649,19 +677,15 @@ class IntakeView(QWidget):
         if self.case is None:
             self.say("请先选择事项并核验材料", error=True)
             return
-        cid = self.case.id
         delivery, address = self.delivery.currentData(), self.post_address.text()
-        self._run(lambda: cases.accept_case(self.ctx.db, self.user, cid, delivery=delivery, post_address=address,
-                                            workstation=self.ctx.workstation),
-                  lambda info: self._decided(info, "receipt"))
+        self._decide(lambda cid: cases.accept_case(self.ctx.db, self.user, cid, delivery=delivery,
+                                                   post_address=address, workstation=self.ctx.workstation), "receipt")
 
     def notice(self) -> None:
         if self.case is None:
             self.say("请先选择事项", error=True)
             return
-        cid = self.case.id
-        self._run(lambda: cases.issue_one_time_notice(self.ctx.db, self.user, cid),
-                  lambda info: self._decided(info, "notice"))
+        self._decide(lambda cid: cases.issue_one_time_notice(self.ctx.db, self.user, cid), "notice")
 
     def refuse(self) -> None:
         if self.case is None:
@@ -670,9 +694,7 @@ class IntakeView(QWidget):
         reason, ok = QInputDialog.getMultiLineText(self, "不予受理", "不予受理的理由（将打印在通知书上）：")
         if not ok:
             return
-        cid = self.case.id
-        self._run(lambda: cases.refuse_case(self.ctx.db, self.user, cid, reason),
-                  lambda info: self._decided(info, "refusal"))
+        self._decide(lambda cid: cases.refuse_case(self.ctx.db, self.user, cid, reason), "refusal")
 
     def _decided(self, info: CaseInfo, kind: str) -> None:
         self.case = info

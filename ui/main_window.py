@@ -98,7 +98,8 @@ class MainWindow(QMainWindow):
         """A card placed on the reader: on the 办件 tab it checks the identity of whoever collects
         a ready result; anywhere else it fills in the applicant."""
         current = self.cases.current
-        if self.tabs.currentWidget() is self.cases and current is not None and current.state == "result_ready":
+        # a ready result, or a bundle with some matters ready (出件 of those)
+        if self.tabs.currentWidget() is self.cases and current is not None and "hand_over" in current.allowed_actions:
             self.cases.hand_over(current, card.id_number)
             return
         self.tabs.setCurrentWidget(self.intake)

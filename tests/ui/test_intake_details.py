@@ -125,3 +125,30 @@ def test_another_persons_card_during_a_draft_asks_before_starting_over(qtbot, wi
     window.intake.card_removed()
     assert window.intake.applicant.card_status.text().endswith("证件已取走（信息已保留）")
     assert window.intake.applicant.id_number.text() == LI_SI
+
+
+def test_phone_typed_after_the_matter_is_chosen_is_kept_and_a_half_proxy_blocks_acceptance(
+        qtbot, window, intake_ctx):
+    window.card_read(_zhang_card())
+    _choose(qtbot, window, "城乡居民医保")
+    panel = window.intake.applicant
+    panel.phone.setText("13812345678")
+    panel.phone.editingFinished.emit()
+    qtbot.waitUntil(lambda: window.intake.case.applicant.phone_masked == "138****5678", timeout=5000)
+    assert window.intake.status.text() == "申请人信息已更新：张三"
+    panel.has_proxy.setChecked(True)   # ticked, nothing typed yet: no error while typing
+    idle(qtbot, intake_ctx)
+    assert "代理人" not in window.intake.status.text()
+    qtbot.keyClick(window.intake, Qt.Key.Key_F4)
+    qtbot.waitUntil(lambda: all(c.status == "presented" for c in window.intake.case.checks), timeout=5000)
+    idle(qtbot, intake_ctx)
+    qtbot.keyClick(window.intake, Qt.Key.Key_F5)
+    idle(qtbot, intake_ctx)
+    assert window.intake.status.text() == "请填写代理人姓名"
+    assert window.intake.case.state == "draft"
+    panel.proxy_name.setText("李四")
+    panel.proxy_id.setText(LI_SI)
+    panel.proxy_auth.setText("委托书 2026-118")
+    qtbot.keyClick(window.intake, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.intake.case.state == "accepted", timeout=5000)
+    assert window.intake.case.proxy_name == "李四" and window.intake.case.applicant.phone_masked == "138****5678"

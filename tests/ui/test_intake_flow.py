@@ -184,8 +184,9 @@ def test_handover_by_scanned_receipt_and_card_then_rating(qtbot, window, intake_
     window.card_read(_zhang_card())  # identity checked by the card
     qtbot.waitUntil(lambda: window.cases.current.state == "delivered", timeout=5000)
     assert window.cases.current.visits == 2
-    window.screen2.show_rating()
-    window._rating_case = window.cases.current
+    # the handover itself turns the applicant screen to the rating page
+    qtbot.waitUntil(lambda: window.screen2.stack.currentIndex() == 1, timeout=5000)
+    assert window._rating_stage == "handover" and window._rating_case.number == case.number
     qtbot.mouseClick(window.screen2.level_buttons[1], Qt.MouseButton.LeftButton)
     assert window.screen2.stack.currentIndex() == 1  # 非常不满意 asks for a reason first
     window.screen2.tag_boxes[0].setChecked(True)
@@ -196,7 +197,7 @@ def test_handover_by_scanned_receipt_and_card_then_rating(qtbot, window, intake_
 
     with db.uow() as s:
         ev = s.scalar(select(Evaluation))
-        assert (ev.level, ev.reason_tags) == (1, ["等候时间长"])
+        assert (ev.level, ev.reason_tags, ev.stage) == (1, ["等候时间长"], "handover")
 
 
 def test_receipt_slip_goes_to_the_thermal_printer_when_set(qtbot, window, intake_ctx):
