@@ -57,7 +57,8 @@ ROWS = (
     DeviceRow("scanner", "扫描仪", "scanner", "escl:http://192.168.1.70/eSCL",
               "例如 sane:test:0 · escl:http://192.168.1.70/eSCL · folder:/srv/scans（扫描软件的输出文件夹）"),
     DeviceRow("barcode_port", "扫码枪（串口）", "gun", "COM5",
-              "仅串口型扫码枪需填写，例如 COM5 · /dev/ttyACM0；键盘型（USB 即插即用）无需设置"),
+              "仅串口型扫码枪需填写，例如 COM5 · /dev/ttyACM0；键盘型（USB 即插即用）无需设置，\n"
+              "　　 留空点“测试”可试扫"),
 )
 SOURCES = (("flatbed", "平板（默认）"), ("feeder", "进纸器（批量）"))
 
@@ -397,10 +398,13 @@ class DeviceSettingsDialog(QDialog):
 
         def again(result: list[str] | None) -> None:
             if result is None:
-                if not shiboken6.isValid(self) or not self.isVisible():
-                    self.hub.call(lambda: shared is None and gun.close(), lambda _r: None, lambda _m: None)
-                    return
-                self.hub.call(step, again, lambda msg: finish(msg, True))
+                try:
+                    if not shiboken6.isValid(self) or not self.isVisible():   # closed mid-test
+                        self.hub.call(lambda: shared is None and gun.close(), lambda _r: None, lambda _m: None)
+                        return
+                    self.hub.call(step, again, lambda msg: finish(msg, True))
+                except RuntimeError:   # the dialog's own device thread has been shut down
+                    pass
             elif result:
                 finish(f"扫码正常（串口）：{result[0]}", False)
             else:
