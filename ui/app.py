@@ -69,7 +69,7 @@ def run_app(args: argparse.Namespace) -> int:
     from .applicant_screen import ApplicantScreen
     from .device_hub import DeviceHub, load_device_settings
 
-    hub = DeviceHub(load_device_settings(ctx.db), demo=bool(getattr(args, "demo_devices", False)))
+    hub = DeviceHub(load_device_settings(ctx.db, ctx.workstation), demo=bool(getattr(args, "demo_devices", False)))
     screen2 = ApplicantScreen(name)
     win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
     win.show()

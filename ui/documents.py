@@ -18,7 +18,8 @@ from clerk.models import Hall
 from .context import AppContext
 from .device_hub import load_device_settings, paper_width
 
-TITLES = {"receipt": "受理回执", "notice": "一次性告知书", "deferral": "容缺受理承诺书", "refusal": "不予受理通知书"}
+TITLES = {"receipt": "受理回执", "notice": "一次性告知书", "deferral": "容缺受理承诺书", "refusal": "不予受理通知书",
+          "supplement": "补正材料通知书"}
 
 
 class DocumentService(QObject):

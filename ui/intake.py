@@ -119,7 +119,9 @@ class ApplicantPanel(QGroupBox):
         self.name.setText(card.name)
         self.id_number.setText(card.id_number)
         self.address.setText(card.address)
-        self.card_status.setText(f"已读卡：{card.name}（{getattr(card, 'card_type_label', '') or '居民身份证'}）")
+        # No open-source WLT decoder exists: say so instead of showing a made-up photo.
+        note = card.photo_note if isinstance(getattr(card, "photo_note", ""), str) else ""
+        self.card_status.setText(f"已读卡：{card.name}（{card.card_type_label}）" + (f"\n{note}" if note else ""))
         self._card = card
         self.changed.emit()
 

@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         self.bus.attach(self.queue.panel)
         self.queue.panel.ticket_changed.connect(self.intake.set_ticket)
         self.hub = hub
+        if hub is not None and documents.worker is None:
+            documents.worker = hub.worker  # receipt slips on the one device thread
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
