@@ -25,7 +25,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -209,6 +208,8 @@ class Matter(Base):
     use_count: Mapped[int] = mapped_column(default=0)  # frequent matters rank first
     search_text: Mapped[str] = mapped_column(Text, default="")  # name|pinyin|initials, see catalog
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
+    # 申请表 fields, records as described in clerk.forms (one JSON list: read whole, never queried)
+    form_fields: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     questions: Mapped[list[SituationQuestion]] = relationship(
         back_populates="matter", cascade="all, delete-orphan", order_by="SituationQuestion.position")
     materials: Mapped[list[MaterialRequirement]] = relationship(
@@ -359,6 +360,8 @@ class Case(Base):
     workstation: Mapped[str] = mapped_column(String(16), default="")
     state: Mapped[str] = mapped_column(String(20), default=CaseState.DRAFT.value, index=True)
     situation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # question key → option keys
+    # 申请表 values, field key → normalised text (clerk.forms); a bundle case holds its matters' values
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     department: Mapped[str] = mapped_column(String(100), default="")
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

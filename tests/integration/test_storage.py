@@ -46,7 +46,7 @@ def test_schema_matches_models_on_both_engines(any_db):
         assert table.name in tables
         cols = {c["name"] for c in insp.get_columns(table.name)}
         assert {c.name for c in table.columns} <= cols, table.name
-    assert migrate.current(any_db.url) == "0001"
+    assert migrate.current(any_db.url) == "0002"
 
 
 def test_unit_of_work_rolls_back_everything_on_error(any_db):
