@@ -23,6 +23,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from . import catalog_io as io
+from . import forms
+from .forms import FormField
 from .catalog_io import FORM_LABELS, CatalogFileError
 from .db import Database
 from .errors import NotFound, ValidationError
@@ -33,7 +35,7 @@ from .situations import applicable_materials, normalise_answers, open_questions
 from .zones import zone_code, zone_name
 
 __all__ = [
-    "BundleGuide", "BundleMaterial", "BundleSummary", "CatalogFileError", "CatalogImportError",
+    "BundleGuide", "BundleMaterial", "FormField", "BundleSummary", "CatalogFileError", "CatalogImportError",
     "GuideMaterial", "GuideOption", "GuideQuestion", "ImportReport", "MatterGuide", "SearchHit",
     "SearchIndex", "export_catalog", "get_bundle_guide", "get_guide", "get_matter", "import_catalog",
     "list_bundles", "record_use", "search", "warm_search",
@@ -141,6 +143,7 @@ class MatterGuide:
     materials: tuple[GuideMaterial, ...]
     open_questions: tuple[str, ...]
     answers: dict[str, list[str]]
+    form_fields: tuple[FormField, ...] = ()  # 申请表
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class BundleGuide:
     matters: tuple[MatterGuide, ...]
     materials: tuple[BundleMaterial, ...]
     open_questions: tuple[tuple[str, str], ...]  # (matter code, question key)
+    form_fields: tuple[FormField, ...] = ()  # 申请表: one field per key, ``matters`` names who asks
 
 
 @dataclass(frozen=True)
@@ -300,6 +304,7 @@ def _check_matter(m: dict[str, Any]) -> list[str]:
                 p.append(f"情形问题“{q['text']}”的选项“{o['key']}”重复")
             okeys.add(o["key"])
             options.add(f"{q['key']}:{o['key']}")
+    p.extend(forms.check_records(m.get("form_fields")))
     mats = m.get("materials")
     if not isinstance(mats, list):
         return p + ["申请材料 materials 应为列表"]
@@ -419,6 +424,7 @@ def _fill_matter(s: Session, m: Matter, rec: dict[str, Any], version: str) -> No
         setattr(m, f, rec[f])
     m.zone_code = zone_code(rec["zone"]) or "ZH"
     m.delivery_options = list(rec["delivery_options"])
+    m.form_fields = [forms.with_defaults(dict(f)) for f in rec.get("form_fields") or ()]
     m.active = True
     m.catalog_version = version
     if searched != (m.name, m.short_name, m.department):  # pinyin is the slow part of an import
@@ -532,6 +538,8 @@ def _matter_record(m: Matter) -> dict[str, Any]:
                        "core": x.core, "deferrable": x.deferrable, "shareable": x.shareable,
                        "share_source": x.share_source, "sample": x.sample, "notes": x.notes,
                        "when": _when(x)} for x in m.materials],
+        # a matter without a form writes no key, so catalogs made before forms round-trip unchanged
+        **({"form_fields": [f.record() for f in fields]} if (fields := forms.from_records(m.form_fields)) else {}),
     }
 
 
@@ -562,7 +570,7 @@ def _guide(m: Matter, answers: Mapping[str, Sequence[str]] | None, *, every_mate
         KIND_LABELS.get(m.kind, m.kind), m.statutory_days, m.promised_days, m.fee, m.visits_required, m.online,
         tuple(m.delivery_options or ()), m.target, m.legal_basis, m.conditions, m.window_script,
         m.catalog_version, questions, tuple(_material(x) for x in mats),
-        tuple(open_questions(m, norm)), norm)
+        tuple(open_questions(m, norm)), norm, forms.from_records(m.form_fields))
 
 
 def get_guide(db: Database, code: str, answers: Mapping[str, Sequence[str]] | None = None) -> MatterGuide:
@@ -616,7 +624,8 @@ def get_bundle_guide(db: Database, code: str,
                                          v["m"].share_source if v["shareable"] else "", tuple(v["codes"]),
                                          tuple(v["names"])) for k, v in merged.items())
         return BundleGuide(b.code, b.name, b.description, b.zone_code, b.promised_days, guides, materials,
-                           tuple((g.code, q) for g in guides for q in g.open_questions))
+                           tuple((g.code, q) for g in guides for q in g.open_questions),
+                           forms.merge_fields([(g.name, g.form_fields) for g in guides]))
 
 
 def list_bundles(db: Database) -> list[BundleSummary]:

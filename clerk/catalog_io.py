@@ -19,6 +19,7 @@ from typing import Any
 
 from pypinyin import lazy_pinyin
 
+from . import forms
 from .fileio import write_atomic
 from .errors import ValidationError
 from .zones import DEFAULT_ZONES, zone_code
@@ -33,7 +34,7 @@ MATTER_DEFAULTS: dict[str, Any] = {
     "short_name": "", "department": "", "zone": "ZH", "kind": "committed", "statutory_days": 0,
     "promised_days": 0, "fee": "不收费", "visits_required": 1, "online": False,
     "delivery_options": ["window"], "target": "person", "legal_basis": "", "conditions": "",
-    "window_script": "", "questions": [], "materials": [],
+    "window_script": "", "questions": [], "materials": [], "form_fields": [],
 }
 MATERIAL_DEFAULTS: dict[str, Any] = {
     "form": "original", "count": 1, "required": True, "core": True, "deferrable": False,
@@ -147,6 +148,8 @@ def _with_defaults(rec: dict[str, Any], defaults: dict[str, Any]) -> dict[str, A
     if "materials" in out and isinstance(out["materials"], list):
         out["materials"] = [_with_defaults(x, MATERIAL_DEFAULTS) if isinstance(x, dict) else x
                             for x in out["materials"]]
+    if "form_fields" in out and isinstance(out["form_fields"], list):
+        out["form_fields"] = [forms.with_defaults(x) for x in out["form_fields"]]
     return out
 
 
@@ -180,6 +183,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "conditions": ("受理条件", "申请条件"),
     "window_script": ("一口清", "窗口告知"),
     "materials": ("申请材料", "材料清单", "申请材料目录"),
+    "form_fields": ("申请表字段", "申请表"),  # syntax in clerk.forms: 新生儿姓名*; 出生日期*:date …
 }
 _HEADER_FIELD = {h: f for f, hs in COLUMNS.items() for h in hs}
 # Columns provinces add that carry nothing we keep; silently skipped rather than reported.
@@ -433,6 +437,9 @@ def _matter_from_cells(c: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         ent = "法人" in target or "企业" in target or "组织" in target
         rec["target"] = "both" if person and ent else "enterprise" if ent else "person"
     rec["materials"] = parse_materials(c.get("materials"))
+    fields, field_problems = forms.parse_text(c.get("form_fields"))
+    rec["form_fields"] = fields
+    problems.extend(field_problems)
     return rec, problems
 
 
@@ -479,14 +486,14 @@ def _matter_row(m: dict[str, Any]) -> list[Any]:
             m["fee"], m["visits_required"], "网上办理" if m["online"] else "窗口办理",
             "、".join(DELIVERY_LABELS.get(d, d) for d in m["delivery_options"]),
             _TARGET_LABEL.get(m["target"], m["target"]), m["legal_basis"], m["conditions"],
-            m["window_script"], format_materials(m["materials"])]
+            m["window_script"], format_materials(m["materials"]), forms.format_text(m.get("form_fields") or [])]
 
 
 def _headers() -> list[str]:
     return [COLUMNS[f][0] for f in ("name", "code", "short_name", "department", "zone", "kind",
                                     "statutory_days", "promised_days", "fee", "visits_required", "online",
                                     "delivery_options", "target", "legal_basis", "conditions",
-                                    "window_script", "materials")]
+                                    "window_script", "materials", "form_fields")]
 
 
 def write_csv(path: Path, matters: list[dict[str, Any]]) -> None:
@@ -513,8 +520,9 @@ def write_xlsx(path: Path, matters: list[dict[str, Any]], bundles: list[dict[str
     for cell in ws[1]:
         cell.font = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for cell in ws["Q"][1:]:
-        cell.alignment = wrap
+    for col in ("Q", "R"):  # materials, form fields
+        for cell in ws[col][1:]:
+            cell.alignment = wrap
     if bundles:
         bs = wb.create_sheet(BUNDLE_SHEET)
         bs.append([BUNDLE_COLUMNS[f][0] for f in ("code", "name", "description", "zone", "promised_days", "matters")])
