@@ -27,11 +27,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, forms
 from .auth import COUNTER_ROLES, require_role
 from .calendar import WorkCalendar
 from .db import Database
-from .dto import ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, ProxyInput, SupplementInfo, UserInfo
+from .dto import (ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, FormFieldInfo, ProxyInput, SupplementInfo,
+                  UserInfo)
 from .errors import IllegalTransition, NotFound, ValidationError
 from .models import (Applicant, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
                      MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, User,
@@ -273,6 +274,27 @@ def _per_matter(case: Case) -> list[tuple[Matter, Mapping[str, Sequence[str]]]]:
     return [(c.matter, _answers(c)) for c in case.children if c.matter is not None]
 
 
+def _form_fields(case: Case) -> tuple[forms.FormField, ...]:
+    """The 申请表 of the case: its matter's fields, or for a bundle case the union of its matters'
+    fields, one per key (like a shared material)."""
+    if case.matter is not None:
+        return forms.from_records(case.matter.form_fields)
+    return forms.merge_fields([(c.matter.name, forms.from_records(c.matter.form_fields))
+                               for c in case.children if c.matter is not None])
+
+
+def _prefill_form(case: Case, applicant: Applicant) -> None:
+    """Phone fields still empty take the applicant's phone: the clerk types it once."""
+    if not applicant.phone:
+        return
+    values = dict(case.form_data or {})
+    for f in _form_fields(case):
+        if f.type == "phone" and not values.get(f.key):
+            values[f.key] = applicant.phone
+    if values != (case.form_data or {}):
+        case.form_data = values
+
+
 def _calendar(s: Session) -> WorkCalendar:
     return WorkCalendar.load(s)
 
@@ -328,6 +350,9 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
         if any(c.state == S.RESULT_READY for c in case.children):
             actions = ("hand_over", *actions)
     meta = _meta(case)
+    values = case.form_data or {}
+    form = tuple(FormFieldInfo(f.key, f.label, f.type, f.required, str(values.get(f.key) or ""), f.options, f.hint,
+                               f.max_length, f.matters) for f in _form_fields(case))
     return CaseInfo(
         id=case.id, uuid=case.uuid, number=case.number, state=case.state,
         state_label=STATE_LABELS[CaseState(case.state)], matter_code=case.matter.code if case.matter else None,
@@ -341,7 +366,8 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
         window_number=window.number if window else None,
         children=tuple(_info(s, c, False) for c in case.children) if with_children else (),
         parent_number=case.parent.number if case.parent else None, allowed_actions=actions,
-        follows_number=meta.get("follows"), supplements=tuple(_supplement_info(r) for r in meta.get("supplements", ())))
+        follows_number=meta.get("follows"), supplements=tuple(_supplement_info(r) for r in meta.get("supplements", ())),
+        form=form)
 
 
 def _supplement_info(r: Mapping[str, Any]) -> SupplementInfo:
@@ -478,6 +504,7 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
                 per_matter.append((item.matter, ans))
             s.flush()
             _build_checks(s, case, per_matter)
+        _prefill_form(case, a)
         previous = _notified_before(s, case)
         if previous is not None:
             _set_meta(case, follows=previous.number)
@@ -516,6 +543,7 @@ def update_parties(db: Database, user: UserInfo, case_id: int, applicant: Applic
         other_person = a.id != case.applicant_id
         for target in (case, *case.children):
             target.applicant, target.proxy = a, p
+        _prefill_form(case, a)
         audit.record(s, "case.parties", username=user.username, workstation=case.workstation, entity="case",
                      entity_id=case.uuid, other_person=other_person, proxy=p.name if p else "")
         return _info(s, case)
@@ -538,6 +566,44 @@ def set_answers(db: Database, user: UserInfo, case_id: int, answers: Mapping[str
                     child.situation = normalise_answers(child.matter, answers[child.matter.code])
         _build_checks(s, case, _per_matter(case))
         return _info(s, case)
+
+
+def set_form(db: Database, user: UserInfo, case_id: int, values: Mapping[str, Any]) -> CaseInfo:
+    """Fill in the 申请表 of a draft: ``values`` maps field key → text ("" clears a field); keys
+    not given keep their value. Each value is checked by its field's type (dates YYYY-MM-DD,
+    numbers, choices, phones and ID numbers by ``clerk.validation``) and stored normalised. If
+    any is bad nothing of this call is stored and the ``ValidationError`` names every bad field
+    (``details["fields"]``: key → message). A bundle case keeps one value per key for all its
+    matters; each matter case gets its own fields' values on acceptance."""
+    require_role(user, COUNTER_ROLES, "填写申请表")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.state != S.DRAFT:
+            raise IllegalTransition("办件已提交，申请表不能再修改；如需更正请走补正", "the form is frozen")
+        fields = _form_fields(case)
+        if not fields:
+            raise ValidationError(f"“{_case_name(case)}”没有需要填写的申请表", "this case has no form")
+        clean, problems = forms.clean_values(fields, values)
+        if problems:
+            raise ValidationError("申请表填写有误：" + "；".join(problems.values()),
+                                  "bad form values: " + ", ".join(problems), fields=problems)
+        old = dict(case.form_data or {})
+        new = {**old, **clean}
+        new = {k: v for k, v in new.items() if v}
+        changed = {k: new.get(k, "") for k in clean if new.get(k, "") != old.get(k, "")}
+        if not changed:
+            return _info(s, case)
+        case.form_data = new
+        case.version += 1
+        audit.record(s, "case.form", username=user.username, workstation=case.workstation, entity="case",
+                     entity_id=case.uuid, number=case.number, values=forms.masked(fields, changed))
+        s.add(OutboxEntry(kind="case.form", entity_uuid=case.uuid,
+                          payload={"number": case.number, "version": case.version, "values": changed}))
+        return _info(s, case)
+
+
+def _case_name(case: Case) -> str:
+    return case.matter.name if case.matter else (case.bundle.name if case.bundle else _label(case))
 
 
 def check_material(db: Database, user: UserInfo, case_id: int, key: str, status: str, *,
@@ -603,6 +669,9 @@ def _problems_for_acceptance(case: Case) -> list[str]:
                  and c.status not in (CheckStatus.PRESENTED, CheckStatus.SHARED)]
     if deferred and core_open:
         problems.append("核心材料不齐全时不能容缺受理：" + "、".join(core_open))
+    empty = forms.missing_required(_form_fields(case), case.form_data or {})
+    if empty:
+        problems.append("申请表未填写：" + "、".join(f.label for f in empty))
     return problems
 
 
@@ -617,7 +686,7 @@ def accept_case(db: Database, user: UserInfo, case_id: int, *, delivery: str = "
         if case.state == S.DRAFT:
             problems = _problems_for_acceptance(case)
             if problems:
-                raise ValidationError("；".join(problems), "materials incomplete")
+                raise ValidationError("；".join(problems), "materials or application form incomplete")
         options = set(case.matter.delivery_options or []) if case.matter else set()
         if delivery not in ("window", "post"):
             raise ValidationError("取件方式只能是窗口领取或邮寄送达", "delivery must be window or post")
@@ -638,6 +707,9 @@ def accept_case(db: Database, user: UserInfo, case_id: int, *, delivery: str = "
             child.accepted_at, child.delivery, child.post_address = now, delivery, post_address.strip()
             child.promised_date, child.statutory_date = min(due, child_due), child_stat
             child.visits = 1
+            # each department gets the form values of its own matter (the bundle case keeps them all)
+            child.form_data = {f.key: case.form_data[f.key] for f in _form_fields(child)
+                               if (case.form_data or {}).get(f.key)}
             _give_number(s, child, hall, ws, now.date())
             _move(s, child, "accept", user, ws, promised_date=child.promised_date, parent=case.uuid)
         used = [c.matter.code for c in [case, *case.children] if c.matter] + ([case.bundle.code] if case.bundle else [])

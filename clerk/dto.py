@@ -71,6 +71,21 @@ class CheckInfo:
 
 
 @dataclass(frozen=True)
+class FormFieldInfo:
+    """One field of the case's 申请表 with its value (normalised text, "" when empty). In a bundle
+    ``matters`` names the matters that ask for it."""
+    key: str
+    label: str
+    type: str  # text | date | number | choice | phone | id_number (clerk.forms)
+    required: bool
+    value: str = ""
+    options: tuple[str, ...] = ()
+    hint: str = ""
+    max_length: int = 0
+    matters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SupplementInfo:
     """One 补正 round: what the back office or the window asked for, and what came back."""
     requested_at: dt.datetime
@@ -119,6 +134,11 @@ class CaseInfo:
     allowed_actions: tuple[str, ...] = field(default_factory=tuple)
     follows_number: str | None = None  # the 一次性告知 case this one continues (same applicant and matter)
     supplements: tuple[SupplementInfo, ...] = ()  # 补正 rounds, oldest first
+    form: tuple[FormFieldInfo, ...] = ()  # 申请表: the fields of the matter(s) with their values
+
+    @property
+    def form_values(self) -> dict[str, str]:
+        return {f.key: f.value for f in self.form if f.value}
 
     @property
     def open_supplement(self) -> SupplementInfo | None:
