@@ -148,7 +148,7 @@ def check_records(records: Any) -> list[str]:
 
 # --------------------------------------------------------------------------- sheet text syntax
 
-_SPEC = re.compile(r"^(?P<label>[^\[\]*＊:：(（]+?)\s*(?:\[(?P<key>[^\]]*)\])?\s*(?P<req>[*＊])?\s*"
+_SPEC = re.compile(r"^(?P<label>[^\[\]*＊:：]+?)\s*(?:\[(?P<key>[^\]]*)\])?\s*(?P<req>[*＊])?\s*"
                    r"(?:[:：]\s*(?P<type>[^(（]+?)\s*(?:[(（](?P<arg>[^)）]*)[)）])?)?\s*$")
 
 

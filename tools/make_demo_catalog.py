@@ -1477,6 +1477,62 @@ BUNDLES = [
 ]
 
 
+# ----------------------------------------------------------------------------- 申请表 (application forms, by matter name)
+
+# The fields the window types into each matter's form, in the 申请表字段 syntax of clerk.forms
+# (``名称[key]*:type``). Keys name the same item across matters — ``contact_phone``,
+# ``deceased_name``, ``bank_account`` — so a bundle asks for it once.
+BANK = "开户银行[bank_name]*:text(40); 银行账号[bank_account]*"
+DECEASED = ("逝者姓名[deceased_name]*:text(20); 逝者身份证号[deceased_id]*:id_number; 死亡日期[death_date]*:date; "
+            "申请人与逝者关系[deceased_relation]*:choice(配偶|子女|父母|其他近亲属)")
+PATTERNS = {"bank_account": (r"\d{12,30}", "应为12–30位数字，不含空格"),
+            "baby_name": (r"[\u4e00-\u9fa5·]{1,20}", "应为汉字（少数民族姓名可含“·”）")}
+FORMS = {
+    "出生登记（新生儿入户）":
+        "新生儿姓名[baby_name]*:text(20); 性别[baby_sex]*:choice(男|女); 出生日期[birth_date]*:date; "
+        "出生地点[birth_place]*:text(100); 申报人与新生儿关系[declarant_relation]*:choice(父亲|母亲|祖父母|外祖父母|其他监护人); "
+        "联系电话[contact_phone]:phone",
+    "死亡注销户口": f"{DECEASED}; 联系电话[contact_phone]*:phone",
+    "居民身份证申领（首次）":
+        "申领原因[id_reason]*:choice(首次申领|年满16周岁申领); 领证方式[id_pickup]*:choice(窗口领取|邮寄); "
+        "联系电话[contact_phone]*:phone",
+    "个体工商户设立登记":
+        "字号名称[trade_name]:text(30); 经营场所[premises]*:text(100); 经营范围[business_scope]*:text(500); "
+        "资金数额（万元）[capital]:number; 从业人数[staff_count]:number; 联系电话[contact_phone]*:phone",
+    "有限责任公司设立登记":
+        "企业名称[company_name]*:text(50); 住所[company_address]*:text(100); 注册资本（万元）[registered_capital]*:number; "
+        "经营范围[business_scope]*:text(500); 法定代表人姓名[legal_rep_name]*:text(20); "
+        "法定代表人身份证号[legal_rep_id]*:id_number; 联系电话[contact_phone]*:phone",
+    "社会保障卡申领": "领卡方式[card_pickup]:choice(窗口领取|邮寄); 联系电话[contact_phone]*:phone",
+    "城乡居民基本医疗保险参保登记":
+        "参保类别[insured_type]*:choice(少儿|大学生|成年居民|老年居民); 联系电话[contact_phone]*:phone",
+    "基本殡葬服务费用减免": f"{DECEASED}; 火化日期[cremation_date]*:date; {BANK}",
+    "丧葬补助金和抚恤金申领": f"{DECEASED}; {BANK}; 联系电话[contact_phone]*:phone",
+    "住房公积金提取": f"提取金额（元）[withdraw_amount]*:number; {BANK}; 联系电话[contact_phone]*:phone",
+    "最低生活保障审核确认":
+        "家庭人口数[household_size]*:number; 家庭月总收入（元）[monthly_income]*:number; "
+        f"致困原因[hardship]*:choice(因病|因残|因灾|失业|其他); {BANK}",
+    "公共租赁住房申请":
+        "家庭人口数[household_size]*:number; 家庭年收入（元）[annual_income]*:number; "
+        "现住址[current_address]*:text(100); 联系电话[contact_phone]*:phone",
+    "法律援助申请":
+        "案由[case_cause]*:text(100); 对方当事人[opponent]:text(50); 家庭月人均收入（元）[income]*:number; "
+        "联系电话[contact_phone]*:phone",
+}
+
+
+def form_fields(spec: str) -> list[dict[str, Any]]:
+    from clerk.forms import parse_text
+
+    fields, problems = parse_text(spec)
+    if problems:
+        raise ValueError("; ".join(problems))
+    for f in fields:
+        if f["key"] in PATTERNS:
+            f["pattern"], f["hint"] = PATTERNS[f["key"]]
+    return fields
+
+
 def all_matters() -> list[dict[str, Any]]:
     return [*PUBLIC_SECURITY, *MARKET, *REAL_ESTATE, *INVESTMENT, *SOCIAL, *HEALTH_INSURANCE,
             *SOCIAL_SECURITY, *GENERAL]
@@ -1492,6 +1548,12 @@ def build_catalog() -> dict[str, Any]:
             raise ValueError(f"重复的事项: {m['code']} {m['name']}")
         codes.add(m["code"])
         by_name[m["name"]] = m["code"]
+    unknown = [n for n in FORMS if n not in by_name]
+    if unknown:
+        raise ValueError(f"申请表引用了不存在的事项: {'、'.join(unknown)}")
+    for m in matters:
+        if m["name"] in FORMS:
+            m["form_fields"] = form_fields(FORMS[m["name"]])
     bundles = []
     for code, name, zone, days, description, names in BUNDLES:
         missing = [n for n in names if n not in by_name]

@@ -186,3 +186,26 @@ def test_the_importer_takes_the_demo_catalog_without_a_problem(db) -> None:
     assert report.errors == []
     assert report.matters_created == len(json.loads(CATALOG.read_text(encoding="utf-8"))["matters"])
     assert report.bundles_created >= 5
+
+
+def test_common_matters_have_an_application_form_and_shared_fields_agree(
+        catalog: dict[str, Any], matters: dict[str, dict[str, Any]]) -> None:
+    from clerk.forms import check_records
+
+    with_form = {m["name"]: m["form_fields"] for m in catalog["matters"] if m.get("form_fields")}
+    assert len(with_form) >= 10
+    for name in ("出生登记（新生儿入户）", "社会保障卡申领", "个体工商户设立登记", "死亡注销户口"):
+        assert any(f["required"] for f in with_form[name]), name
+    birth = {f["label"]: f for f in with_form["出生登记（新生儿入户）"]}
+    assert {"新生儿姓名", "性别", "出生日期", "出生地点", "申报人与新生儿关系"} <= set(birth)
+    assert birth["出生日期"]["type"] == "date" and birth["性别"]["options"] == ["男", "女"]
+    for name, fields in with_form.items():
+        assert check_records(fields) == [], name
+    # a key means the same item everywhere: one label and type, so a bundle can ask it once
+    seen: dict[str, tuple[str, str]] = {}
+    for fields in with_form.values():
+        for f in fields:
+            assert seen.setdefault(f["key"], (f["label"], f["type"])) == (f["label"], f["type"]), f["key"]
+    birth_bundle = next(b for b in catalog["bundles"] if b["name"] == "出生一件事")
+    asked = [f["key"] for c in birth_bundle["matters"] for f in matters[c].get("form_fields", [])]
+    assert asked.count("contact_phone") >= 2  # asked once on the bundle's form
