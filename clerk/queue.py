@@ -315,11 +315,9 @@ def _free_window(s: Session, window: Window, now: dt.datetime) -> str | None:
 # --------------------------------------------------------------------------- hall settings
 
 def _setting_in(s: Session, key: str, hall_code: str) -> str | None:
-    for name in (f"{key}:{hall_code}", key):
-        row = s.get(Setting, name)
-        if row is not None and row.value.strip():
-            return row.value
-    return None
+    names = (f"{key}:{hall_code}", key)  # the hall's own value first
+    values = dict(s.execute(select(Setting.key, Setting.value).where(Setting.key.in_(names))).all())
+    return next((values[n] for n in names if (values.get(n) or "").strip()), None)
 
 
 def _put_setting(s: Session, key: str, hall_code: str, value: str | None) -> None:

@@ -1,24 +1,47 @@
-"""Calling from the clerk window (叫号): next, recall, start, finish, no-show, transfer, pause,
-walk-in. Keeps the window's lease alive with a heartbeat so a crashed window's ticket goes back
-to the queue; if the hall database is unreachable it says so and keeps the ticket in hand."""
+"""Calling from the clerk window (叫号): next, recall, start, finish, no-show, 过号重排, transfer,
+pause, walk-in. Keeps the window's lease alive with a heartbeat so a crashed window's ticket goes
+back to the queue; if the hall database is unreachable it says so and keeps the ticket in hand.
+
+F8 calls the next person from anywhere in the clerk's main window once the window calls
+``panel.install_shortcuts(main_window)``; until then only while the panel itself is shown."""
 from __future__ import annotations
 
 import os
 import socket
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QInputDialog, QLabel, QPushButton,
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
 from clerk import queue
-from clerk.queue import TicketInfo
-from clerk.zones import DEFAULT_ZONES
+from clerk.errors import ClerkError, StorageError
+from clerk.queue import HallZone, TicketInfo
 
 from .context import AppContext
 
 HEARTBEAT_MS = 30_000
+TO_WINDOW = "指定窗口…"
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """The queue said no (a Chinese reason); unlike a storage failure the ticket in hand is unaffected."""
+    message: str
+
+
+def zone_choice(z: HallZone) -> str:
+    return f"{z.name}（{z.code}）"
+
+
+def missed_note(display: str, grace_minutes: int) -> str:
+    if grace_minutes <= 0:
+        return f"{display} 已过号（本大厅过号后不能重排）"
+    return f"{display} 已过号（{grace_minutes} 分钟内回来可重排）"
 
 
 class QueuePanel(QGroupBox):
@@ -45,8 +68,9 @@ class QueuePanel(QGroupBox):
         row = QHBoxLayout()
         for key, label, slot in (("next", "下一位 F8", self.call_next), ("recall", "重呼", self.recall),
                                  ("start", "开始办理", self.start), ("finish", "办结", self.finish),
-                                 ("no_show", "过号", self.no_show), ("transfer", "转移", self.transfer),
-                                 ("walk_in", "无号办理", self.walk_in), ("pause", "暂停", self.toggle_pause)):
+                                 ("no_show", "过号", self.no_show), ("return", "过号重排", self.return_missed),
+                                 ("transfer", "转移", self.transfer), ("walk_in", "无号办理", self.walk_in),
+                                 ("pause", "暂停", self.toggle_pause)):
             b = QPushButton(label)
             b.setObjectName(f"queue_{key}")
             b.clicked.connect(slot)
@@ -60,7 +84,9 @@ class QueuePanel(QGroupBox):
         lay.addLayout(row)
         lay.addWidget(self.message)
         self.paused = False
-        QShortcut(QKeySequence("F8"), self, activated=self.call_next)
+        self.last_missed = ""  # the ticket this window marked 过号 last: the likely one to come back
+        # Until install_shortcuts() moves it to the main window, F8 works while the panel is shown.
+        self.shortcuts: list[QShortcut] = [QShortcut(QKeySequence("F8"), self, activated=self.call_next)]
         self.timer = QTimer(self)
         self.timer.setInterval(HEARTBEAT_MS)
         self.timer.timeout.connect(self.heartbeat)
@@ -84,6 +110,19 @@ class QueuePanel(QGroupBox):
                 self._refresh_buttons()
         self._run(lambda: queue.window_state(db, hall, win, holder), done)
 
+    def install_shortcuts(self, window: QWidget) -> None:
+        """F8 (下一位) anywhere in ``window`` (the clerk's main window), whichever tab is shown —
+        the panel's own shortcut would only fire while the 叫号 tab is visible. Replaces the
+        panel's own, so F8 is never ambiguous."""
+        for sc in self.shortcuts:
+            sc.setEnabled(False)
+            sc.setParent(None)
+            sc.deleteLater()
+        sc = QShortcut(QKeySequence("F8"), window.window())
+        sc.setContext(Qt.ShortcutContext.WindowShortcut)
+        sc.activated.connect(self.call_next)
+        self.shortcuts = [sc]
+
     @property
     def hall(self) -> str:
         return self.ctx.cfg.hall_code
@@ -92,12 +131,32 @@ class QueuePanel(QGroupBox):
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message.setText(text)
 
-    def _run(self, fn, on_done) -> None:
+    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        def guarded() -> Any:
+            try:
+                return fn()
+            except StorageError:
+                raise
+            except ClerkError as exc:
+                return _Refused(exc.message)
+
+        def done(result: Any) -> None:
+            if isinstance(result, _Refused):
+                self._refused(result.message)
+            else:
+                on_done(result)
+
         def failed(msg: str) -> None:
             # The hall database may be down: the ticket in hand stays, the clerk keeps serving.
             held = f"（当前号 {self.ticket.display} 可继续办理）" if self.ticket and "当前号" not in msg else ""
             self.say(msg + held, error=True)
-        self.ctx.tasks.run(fn, on_done, failed)
+        self.ctx.tasks.run(guarded, done, failed)
+
+    def _refused(self, message: str) -> None:
+        if self.ticket is not None and message.startswith(self.ticket.display) and queue.HELD_ELSEWHERE in message:
+            # Our lease ran out and another window has called the person: it is no longer ours.
+            self._show(None)
+        self.say(message, error=True)
 
     def _show(self, t: TicketInfo | None, note: str = "") -> None:
         self.ticket = t if t is not None and t.state in ("called", "serving") else None
@@ -122,6 +181,7 @@ class QueuePanel(QGroupBox):
         for action, (sources, _label) in queue.ACTIONS.items():
             if action in self.buttons:
                 allowed[action] = state in sources
+        allowed["return"] = True  # acts on a missed ticket asked by number, not on the one in hand
         for key, b in self.buttons.items():
             b.setEnabled(allowed.get(key, False))
         self.buttons["pause"].setText("恢复" if self.paused else "暂停")
@@ -160,34 +220,88 @@ class QueuePanel(QGroupBox):
 
     def no_show(self) -> None:
         if self.ticket:
-            tid = self.ticket.id
-            self._run(lambda: queue.no_show(self.ctx.db, tid, self.holder),
-                      lambda t: self._show(None, f"{t.display} 已过号（{queue.NO_SHOW_GRACE_MINUTES} 分钟内回来可重排）"))
+            tid, db, hall = self.ticket.id, self.ctx.db, self.hall
+
+            def miss() -> tuple[TicketInfo, int]:
+                return queue.no_show(db, tid, self.holder), queue.no_show_grace_minutes(db, hall)
+
+            def done(result: tuple[TicketInfo, int]) -> None:
+                t, grace = result
+                self.last_missed = t.display
+                self._show(None, missed_note(t.display, grace))
+            self._run(miss, done)
+
+    def return_missed(self) -> None:
+        """过号重排: the person whose number was missed is back; within the hall's grace the ticket
+        waits again with its original issue time."""
+        number, ok = QInputDialog.getText(self, "过号重排", "过号的号码（如 A003）：", QLineEdit.EchoMode.Normal,
+                                          self.last_missed)
+        number = (number or "").strip().upper()
+        if not ok or not number:
+            return
+        db, hall = self.ctx.db, self.hall
+
+        def done(t: TicketInfo) -> None:
+            if self.last_missed == t.display:
+                self.last_missed = ""
+            ahead = f"前面还有 {t.ahead} 人" if t.ahead else "前面没有人等候"
+            self.say(f"{t.display} 已重新排队（{t.zone_name}，{ahead}），请群众留意叫号")
+        self._run(lambda: queue.return_ticket(db, hall, number), done)
 
     def transfer(self) -> None:
+        """转移 to one of the hall's own zones (read from the database) or to a window."""
         if not self.ticket:
             return
-        names = [f"{z.name}（{z.code}）" for z in DEFAULT_ZONES] + ["指定窗口…"]
-        choice, ok = QInputDialog.getItem(self, "转移", "转到：", names, 0, False)
-        if not ok:
+        tk, db, hall = self.ticket, self.ctx.db, self.hall
+        self._run(lambda: queue.hall_zones(db, hall), lambda zones: self._transfer_to(tk, zones))
+
+    def _transfer_to(self, tk: TicketInfo, zones: list[HallZone]) -> None:
+        if self.ticket is None or self.ticket.id != tk.id:
+            return
+        choices = {zone_choice(z): z.code for z in zones if z.code != tk.zone_code}
+        names = [*choices, TO_WINDOW]
+        choice, ok = QInputDialog.getItem(self, "转移", f"{tk.display} 转到：", names, 0, False)
+        if not ok or not choice:
+            return
+        if choice != TO_WINDOW and choice not in choices:
+            self.say(f"没有“{choice}”分区", error=True)
             return
         note, ok = QInputDialog.getText(self, "转移", "转移说明（下一个窗口可见）：")
         if not ok:
             return
-        tid = self.ticket.id
-        if choice == "指定窗口…":
+        db, tid, holder = self.ctx.db, tk.id, self.holder
+        if choice == TO_WINDOW:
             number, ok = QInputDialog.getInt(self, "转移", "窗口号：", 1, 1, 999)
             if not ok:
                 return
-            fn: Any = lambda: queue.transfer(self.ctx.db, tid, to_window=number, note=note)
+            fn: Any = lambda: queue.transfer(db, tid, to_window=number, note=note, holder=holder)
         else:
-            code = choice.split("（")[1].rstrip("）")
-            fn = lambda: queue.transfer(self.ctx.db, tid, to_zone=code, note=note)
+            code = choices[choice]
+            fn = lambda: queue.transfer(db, tid, to_zone=code, note=note, holder=holder)
         self._run(fn, lambda t: self._show(None, f"{t.display} 已转移"))
 
     def walk_in(self) -> None:
+        """无号办理: a person at the window without a ticket; the clerk picks the zone (the
+        window's first zone is offered)."""
+        db, hall, win = self.ctx.db, self.hall, self.ctx.window_number
+        self._run(lambda: (queue.hall_zones(db, hall), queue.window_zone_codes(db, hall, win)), self._walk_in_to)
+
+    def _walk_in_to(self, found: tuple[list[HallZone], list[str]]) -> None:
+        zones, mine = found
+        if self.ticket is not None or not zones:
+            return
+        codes = [z.code for z in zones]
+        first = codes.index(mine[0]) if mine and mine[0] in codes else 0
+        choice, ok = QInputDialog.getItem(self, "无号办理", "办理事项所属分区：",
+                                          [zone_choice(z) for z in zones], first, False)
+        if not ok or not choice:
+            return
+        code = next((z.code for z in zones if zone_choice(z) == choice), None)
+        if code is None:
+            self.say(f"没有“{choice}”分区", error=True)
+            return
         db, hall, win, holder = self.ctx.db, self.hall, self.ctx.window_number, self.holder
-        self._run(lambda: queue.walk_in(db, hall, win, "ZH", holder), lambda t: self._show(t, f"无号办理：{t.display}"))
+        self._run(lambda: queue.walk_in(db, hall, win, code, holder), lambda t: self._show(t, f"无号办理：{t.display}"))
 
     def toggle_pause(self) -> None:
         db, hall, win = self.ctx.db, self.hall, self.ctx.window_number
