@@ -3,8 +3,9 @@
 Runs unattended and full screen: one button per zone of the hall with its waiting count, a row
 of the lanes the hall has open (by default 普通 / 老年人 / 残疾人 / 军人 / 预约, see
 ``clerk.queue.hall_lanes``), an optional ID-card swipe that greets the visitor with their cases in
-progress and marks the ticket as theirs, so a second ticket the same day is recognised. The database work runs on the task pool, the printer on the device
-thread (``devices.worker``); the GUI never waits.
+progress and marks the ticket as theirs, so a second ticket the same day is recognised. The
+database work runs on the task pool, the printer on the device thread (``devices.worker``); the
+GUI never waits.
 
 One rule: the number is never lost. It stays on screen whatever the printer does; a print that
 fails says why in Chinese, repeats the number, and its bytes stay in the spool for staff to reprint.
@@ -259,7 +260,6 @@ class Kiosk(QWidget):
         self.card_line.setText(f"{name} 您好，正在查询您的办件…")
         self.card_timer.start(CARD_FORGET_MS)
         db = self.ctx.db
-
         card_type = getattr(card, "card_type", "resident") or "resident"
 
         def look_up() -> tuple[int | None, int]:

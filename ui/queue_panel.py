@@ -116,7 +116,6 @@ class QueuePanel(QGroupBox):
         panel's own, so F8 is never ambiguous."""
         for sc in self.shortcuts:
             sc.setEnabled(False)
-            sc.setParent(None)
             sc.deleteLater()
         sc = QShortcut(QKeySequence("F8"), window.window())
         sc.setContext(Qt.ShortcutContext.WindowShortcut)
