@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from clerk.dto import CaseInfo
+from clerk.privacy import mask_id, mask_phone
 
 from .data import (ApplicantInfo, DeferralData, DeferredMaterial, HallInfo, MaterialLine, MissingMaterial,
                    NoticeData, ReceiptData, RefusalData, SupplementNoticeData)
@@ -28,6 +29,12 @@ def _window(case: CaseInfo) -> str:
     return f"{case.window_number}号窗口" if case.window_number else ""
 
 
+def form_lines(case: CaseInfo) -> tuple[tuple[str, str], ...]:
+    """The filled-in 申请表 fields, masked like the applicant's own ID number and phone."""
+    masks = {"id_number": mask_id, "phone": mask_phone}
+    return tuple((f.label, masks.get(f.type, str)(f.value)) for f in case.form if f.value)
+
+
 def receipt_data(case: CaseInfo, hall: HallInfo) -> ReceiptData:
     lines = []
     for c in case.checks:
@@ -46,7 +53,7 @@ def receipt_data(case: CaseInfo, hall: HallInfo) -> ReceiptData:
         statutory_days=case.statutory_days, promised_days=case.promised_days, hall=hall,
         clerk_name=case.clerk_name, window_name=_window(case), materials=tuple(lines),
         bundle_name=case.matter_name if case.bundle_code else None, proxy_name=case.proxy_name or None,
-        delivery=case.delivery, post_address=case.post_address, notes=tuple(notes))
+        delivery=case.delivery, post_address=case.post_address, notes=tuple(notes), form_lines=form_lines(case))
 
 
 def notice_data(case: CaseInfo, hall: HallInfo, advice: str = "") -> NoticeData:

@@ -65,9 +65,11 @@ class ReceiptData:
     post_address: str = ""
     qr_payload: str = ""        # empty: the case number
     notes: tuple[str, ...] = ()
+    form_lines: tuple[tuple[str, str], ...] = ()  # 申请信息: (label, value), ID numbers and phones masked
 
     def __post_init__(self) -> None:
         # Callers pass lists; keep the dataclass hashable and immutable all the way down.
+        object.__setattr__(self, "form_lines", tuple(tuple(x) for x in self.form_lines))
         for name in ("matter_names", "materials", "notes"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 

@@ -34,6 +34,8 @@ def _story(data: ReceiptData) -> list[Flowable]:
         Spacer(1, 2 * mm),
         _info_table(data),
     ]
+    if data.form_lines:
+        story += [p("申请信息", st.section), _form_table(data)]
     if data.materials:
         story += [p("已收申请材料", st.section), _materials_table(data)]
     tips = [p("温馨提示", st.section)]
@@ -75,6 +77,35 @@ def _info_table(data: ReceiptData) -> Flowable:
     label_w = 27 * mm
     value_w = (CONTENT_W - 2 * label_w) / 2
     return grid_table(rows, [label_w, value_w, label_w, value_w], label_cols=(0, 2), spans=spans)
+
+
+def _form_table(data: ReceiptData) -> Flowable:
+    """申请表 values two to a row, as on the info grid; a long one (出生地点, 经营范围) takes a row of
+    its own, and so does a short one left without a partner."""
+    st = styles()
+    rows: list[list[object]] = []
+    spans: list[tuple[int, int, int]] = []
+    pending: list[tuple[str, str]] = []
+
+    def full(label: str, value: str) -> None:
+        rows.append([p(label, st.label), p(value, st.cell), "", ""])
+        spans.append((len(rows) - 1, 1, 3))
+
+    for label, value in data.form_lines:
+        value = shown_phone(shown_id(value))  # defence in depth, as for the applicant's own
+        if len(value) > 18 or len(label) > 8:
+            full(label, value)
+            continue
+        pending.append((label, value))
+        if len(pending) == 2:
+            (l1, v1), (l2, v2) = pending
+            rows.append([p(l1, st.label), p(v1, st.cell), p(l2, st.label), p(v2, st.cell)])
+            pending.clear()
+    if pending:
+        full(*pending[0])
+    label_w = 27 * mm
+    value_w = (CONTENT_W - 2 * label_w) / 2
+    return grid_table(rows, [label_w, value_w, label_w, value_w], label_cols=(0, 2), spans=spans, padding=2.5)
 
 
 def _materials_table(data: ReceiptData) -> Flowable:

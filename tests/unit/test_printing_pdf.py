@@ -257,3 +257,35 @@ def test_supplement_notice_from_a_case_prints_its_latest_request():
     assert "经办人：李审批" in flat and "请您于2026年12月1日前" in flat and "3号窗口" in flat
     with pytest.raises(PrintingError, match="没有补正要求"):
         render_case_document(CaseInfo(**{**case.__dict__, "supplements": ()}), "supplement", HALL)
+
+
+def test_receipt_lists_the_application_form_under_申请信息_with_ids_and_phones_masked(tmp_path):
+    from clerk.dto import CaseInfo, FormFieldInfo
+    from printing.casedocs import receipt_data, render_case_document
+
+    father = "330225199001011234"
+    form = (FormFieldInfo("baby_name", "新生儿姓名", "text", True, "张小宝"),
+            FormFieldInfo("baby_sex", "性别", "choice", True, "男", ("男", "女")),
+            FormFieldInfo("birth_date", "出生日期", "date", True, "2026-11-02"),
+            FormFieldInfo("father_id", "父亲身份证号", "id_number", False, father),
+            FormFieldInfo("contact_phone", "联系电话", "phone", False, "13905741234"),
+            FormFieldInfo("birth_place", "出生地点", "text", True, "象山县第一人民医院（丹东街道靖南大街 291 号）"),
+            FormFieldInfo("weight", "出生体重（克）", "number", False, ""))  # empty: not printed
+    case = CaseInfo(id=1, uuid="u", number=CASE_NUMBER, state="accepted", state_label="已受理",
+                    matter_code="M", matter_name="出生登记（新生儿入户）", bundle_code=None, department="公安局",
+                    kind="committed", applicant=None, proxy_name="", situation={}, checks=(),
+                    created_at=dt.datetime(2026, 11, 23, 9), accepted_at=dt.datetime(2026, 11, 23, 9, 30),
+                    promised_date=dt.date(2026, 11, 26), promised_days=3, statutory_days=20, delivery="window",
+                    post_address="", tracking_number="", visits=1, reason="", clerk_name="王晓丽", window_number=3,
+                    form=form)
+    assert [label for label, _ in receipt_data(case, HALL).form_lines] == [
+        "新生儿姓名", "性别", "出生日期", "父亲身份证号", "联系电话", "出生地点"]
+    pdf = render_case_document(case, "receipt", HALL)
+    flat = squash(pdf_text(pdf))
+    assert "申请信息" in flat
+    for words in ("新生儿姓名张小宝", "性别男", "出生日期2026-11-02", "3302**********1234", "139****1234",
+                  "象山县第一人民医院"):
+        assert words in flat, words
+    assert father not in flat and "13905741234" not in flat and "出生体重" not in flat
+    assert flat.index("申请信息") < flat.index("温馨提示")
+    pdf_to_pngs(pdf, tmp_path)  # renders (looked at by eye while writing the layout)
