@@ -160,7 +160,9 @@ def _print_ticket(args: argparse.Namespace, db: Any, hall_code: str, t: queue.Ti
         name = hall.name if hall else "行政服务中心"
     spool = open_config(args).data_dir / "spool"
     try:
-        message = printers["escpos"].load()(args.printer, t, name, spool_dir=spool)
+        message = printers["escpos"].load()(
+            args.printer, t, name, spool_dir=spool, qr_payload=queue.ticket_qr_payload(hall_code, t),
+            note=queue.no_show_note(queue.no_show_grace_minutes(db, hall_code)))
     except ClerkError as exc:
         raise ClerkError(f"{exc.message}（号码 {t.display} 已发出，可重打）",
                          f"{exc.english} (ticket {t.display} was issued)") from exc

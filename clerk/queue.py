@@ -535,6 +535,13 @@ def applicant_for_card(db: Database, id_number: str, name: str, card_type: str =
     raise AssertionError("unreachable")
 
 
+def no_show_note(grace_minutes: int) -> str:
+    """The ticket's footer: what a person who misses the call may do, with the hall's real grace."""
+    if grace_minutes <= 0:
+        return "过号后请重新取号"
+    return f"过号 {grace_minutes} 分钟内请到服务台重新排队"
+
+
 def ticket_qr_payload(hall_code: str, t: TicketInfo) -> str:
     """What the ticket's QR code carries: hall, service date and number, e.g.
     ``33022501-20261123-A023`` (unique across halls and days, no personal data)."""

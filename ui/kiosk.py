@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, Q
 from clerk import cases, queue
 from clerk.privacy import mask_name
 from clerk.queue import QueueStatus, TicketInfo
-from printing.ticket import TicketSlip, render_ticket
+from devices.ticket_print import ticket_slip
+from printing.ticket import render_ticket
 
 from .context import AppContext
 
@@ -68,13 +69,6 @@ def printer_problem(number: str, message: str) -> str:
     # Visitors need the cause, not the printer's address: "打印机 tcp://10.0.0.5:9100 无法连接" → "打印机无法连接".
     reason = re.sub(r"\s*[\w.+-]*:[\w/.:?=&-]+\s*", "", reason).strip() or "打印机故障"
     return f"{reason}，请联系工作人员；您的号码是 {number}"
-
-
-def ticket_note(grace_minutes: int) -> str:
-    """The ticket's footer: what a person who misses the call may do, with the hall's real grace."""
-    if grace_minutes <= 0:
-        return "过号后请重新取号"
-    return f"过号 {grace_minutes} 分钟内请到服务台重新排队"
 
 
 class Kiosk(QWidget):
@@ -320,9 +314,8 @@ class Kiosk(QWidget):
         if not self.printer_url:
             self._print_result("no_printer", t, "未连接取号打印机，请记住您的号码", SHOW_PROBLEM_MS)
             return
-        slip = TicketSlip(hall_name=self.hall_name, number=t.display, zone_name=t.zone_name, issued_at=t.issued_at,
-                          people_ahead=t.ahead, lane_label=t.lane_label if t.lane != "normal" else "",
-                          qr_payload=queue.ticket_qr_payload(self.ctx.cfg.hall_code, t), note=ticket_note(self.grace))
+        slip = ticket_slip(t, self.hall_name, qr_payload=queue.ticket_qr_payload(self.ctx.cfg.hall_code, t),
+                           note=queue.no_show_note(self.grace))
         data = render_ticket(slip, self.width_mm)
         self.print_state = "printing"
         self.print_line.setStyleSheet("")

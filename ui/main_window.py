@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.guide, "事项指南")
         self.queue = QueueWidget(ctx)
         self.tabs.addTab(self.queue, "叫号")
+        self.queue.panel.install_shortcuts(self)  # F8 calls the next person from any tab
         self.tabs.currentChanged.connect(lambda i: self.cases.reload() if self.tabs.widget(i) is self.cases else None)
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -60,7 +61,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
-        self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F9 新办件")
+        self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫号 · F9 新办件")
         self.intake.say("请读卡（F2）或录入申请人，再按 F3 搜索事项")
         self.intake.decided.connect(documents.produce)
         documents.produced.connect(

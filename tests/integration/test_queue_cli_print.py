@@ -23,8 +23,12 @@ def test_ticket_is_printed_with_number_and_people_ahead(tmp_path):
         ticket = json.loads(proc.stdout)
         assert ticket["display"] == "A001"
         server.wait_connections(1)
-        text = decode(server.printer.printed()).text
+        printed = decode(server.printer.printed())
+    text = printed.text
     assert "A001" in text and "象山县行政服务中心" in text and "商事登记" in text
+    # the same QR and footer as the kiosk's: hall, day, number; the hall's real 过号 grace
+    assert printed.qr_payloads == [f"33022501-{ticket['service_date'].replace('-', '')}-A001"]
+    assert "过号 30 分钟内请到服务台重新排队" in text
 
 
 def test_paper_out_keeps_the_ticket_and_says_so(tmp_path):
