@@ -352,7 +352,7 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
     meta = _meta(case)
     values = case.form_data or {}
     form = tuple(FormFieldInfo(f.key, f.label, f.type, f.required, str(values.get(f.key) or ""), f.options, f.hint,
-                               f.max_length, f.matters) for f in _form_fields(case))
+                               f.max_length, f.matters, f.pattern) for f in _form_fields(case))
     return CaseInfo(
         id=case.id, uuid=case.uuid, number=case.number, state=case.state,
         state_label=STATE_LABELS[CaseState(case.state)], matter_code=case.matter.code if case.matter else None,

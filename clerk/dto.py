@@ -83,6 +83,7 @@ class FormFieldInfo:
     hint: str = ""
     max_length: int = 0
     matters: tuple[str, ...] = ()
+    pattern: str = ""
 
 
 @dataclass(frozen=True)

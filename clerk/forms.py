@@ -73,6 +73,12 @@ class FormField:
                 "max_length": self.max_length}
 
 
+def from_info(info: Any) -> FormField:
+    """The definition back from a ``clerk.dto.FormFieldInfo`` (the UI checks a value as it is typed)."""
+    return FormField(info.key, info.label, info.type, info.required, tuple(info.options), info.pattern, info.hint,
+                     info.max_length, tuple(info.matters))
+
+
 def with_defaults(rec: Any) -> Any:
     if not isinstance(rec, dict):
         return rec

@@ -2,7 +2,7 @@
 material → accept / one-time notice / refuse. Keyboard first:
 
 F2 读卡 · F3 搜索事项 · F4 全部材料已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫下一位 ·
-F9 新办件 · F11 扫描选中材料
+F9 新办件 · F11 扫描选中材料 · Ctrl+T 填写申请表
 
 Views here only lay out and forward; services come from ``clerk.cases`` and run on the task
 manager, documents from ``ui.documents``.
@@ -14,16 +14,17 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialog,
-                               QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMessageBox, QPushButton, QRadioButton, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
+                               QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
+                               QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QPushButton, QRadioButton, QScrollArea, QSpinBox, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from clerk import calendar as workcal
-from clerk import cases
+from clerk import cases, forms
 from clerk.cases import CHECK_LABELS, FORM_LABELS
-from clerk.dto import ApplicantInput, CaseInfo, ProxyInput
+from clerk.dto import ApplicantInput, CaseInfo, FormFieldInfo, ProxyInput
+from clerk.errors import ValidationError
 
 from .context import AppContext
 from .scan_attach import ScanAttachBar
@@ -291,6 +292,182 @@ class SituationPanel(QGroupBox):
         return out
 
 
+_PLACEHOLDERS = {"date": "YYYY-MM-DD，如 2026-11-02", "number": "数字", "phone": "手机或 区号-号码", "id_number": "18 位身份证号码"}
+_BAD = "border: 2px solid #c0392b; border-radius: 3px;"
+
+
+class FormPanel(QGroupBox):
+    """申请表: one row per field of the case's form, built from its definitions. A value is checked
+    as it is left (``clerk.forms``, the same rules as the service) and, when good and changed,
+    emitted to be saved; a bad one is marked red with the reason as tooltip."""
+
+    edited = Signal(dict)     # field key → raw text, to save
+    problem = Signal(str, str)  # field key, Chinese message for the status line
+
+    def __init__(self) -> None:
+        super().__init__("申请表")
+        self.setObjectName("form_panel")
+        # two QFormLayouts side by side when the pane is wide enough (the first half of the fields on
+        # the left; Tab goes down the left column then the right one), one when it is narrow
+        self.columns = (QFormLayout(), QFormLayout())
+        self._rows: list[tuple[QLabel, QWidget]] = []
+        self._ncols = 2
+        self._hbox = lay = QHBoxLayout(self)
+        for col in self.columns:
+            col.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            col.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            col.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow pane: field under its label
+            lay.addLayout(col, 1)
+        self.widgets: dict[str, QWidget] = {}
+        self.fields: dict[str, forms.FormField] = {}
+        self.saved: dict[str, str] = {}
+        self._shape: tuple[Any, ...] = ()
+        self._loading = False
+        self.setVisible(False)
+
+    # ----------------------------------------------------------------- building
+    def show_form(self, info: CaseInfo | None) -> None:
+        fields = tuple(info.form) if info is not None else ()
+        shape = tuple((f.key, f.label, f.type, f.required, f.options) for f in fields)
+        rebuilt = shape != self._shape
+        if rebuilt:
+            self._build(fields)
+            self._shape = shape
+        self._loading = True
+        for f in fields:
+            # a refresh (a material checked) keeps what the clerk is typing; a value the service
+            # changed (saved, normalised, prefilled) is shown
+            if rebuilt or f.value != self.saved.get(f.key, ""):
+                self._set_value(f.key, f.value)
+        self.saved = {f.key: f.value for f in fields}
+        self._loading = False
+        editable = info is not None and info.state == "draft"
+        for w in self.widgets.values():
+            w.setEnabled(editable)
+        self.setTitle(f"申请表（{sum(1 for f in fields if f.value)}/{len(fields)} 项已填）" if fields else "申请表")
+        self.setVisible(bool(fields))
+
+    def _build(self, fields: tuple[FormFieldInfo, ...]) -> None:
+        for col in self.columns:
+            while col.rowCount():
+                col.takeRow(0)
+        for label, w in self._rows:  # later, not now: one of them may hold the focus or be in a signal
+            for gone in (label, w):
+                gone.hide()
+                gone.deleteLater()
+        self.widgets.clear()
+        self._rows.clear()
+        self.fields = {f.key: forms.from_info(f) for f in fields}
+        for f in fields:
+            w = self._widget(f)
+            w.setObjectName(f"form_{f.key}")
+            label = QLabel(f"{f.label}<span style='color:#c0392b'>*</span>" if f.required else f.label)
+            label.setBuddy(w)
+            if len(f.matters) > 1:
+                label.setToolTip("、".join(f.matters) + " 共用")
+            self._rows.append((label, w))
+            self.widgets[f.key] = w
+        self._place(self._ncols)
+        for a, b in zip(list(self.widgets.values()), list(self.widgets.values())[1:]):
+            QWidget.setTabOrder(a, b)  # keyboard: Tab goes down the form, whatever the columns
+
+    def _place(self, ncols: int) -> None:
+        for col in self.columns:
+            while col.rowCount():
+                col.takeRow(0)  # keeps the widgets
+        left = (len(self._rows) + 1) // 2 if ncols == 2 else len(self._rows)
+        for i, (label, w) in enumerate(self._rows):
+            self.columns[0 if i < left else 1].addRow(label, w)
+        self._hbox.setStretch(1, 1 if ncols == 2 else 0)
+        self._ncols = ncols
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        ncols = 2 if event.size().width() >= 640 else 1
+        if ncols != self._ncols and self._rows:
+            QTimer.singleShot(0, lambda: self._place(ncols))  # not while Qt is laying out
+
+    def _widget(self, f: FormFieldInfo) -> QWidget:
+        if f.type == "choice":
+            w = QComboBox()
+            w.addItem("（请选择）", "")
+            for o in f.options:
+                w.addItem(o, o)
+            w.activated.connect(lambda _i, k=f.key: self._left(k))
+            return w
+        # Dates, numbers, phones and ID numbers are typed (a QDateEdit cannot be left empty and is
+        # slow to type into); the value is checked when the field is left.
+        w = QLineEdit()
+        w.setPlaceholderText(f.hint if f.type == "text" and f.hint else _PLACEHOLDERS.get(f.type, ""))
+        if f.type == "text":
+            w.setMaxLength(f.max_length or forms.DEFAULT_MAX_LENGTH)
+        w.editingFinished.connect(lambda k=f.key: self._left(k))
+        return w
+
+    # ----------------------------------------------------------------- values
+    def _set_value(self, key: str, value: str) -> None:
+        w = self.widgets.get(key)
+        if isinstance(w, QComboBox):
+            w.setCurrentIndex(max(0, w.findData(value)))
+        elif isinstance(w, QLineEdit):
+            w.setText(value)
+        self.mark(key, "")
+
+    def value(self, key: str) -> str:
+        w = self.widgets[key]
+        if isinstance(w, QComboBox):
+            return w.currentData() or ""
+        return w.text().strip() if isinstance(w, QLineEdit) else ""
+
+    def _check(self, key: str) -> tuple[str | None, str]:
+        """(clean value or None when bad, message)."""
+        try:
+            return forms.clean_value(self.fields[key], self.value(key)), ""
+        except ValidationError as err:
+            return None, err.message
+
+    def _left(self, key: str) -> None:
+        if self._loading or key not in self.widgets:
+            return
+        clean, msg = self._check(key)
+        self.mark(key, msg)
+        if clean is None:
+            self.problem.emit(key, msg)
+        elif clean != self.saved.get(key, ""):
+            self.edited.emit({key: self.value(key)})
+
+    def mark(self, key: str, message: str) -> None:
+        w = self.widgets.get(key)
+        if w is not None:
+            w.setStyleSheet(_BAD if message else "")
+            w.setToolTip(message)
+
+    def mark_all(self, problems: dict[str, str]) -> None:
+        for key in self.widgets:
+            self.mark(key, problems.get(key, ""))
+
+    def pending(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Before a decision: (changed values not saved yet, problems by key) — a value typed and
+        F5 pressed without leaving the field is saved with the decision."""
+        changed, problems = {}, {}
+        for key in self.widgets:
+            clean, msg = self._check(key)
+            if clean is None:
+                problems[key] = msg
+            elif clean != self.saved.get(key, ""):
+                changed[key] = self.value(key)
+        return changed, problems
+
+    def empty_required(self) -> list[str]:
+        return [k for k, f in self.fields.items() if f.required and not self.value(k)]
+
+    def focus_first(self) -> None:
+        """Ctrl+T: the first required field still empty, else the first field."""
+        keys = self.empty_required() or list(self.widgets)
+        if keys:
+            self.widgets[keys[0]].setFocus()
+
+
 class DeferDialog(QDialog):
     def __init__(self, name: str, latest: dt.date | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -435,6 +612,7 @@ class IntakeView(QWidget):
         self.applicant = ApplicantPanel()
         self.picker = MatterPicker(ctx)
         self.situation = SituationPanel()
+        self.form = FormPanel()
         self.checklist = ChecklistTable()
         self.status = QLabel("")
         self.status.setObjectName("intake_status")
@@ -484,10 +662,22 @@ class IntakeView(QWidget):
         rlay.addLayout(arow)
         self.scan_bar = ScanAttachBar(ctx, self)
         rlay.addWidget(self.scan_bar)
+        # 申请表 under the checklist (the widest column, with room below a usual list of materials);
+        # it scrolls when long (a company's has seven fields) and is hidden for a matter without one.
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setObjectName("form_scroll")
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setVisible(False)
+        self.right_split = right_split = QSplitter(Qt.Orientation.Vertical)
+        right_split.addWidget(right)
+        right_split.addWidget(self.form_scroll)
+        right_split.setChildrenCollapsible(False)
         split = QSplitter()
         split.addWidget(self.applicant)
         split.addWidget(middle)
-        split.addWidget(right)
+        split.addWidget(right_split)
         split.setSizes([330, 380, 620])
         lay = QVBoxLayout(self)
         lay.addWidget(split, 1)
@@ -499,6 +689,9 @@ class IntakeView(QWidget):
         self.checklist.status_chosen.connect(self._status_chosen)
         self.checklist.amount_chosen.connect(self._amount_chosen)
         self.applicant.changed.connect(self._applicant_changed)
+        self.form.edited.connect(self._form_edited)
+        self.form.problem.connect(self._form_problem)
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.form.focus_first)
         for key, slot in (("F2", self.applicant.read_card.emit), ("F3", self.focus_search),
                           ("F4", self.all_presented), ("F5", self.accept), ("F6", self.notice),
                           ("F7", self.refuse), ("F9", self.new_case)):
@@ -547,16 +740,20 @@ class IntakeView(QWidget):
 
     def _parties_saved(self, info: CaseInfo) -> None:
         self.case = info
+        self._show_form(info)
         self.case_shown.emit(info)
         who = info.applicant.name if info.applicant else ""
         self.say(f"申请人信息已更新：{who}" + (f"，代理人 {info.proxy_name}" if info.proxy_name else ""))
 
-    def _decide(self, decide, kind: str) -> None:
-        """Save the parties on the screen into the draft, then decide — one background task."""
+    def _decide(self, decide, kind: str, form_values: dict[str, str] | None = None) -> None:
+        """Save the parties (and form values typed but not yet saved) on the screen into the
+        draft, then decide — one background task."""
         cid, a, proxy = self.case.id, self.applicant.applicant_input(), self.applicant.proxy_input()
 
         def work():
             cases.update_parties(self.ctx.db, self.user, cid, a, proxy)
+            if form_values:
+                cases.set_form(self.ctx.db, self.user, cid, form_values)
             return decide(cid)
 
         self._run(work, lambda info: self._decided(info, kind))
@@ -611,12 +808,59 @@ class IntakeView(QWidget):
         self.ticket_id = ticket.id if ticket is not None else None
 
     def _case_loaded(self, info: CaseInfo) -> None:
+        first = self.case is None or self.case.id != info.id
         self.case = info
         self.case_shown.emit(info)
         self.scan_bar.case_changed(info)
         self.checklist.show_checks(info)
+        self._show_form(info)
         todo = sum(1 for c in info.checks if c.status == "pending")
-        self.say(f"{info.matter_name}：{len(info.checks)} 项材料，{todo} 项待核验。F4 全部已提交，F5 受理。")
+        form = ""
+        if info.form and first:
+            empty = sum(1 for f in info.form if f.required and not f.value)
+            form = f"申请表 {len(info.form)} 项" + (f"（{empty} 项必填未填，Ctrl+T 填写）" if empty else "") + "，"
+        self.say(f"{info.matter_name}：{len(info.checks)} 项材料，{todo} 项待核验，{form}F4 全部已提交，F5 受理。")
+
+    def _show_form(self, info: CaseInfo | None) -> None:
+        self.form.show_form(info)
+        shown = bool(info is not None and info.form)
+        if shown and not self.form_scroll.isVisible():
+            # a splitter gives a pane that was hidden no room: share the column when it appears
+            total = sum(self.right_split.sizes()) or 500
+            want = min(self.form.sizeHint().height() + 4, total * 9 // 20)
+            self.right_split.setSizes([total - want, want])
+        self.form_scroll.setVisible(shown)
+
+    def _form_problem(self, key: str, message: str) -> None:
+        self.say(message, error=True)
+        if key in self.form.widgets:
+            self.form_scroll.ensureWidgetVisible(self.form.widgets[key])
+
+    def _form_edited(self, values: dict[str, str]) -> None:
+        if self.case is None:
+            return
+        cid = self.case.id
+
+        def save():
+            try:
+                return cases.set_form(self.ctx.db, self.user, cid, values), {}, ""
+            except ValidationError as err:  # the service's word wins: mark what it names
+                return None, dict(err.details.get("fields") or {}), err.message
+
+        def done(result) -> None:
+            info, problems, message = result
+            if info is None:
+                for key, msg in problems.items():
+                    self.form.mark(key, msg)
+                    self._form_problem(key, message)
+                self.say(message, error=True)
+                return
+            self.case = info
+            self._show_form(info)
+            labels = "、".join(f.label for f in info.form if f.key in values)
+            self.say(f"申请表已保存：{labels}")
+
+        self._run(save, done)
 
     def _answers_changed(self, answers: dict[str, Any]) -> None:
         if self.case is None:
@@ -679,9 +923,22 @@ class IntakeView(QWidget):
         if self.case is None:
             self.say("请先选择事项并核验材料", error=True)
             return
+        values, problems = self.form.pending()
+        if problems:
+            self.form.mark_all(problems)
+            first = next(iter(problems))
+            self._form_problem(first, "申请表填写有误：" + "；".join(problems.values()))
+            self.form.widgets[first].setFocus()
+            return
+        empty = self.form.empty_required()
+        for key in empty:  # the service names them in the status line; the screen shows where
+            self.form.mark(key, "必填项，请填写")
+        if empty:
+            self.form_scroll.ensureWidgetVisible(self.form.widgets[empty[0]])
         delivery, address = self.delivery.currentData(), self.post_address.text()
         self._decide(lambda cid: cases.accept_case(self.ctx.db, self.user, cid, delivery=delivery,
-                                                   post_address=address, workstation=self.ctx.workstation), "receipt")
+                                                   post_address=address, workstation=self.ctx.workstation), "receipt",
+                     form_values=values)
 
     def notice(self) -> None:
         if self.case is None:
@@ -701,6 +958,7 @@ class IntakeView(QWidget):
     def _decided(self, info: CaseInfo, kind: str) -> None:
         self.case = info
         self.checklist.show_checks(info)
+        self._show_form(info)
         label = {"receipt": "已受理", "notice": "已出具一次性告知书", "refusal": "已出具不予受理通知书"}[kind]
         extra = f"，承诺办结日期 {info.promised_date:%Y年%m月%d日}" if info.promised_date and kind == "receipt" else ""
         warn = ("（" + "；".join(info.warnings) + "）") if info.warnings else ""
@@ -763,5 +1021,6 @@ class IntakeView(QWidget):
         self.applicant.clear()
         self.picker.clear()
         self.situation.show_questions([], {})
+        self._show_form(None)
         self.checklist.setRowCount(0)
         self.say("请读卡（F2）或录入申请人")
