@@ -12,7 +12,7 @@ from clerk import migrate
 from clerk.bootstrap import ensure_hall
 from clerk.db import Database
 from clerk.errors import StorageError, ValidationError
-from clerk.models import Applicant, Base, Case, DailyCounter, Window, Zone
+from clerk.models import Applicant, Base, Case, DailyCounter, Matter, Window, Zone
 from clerk.numbering import next_case_number, parse_case_number
 
 
@@ -47,6 +47,16 @@ def test_schema_matches_models_on_both_engines(any_db):
         cols = {c["name"] for c in insp.get_columns(table.name)}
         assert {c.name for c in table.columns} <= cols, table.name
     assert migrate.current(any_db.url) == "0002"
+
+
+def test_migrations_and_models_agree_for_autogenerate(any_db):
+    """Alembic finds nothing to generate: every column, index and constraint of the models is made
+    by a migration (server defaults are not compared: PostgreSQL cannot compare JSON ones)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with any_db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
 def test_unit_of_work_rolls_back_everything_on_error(any_db):
@@ -159,3 +169,63 @@ def test_ensure_hall_is_idempotent(any_db):
         ensure_hall(s)
         assert s.scalar(select(func.count()).select_from(Window)) == 8
         assert s.scalar(select(func.count()).select_from(Zone)) == 7
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def empty_url(request, sqlite_url) -> str:
+    """An empty database (not migrated) on each engine."""
+    return sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def test_0002_adds_the_application_form_to_a_0001_database_with_data(empty_url):
+    """Given a hall database at 0001 with a matter, a case and its material checks, When it is
+    upgraded, Then the matter has an empty form, the case empty values, nothing else changed (the
+    checks survive: no table copy), the models work, and a downgrade takes the columns away again."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_url, "0001")
+    database = Database(empty_url)
+    with database.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO matter (code, name, short_name, department, zone_code, kind, statutory_days, promised_days,"
+            " fee, visits_required, online, delivery_options, legal_basis, conditions, window_script, target, active,"
+            " use_count, search_text, catalog_version) VALUES ('M1', '出生登记', '', '', 'GA', 'committed', 20, 3,"
+            " '不收费', 1, false, '[\"window\"]', '', '', '', 'person', true, 0, '', '')"))
+        matter_id = conn.execute(text("SELECT id FROM matter")).scalar()
+        conn.execute(text(
+            "INSERT INTO case_file (uuid, workstation, state, situation, department, catalog_version, created_at,"
+            " delivery, post_address, tracking_number, visits, reason, note, version, matter_id) VALUES"
+            " ('u-1', 'W01', 'draft', '{}', '', '', '2026-11-23 09:00:00', 'window', '', '', 0, '', '', 1, :m)"),
+            {"m": matter_id})
+        case_id = conn.execute(text("SELECT id FROM case_file")).scalar()
+        conn.execute(text(
+            "INSERT INTO material_check (case_id, material_key, name, status, form, count, share_source,"
+            " share_reference, note, position) VALUES (:c, 'id_card', '居民身份证', 'presented', 'original', 1,"
+            " '', '', '', 0)"), {"c": case_id})
+    database.dispose()
+
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == "0002"
+    database = Database(empty_url)
+    try:
+        with database.uow() as s:
+            matter = s.scalar(select(Matter))
+            case = s.get(Case, case_id)
+            assert matter.form_fields == [] and case.form_data == {}
+            assert [c.material_key for c in case.checks] == ["id_card"]
+            matter.form_fields = [{"key": "baby_name", "label": "新生儿姓名", "type": "text", "required": True}]
+            case.form_data = {"baby_name": "张小宝"}
+        with database.uow() as s:
+            assert s.get(Case, case_id).form_data == {"baby_name": "张小宝"}
+    finally:
+        database.dispose()
+    migrate.downgrade(empty_url, "0001")
+    database = Database(empty_url)
+    try:
+        insp = inspect(database.engine)
+        assert "form_fields" not in {c["name"] for c in insp.get_columns("matter")}
+        assert "form_data" not in {c["name"] for c in insp.get_columns("case_file")}
+        with database.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM material_check")).scalar() == 1
+    finally:
+        database.dispose()
