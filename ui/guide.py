@@ -56,6 +56,19 @@ def _materials_html(materials: list[Any], open_questions: list[str]) -> str:
     return table
 
 
+def _form_html(fields: list[Any]) -> str:
+    """申请表 fields: what the window will type in (required ones marked *)."""
+    if not fields:
+        return ""
+    items = []
+    for f in fields:
+        what = f.type_label + (f"：{'／'.join(_e(o) for o in f.options)}" if f.options else "")
+        shared = f"，{_e('、'.join(f.matters))}共用" if len(getattr(f, "matters", ())) > 1 else ""
+        star = "<span style='color:#c0392b'>*</span>" if f.required else ""
+        items.append(f"<li>{_e(f.label)}{star}（{what}{shared}）</li>")
+    return "<h3>申请表（<span style='color:#c0392b'>*</span> 为必填）</h3><ul>" + "".join(items) + "</ul>"
+
+
 def matter_html(g: Any) -> str:
     """HTML of a MatterGuide (duck-typed: fields named as in clerk.catalog)."""
     head = (f"<h2>{_e(g.name)}</h2><p><b>事项编码：</b>{_e(g.code)}　<b>实施主体：</b>{_e(g.department)}　"
@@ -66,6 +79,7 @@ def matter_html(g: Any) -> str:
         if getattr(g, "window_script", "") else ""
     body = (f"<h3>受理条件</h3><p>{_e(g.conditions) or '—'}</p>"
             f"<h3>申请材料</h3>{_materials_html(list(g.materials), _open_texts(g))}"
+            f"{_form_html(list(getattr(g, 'form_fields', ())))}"
             f"<h3>设定依据</h3><p>{_e(g.legal_basis) or '—'}</p>")
     return head + script + body
 
@@ -75,7 +89,8 @@ def bundle_html(b: Any) -> str:
     return (f"<h2>【一件事】{_e(b.name)}</h2><p>{_e(getattr(b, 'description', ''))}</p>"
             f"<p><b>承诺时限：</b>{_days(getattr(b, 'promised_days', 0))}　<b>包含事项：</b>{len(b.matters)} 项</p>"
             f"<ol>{names}</ol><h3>申请材料（共用材料只需提交一次）</h3>"
-            f"{_materials_html(list(b.materials), _open_texts(b))}")
+            f"{_materials_html(list(b.materials), _open_texts(b))}"
+            f"{_form_html(list(getattr(b, 'form_fields', ())))}")
 
 
 class GuideView(QWidget):
