@@ -383,7 +383,7 @@ class FormPanel(QGroupBox):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
         super().resizeEvent(event)
-        ncols = 2 if event.size().width() >= 640 else 1
+        ncols = 2 if event.size().width() >= 560 else 1
         if ncols != self._ncols and self._rows:
             QTimer.singleShot(0, lambda: self._place(ncols))  # not while Qt is laying out
 

@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
-        self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫号 · F9 新办件")
+        self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫号 · F9 新办件 · Ctrl+T 申请表")
         self.intake.say("请读卡（F2）或录入申请人，再按 F3 搜索事项")
         self.intake.decided.connect(documents.produce)
         documents.produced.connect(
