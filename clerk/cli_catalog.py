@@ -125,4 +125,9 @@ def _show(args: argparse.Namespace) -> int:
         when = "（" + "、".join(texts.get(w, w) for w in m.when) + "时提交）" if m.when else ""
         flags = "（可容缺）" if m.deferrable else ""
         print(f"  {i}. {m.name}（{m.form_label}）{m.count}份{flags}{when}")
+    if g.form_fields:
+        print("申请表（* 必填）：")
+        for i, f in enumerate(g.form_fields, start=1):
+            options = "：" + "/".join(f.options) if f.options else ""
+            print(f"  {i}. {f.label}{'*' if f.required else ''}（{f.type_label}{options}）")
     return 0
