@@ -115,11 +115,21 @@ class ApplicantScreen(QWidget):
 
     # ---------------------------------------------------------------- content
     def show_confirm(self, case: CaseInfo) -> None:
+        from clerk.privacy import mask_id, mask_phone
+
         a = case.applicant
         mats = "、".join(c.name for c in case.checks[:8])
-        self.info.setText(
-            f"申请人：{a.name if a else ''}\n证件号码：{a.id_number_masked if a else ''}\n"
-            f"联系电话：{a.phone_masked if a else ''}\n办理事项：{case.matter_name}\n材料：{mats}")
+        lines = [f"申请人：{a.name if a else ''}", f"证件号码：{a.id_number_masked if a else ''}",
+                 f"联系电话：{a.phone_masked if a else ''}"]
+        if case.proxy_name:
+            lines.append(f"代理人：{case.proxy_name}")
+        lines += [f"办理事项：{case.matter_name}", f"材料：{mats}"]
+        # what the clerk typed into the 申请表, for the applicant to check (ID numbers, phones masked)
+        masks = {"id_number": mask_id, "phone": mask_phone}
+        filled = [f"{f.label}：{masks.get(f.type, str)(f.value)}" for f in getattr(case, "form", ()) if f.value]
+        if filled:
+            lines.append("申请信息：" + "；".join(filled))
+        self.info.setText("\n".join(lines))
         self.stack.setCurrentIndex(0)
 
     def show_rating(self, prompt: str = "请对本次服务进行评价") -> None:

@@ -857,6 +857,7 @@ class IntakeView(QWidget):
                 return
             self.case = info
             self._show_form(info)
+            self.case_shown.emit(info)  # the applicant screen shows what was typed, to confirm
             labels = "、".join(f.label for f in info.form if f.key in values)
             self.say(f"申请表已保存：{labels}")
 

@@ -66,6 +66,7 @@ def test_fill_the_form_by_keyboard_and_accept(qtbot, window, with_form):  # noqa
     idle(qtbot, ctx)
     assert not _bad(date) and date.text() == "2026-11-02"  # shown as stored
     assert "申请表已保存：出生日期" in intake.status.text()
+    assert "申请信息：出生日期：2026-11-02" in window.screen2.info.text()  # the applicant checks it too
 
     qtbot.keyClick(intake, Qt.Key.Key_F5)  # the service names what is empty, the screen shows where
     qtbot.waitUntil(lambda: "申请表未填写" in intake.status.text(), timeout=5000)
