@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import ClerkError
 
@@ -22,8 +23,32 @@ def _json_out(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+class ClerkArgumentParser(argparse.ArgumentParser):
+    """Usage errors in the same one-line form as every other error: 中文 (English); exit 2.
+    Sub-command parsers inherit this class (argparse uses the parent's type)."""
+
+    PATTERNS = (
+        (re.compile(r"the following arguments are required: (.+)"), "缺少必填参数：{0}"),
+        (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数：{0}"),
+        (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), "参数 {0} 的取值 {1} 无效，可选：{2}"),
+        (re.compile(r"argument (\S+): invalid (\w+) value: (.+)"), "参数 {0} 的值 {2} 无效"),
+        (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 后面需要一个值"),
+        (re.compile(r"argument (\S+): (.+)"), "参数 {0} 有误：{1}"),
+    )
+
+    def error(self, message: str) -> NoReturn:
+        zh = "命令参数有误"
+        for pattern, text in self.PATTERNS:
+            m = pattern.search(message)
+            if m:
+                zh = text.format(*m.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{zh} ({message})\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="clerk", description="Window Clerk 窗口综合受理")
+    p = ClerkArgumentParser(prog="clerk", description="Window Clerk 窗口综合受理")
     p.add_argument("--data-dir", help="数据目录 data folder (default: platform data folder or CLERK_DATA_DIR)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
