@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy import select
 
 from clerk.dto import CaseInfo
@@ -82,7 +82,7 @@ class DocumentService(QObject):
             if printer:
                 job = print_pdf(pdf, printer)
                 return kind, str(path), f"已发送到打印机 {printer}（{job}）"
-            return kind, str(path), f"已保存 {path.name}"
+            return kind, str(path), f"已保存 {path.name}"  # no printer set: the preview offers 打印…
 
         self.ctx.tasks.run(work, self._done, self.failed.emit)
 
@@ -106,17 +106,26 @@ class DocumentService(QObject):
     def _done(self, result: tuple[str, str, str]) -> None:
         kind, path, what = result
         self.produced.emit(kind, path, what)
-        if self.preview:
-            PdfPreview(path, TITLES.get(kind, kind)).exec()
+        # A fast counter with a printer set is not stopped by a dialog; without one the preview
+        # is where the clerk prints (and it can always be reopened from the case list).
+        if self.preview and not what.startswith(("已发送", "回执小票已打印")):
+            self.show_preview(path, kind)
+
+    def show_preview(self, path: str, kind: str) -> None:
+        PdfPreview(path, TITLES.get(kind, kind)).exec()
 
 
 class PdfPreview(QDialog):
-    """Print preview: the real PDF as it will print (QtPdf)."""
+    """Print preview: the real PDF as it will print (QtPdf), with 打印… through the system's print
+    dialog (CUPS on Linux, the Windows spooler on Windows) — pages drawn at the printer's
+    resolution — and 关闭."""
 
     def __init__(self, path: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"打印预览 — {title}")
         self.resize(820, 1000)
+        self.path = path
+        self.doc: Any = None
         lay = QVBoxLayout(self)
         try:
             from PySide6.QtPdf import QPdfDocument
@@ -130,3 +139,49 @@ class PdfPreview(QDialog):
             lay.addWidget(view)
         except ImportError:
             lay.addWidget(QLabel(f"预览组件不可用，文件已保存：{path}"))
+        self.message = QLabel("")
+        self.message.setObjectName("preview_message")
+        lay.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.print_button = QPushButton("打印… Ctrl+P")
+        self.print_button.setObjectName("preview_print")
+        self.print_button.setShortcut("Ctrl+P")
+        self.print_button.setEnabled(self.doc is not None and self.doc.pageCount() > 0)
+        self.print_button.clicked.connect(self.print_with_dialog)
+        close = QPushButton("关闭 Esc")
+        close.clicked.connect(self.reject)
+        row.addWidget(self.print_button)
+        row.addWidget(close)
+        lay.addLayout(row)
+
+    def print_with_dialog(self) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
+            return
+        pages = self.print_to(printer)
+        self.message.setText(f"已发送 {pages} 页到打印机 {printer.printerName() or printer.outputFileName()}")
+
+    def print_to(self, printer: Any) -> int:
+        """Draw every page on ``printer`` (a QPrinter), scaled to its printable area."""
+        from PySide6.QtCore import QSize
+        from PySide6.QtGui import QPainter
+
+        painter = QPainter()
+        if not painter.begin(printer):
+            self.message.setText("无法开始打印：打印机不可用，文件已保存，可稍后重打")
+            return 0
+        try:
+            area = printer.pageLayout().paintRectPixels(printer.resolution())
+            for i in range(self.doc.pageCount()):
+                if i:
+                    printer.newPage()
+                pts = self.doc.pagePointSize(i)
+                scale = min(area.width() / pts.width(), area.height() / pts.height())
+                size = QSize(int(pts.width() * scale), int(pts.height() * scale))
+                painter.drawImage(0, 0, self.doc.render(i, size))
+            return self.doc.pageCount()
+        finally:
+            painter.end()
