@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from .data import NoticeData, cn_date
-from .pdfdoc import CONTENT_W, DocHeader, build_pdf, grid_table, p, signature_block, styles
+from .pdfdoc import DocHeader, build_pdf, p, requirements_table, signature_block, styles
 
 LEGAL_BASIS = "《中华人民共和国行政许可法》第三十二条第一款第（四）项"
 
@@ -32,7 +32,7 @@ def _story(data: NoticeData) -> list[Flowable]:
           f"不齐全或者不符合法定形式。根据{LEGAL_BASIS}的规定，现一次性告知您需要补正的全部内容"
           f"（共 {len(data.missing)} 项）如下：", st.indent),
         Spacer(1, 2 * mm),
-        _missing_table(data),
+        requirements_table(data.missing),
         Spacer(1, 3 * mm),
         p(deadline + "材料补齐后即予受理，不再要求补正本告知书以外的材料。", st.indent),
     ]
@@ -42,13 +42,3 @@ def _story(data: NoticeData) -> list[Flowable]:
     story.append(signature_block([("申请人签收：", "日期："),
                                   (f"告知人：{data.clerk_name}", f"告知日期：{cn_date(data.issued_on)}")]))
     return story
-
-
-def _missing_table(data: NoticeData) -> Flowable:
-    st = styles()
-    rows: list[list[object]] = [[p(h, st.head) for h in ("序号", "需补正的材料", "补正要求")]]
-    for i, m in enumerate(data.missing, start=1):
-        rows.append([p(str(i), st.cell_center), p(m.name, st.cell), p(m.requirement or "—", st.cell)])
-    widths = [12 * mm, 70 * mm]
-    widths.append(CONTENT_W - sum(widths))
-    return grid_table(rows, widths, header_rows=1)

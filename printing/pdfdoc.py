@@ -147,6 +147,18 @@ def grid_table(rows: Sequence[Sequence[Any]], widths: Sequence[float], *, header
     return table
 
 
+def requirements_table(items: Sequence[Any]) -> Table:
+    """序号 / 需补正的材料 / 补正要求 — the list of a one-time notice or a 补正 notice
+    (``items`` have ``name`` and ``requirement``)."""
+    st = styles()
+    rows: list[list[Any]] = [[p(h, st.head) for h in ("序号", "需补正的材料", "补正要求")]]
+    for i, m in enumerate(items, start=1):
+        rows.append([p(str(i), st.cell_center), p(m.name, st.cell), p(m.requirement or "—", st.cell)])
+    widths = [12 * mm, 70 * mm]
+    widths.append(CONTENT_W - sum(widths))
+    return grid_table(rows, widths, header_rows=1)
+
+
 def signature_block(rows: Sequence[tuple[str, str]], *, before: float = 10 * mm,
                     lead: Sequence[Flowable] = ()) -> Flowable:
     """Lines to sign on: each row is (left label, right label); a label ending in '：' gets a rule.

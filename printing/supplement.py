@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from . import PrintingError
 from .data import SupplementNoticeData, cn_date
-from .pdfdoc import CONTENT_W, DocHeader, build_pdf, grid_table, p, signature_block, styles
+from .pdfdoc import DocHeader, build_pdf, p, requirements_table, signature_block, styles
 
 
 def render_supplement(data: SupplementNoticeData) -> bytes:
@@ -32,7 +32,7 @@ def _story(data: SupplementNoticeData) -> list[Flowable]:
           "经审查，需要您补正以下材料" + (f"（共 {len(data.items)} 项）：" if data.items else "："), st.indent),
     ]
     if data.items:
-        story += [Spacer(1, 2 * mm), _items_table(data), Spacer(1, 3 * mm)]
+        story += [Spacer(1, 2 * mm), requirements_table(data.items), Spacer(1, 3 * mm)]
     if data.explanation.strip():
         text = data.explanation.strip()
         story.append(p(f"补正说明：{text}" + ("" if text[-1] in "。！？；.!?;" else "。"), st.indent))
@@ -44,13 +44,3 @@ def _story(data: SupplementNoticeData) -> list[Flowable]:
                          (f"经办人：{data.clerk_name}", f"通知日期：{cn_date(data.issued_on)}")]),
     ]
     return story
-
-
-def _items_table(data: SupplementNoticeData) -> Flowable:
-    st = styles()
-    rows: list[list[object]] = [[p(h, st.head) for h in ("序号", "需补正的材料", "补正要求")]]
-    for i, m in enumerate(data.items, start=1):
-        rows.append([p(str(i), st.cell_center), p(m.name, st.cell), p(m.requirement or "—", st.cell)])
-    widths = [12 * mm, 70 * mm]
-    widths.append(CONTENT_W - sum(widths))
-    return grid_table(rows, widths, header_rows=1)
