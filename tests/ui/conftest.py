@@ -1,5 +1,7 @@
 """UI fixtures: an ``AppContext`` on a fresh, migrated SQLite database with the demo hall (zones,
-windows 1–8) and the default accounts, and ``wait_tasks`` to let background work finish."""
+windows 1–8) and the default accounts, and ``wait_tasks`` to let background work finish;
+``intake_ctx`` (the small test catalog, a clerk signed in at window 3) and ``window`` (the main
+window on it, with the applicant screen) for the intake flows."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,6 +12,7 @@ from clerk.bootstrap import ensure_hall, ensure_users
 from clerk.config import Config
 from clerk.db import Database
 from clerk.migrate import upgrade
+from tests.casefixtures import clerk_user, make_catalog
 from ui.context import AppContext
 from ui.modes import guard_signal_refcount
 from ui.taskman import TaskManager
@@ -38,3 +41,31 @@ def wait_tasks(qtbot) -> Callable[[AppContext], None]:
     def wait(ctx: AppContext) -> None:
         qtbot.waitUntil(lambda: ctx.tasks.pending == 0, timeout=10_000)
     return wait
+
+
+@pytest.fixture
+def intake_ctx(tmp_path) -> AppContext:
+    url = f"sqlite:///{(tmp_path / 'clerk.sqlite3').as_posix()}"
+    upgrade(url)
+    db = Database(url)
+    make_catalog(db)
+    ctx = AppContext(cfg=Config(data_dir=tmp_path, database_url=url), db=db, tasks=TaskManager(),
+                     user=clerk_user(db), window_number=3)
+    yield ctx
+    ctx.tasks.shutdown()
+    db.dispose()
+
+
+@pytest.fixture
+def window(qtbot, intake_ctx):
+    from ui.applicant_screen import ApplicantScreen
+    from ui.documents import DocumentService
+    from ui.main_window import MainWindow
+
+    docs = DocumentService(intake_ctx, preview=False)
+    screen2 = ApplicantScreen("象山县行政服务中心")
+    qtbot.addWidget(screen2)
+    win = MainWindow(intake_ctx, documents=docs, applicant_screen=screen2)
+    qtbot.addWidget(win)
+    win.show()
+    return win

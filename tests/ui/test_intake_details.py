@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog
 
 from clerk import calendar as workcal
 from tests.casefixtures import LI as LI_SI
-from tests.ui.test_intake_flow import _choose, _zhang_card, idle, intake_ctx, window  # noqa: F401
+from tests.ui.test_intake_flow import _choose, _zhang_card, idle
 
 
 def _li_card():

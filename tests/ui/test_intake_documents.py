@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from clerk import cases
 from tests.pdftools import decode_codes, pdf_text, pdf_to_pngs
-from tests.ui.test_intake_flow import _choose, _zhang_card, idle, intake_ctx, window  # noqa: F401
+from tests.ui.test_intake_flow import _choose, _zhang_card, idle
 
 
 def _produced(window):

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog
 
 from clerk import cases
-from clerk.config import Config
-from clerk.db import Database
-from clerk.migrate import upgrade
-from tests.casefixtures import ZHANG, clerk_user, make_catalog
+from tests.casefixtures import ZHANG
 from tests.pdftools import pdf_text
-from ui.applicant_screen import ApplicantScreen
-from ui.context import AppContext
 from ui.device_hub import DeviceHub
-from ui.documents import DocumentService
-from ui.main_window import MainWindow
-from ui.taskman import TaskManager
-
-
-@pytest.fixture
-def intake_ctx(tmp_path):
-    url = f"sqlite:///{(tmp_path / 'clerk.sqlite3').as_posix()}"
-    upgrade(url)
-    db = Database(url)
-    make_catalog(db)
-    ctx = AppContext(cfg=Config(data_dir=tmp_path, database_url=url), db=db, tasks=TaskManager(),
-                     user=clerk_user(db), window_number=3)
-    yield ctx
-    ctx.tasks.shutdown()
-    db.dispose()
 
 
 def _zhang_card():
@@ -41,17 +19,6 @@ def _zhang_card():
     return CardData(name="张三", sex="男", birth_date=dt.date(1990, 1, 1), id_number=ZHANG,
                     valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2040, 1, 1), nation="汉",
                     address="浙江省象山县丹东街道天安路 1 号", authority="象山县公安局")
-
-
-@pytest.fixture
-def window(qtbot, intake_ctx):
-    docs = DocumentService(intake_ctx, preview=False)
-    screen2 = ApplicantScreen("象山县行政服务中心")
-    qtbot.addWidget(screen2)
-    win = MainWindow(intake_ctx, documents=docs, applicant_screen=screen2)
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def idle(qtbot, ctx):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from clerk.models import Matter
 from tests.pdftools import pdf_text
-from tests.ui.test_intake_flow import _choose, _zhang_card, idle, intake_ctx, window  # noqa: F401 - fixtures
+from tests.ui.test_intake_flow import _choose, _zhang_card, idle
 
 FORM = [
     {"key": "baby_name", "label": "新生儿姓名", "type": "text", "required": True},

@@ -12,46 +12,14 @@ from PySide6.QtWidgets import QFileDialog
 from pypdf import PdfReader
 
 from clerk.attachments import list_attachments, read_attachment
-from clerk.config import Config
-from clerk.db import Database
-from clerk.migrate import upgrade
 from devices.scan_escl_server import EsclServer, ServerConfig
-from tests.casefixtures import ZHANG, clerk_user, make_catalog
-from ui.applicant_screen import ApplicantScreen
-from ui.context import AppContext
+from tests.casefixtures import ZHANG
 from ui.device_hub import DeviceHub
-from ui.documents import DocumentService
-from ui.main_window import MainWindow
-from ui.taskman import TaskManager
 
 
 @pytest.fixture(autouse=True)
 def strict_device_thread(monkeypatch):
     monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")
-
-
-@pytest.fixture
-def intake_ctx(tmp_path):
-    url = f"sqlite:///{(tmp_path / 'clerk.sqlite3').as_posix()}"
-    upgrade(url)
-    db = Database(url)
-    make_catalog(db)
-    ctx = AppContext(cfg=Config(data_dir=tmp_path, database_url=url), db=db, tasks=TaskManager(),
-                     user=clerk_user(db), window_number=3)
-    yield ctx
-    ctx.tasks.shutdown()
-    db.dispose()
-
-
-@pytest.fixture
-def window(qtbot, intake_ctx):
-    docs = DocumentService(intake_ctx, preview=False)
-    screen2 = ApplicantScreen("象山县行政服务中心")
-    qtbot.addWidget(screen2)
-    win = MainWindow(intake_ctx, documents=docs, applicant_screen=screen2)
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def idle(qtbot, ctx):
