@@ -13,8 +13,7 @@ same applicant and matter continues the notified case: it records that case's nu
 visits go on from there.
 
 Facts without a column of their own — the notified case a case continues, the 补正 rounds — are
-kept in the case's JSON ``situation`` under the reserved key ``META_KEY``; ``CaseInfo.situation``
-holds the answers only.
+kept in the case's JSON ``detail``.
 """
 from __future__ import annotations
 
@@ -67,7 +66,6 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "finish_on_the_spot": (frozenset({S.ACCEPTED}), S.DELIVERED, "即办办结"),
     "withdraw": (frozenset({S.DRAFT, S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN, "撤回"),
 }
-META_KEY = "_case"  # reserved key of Case.situation (see the module docstring)
 FOLLOW_UP_DAYS = 90  # a one-time notice older than this is a new start, not a return
 CARRIERS = ("中国邮政EMS", "顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递")
 _TRACKING = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,29}$")
@@ -153,17 +151,17 @@ def _sync_bundle(s: Session, parent: Case, username: str = "", workstation: str 
 
 
 def _answers(case: Case) -> dict[str, Any]:
-    """The situation answers, without the reserved ``META_KEY``."""
-    return {k: v for k, v in (case.situation or {}).items() if k != META_KEY}
+    """The situation answers (question key → option keys)."""
+    return dict(case.situation or {})
 
 
 def _meta(case: Case) -> dict[str, Any]:
-    return dict((case.situation or {}).get(META_KEY) or {})
+    return dict(case.detail or {})
 
 
 def _set_meta(case: Case, **values: Any) -> None:
     # a new dict, so the JSON column sees the change
-    case.situation = {**(case.situation or {}), META_KEY: {**_meta(case), **values}}
+    case.detail = {**_meta(case), **values}
 
 
 def _count_visit(s: Session, case: Case, user: UserInfo | None, day: dt.date, why: str) -> None:
@@ -558,8 +556,7 @@ def set_answers(db: Database, user: UserInfo, case_id: int, answers: Mapping[str
         if case.state != S.DRAFT:
             raise IllegalTransition("办件已提交，情形不能再修改", "situation is frozen after the decision")
         if case.matter is not None:
-            meta = (case.situation or {}).get(META_KEY)
-            case.situation = {**normalise_answers(case.matter, answers), **({META_KEY: meta} if meta else {})}
+            case.situation = normalise_answers(case.matter, answers)
         else:
             for child in case.children:
                 if child.matter is not None and child.matter.code in answers:

@@ -362,6 +362,8 @@ class Case(Base):
     situation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # question key → option keys
     # 申请表 values, field key → normalised text (clerk.forms); a bundle case holds its matters' values
     form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # facts without a column of their own: "follows" (the notified case continued), "supplements"
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     department: Mapped[str] = mapped_column(String(100), default="")
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -95,7 +95,7 @@ def test_supplement_is_recorded_printed_data_kept_and_bringing_it_is_a_visit(set
     assert sup.requirements[0].startswith("原件及复印件") and sup.requirements[1] == ""
     assert (sup.text, sup.due_date, sup.requested_by) == ("户口簿复印件不清晰，请提供原件及清晰复印件",
                                                          dt.date(2026, 11, 30), "王晓丽")
-    assert cases.META_KEY not in asked.situation
+    assert asked.situation == {}  # the 补正 round is the case's detail, not a situation answer
     back = cases.supply_supplement(db, user, case.id, supplied=["户口簿"], note="原件已核", now=TUE)
     assert (back.state, back.visits, back.open_supplement) == ("in_review", 2, None)
     assert (back.supplements[0].supplied_items, back.supplements[0].supplied_note) == (("户口簿",), "原件已核")

@@ -211,7 +211,7 @@ def test_0002_adds_the_application_form_to_a_0001_database_with_data(empty_url):
         with database.uow() as s:
             matter = s.scalar(select(Matter))
             case = s.get(Case, case_id)
-            assert matter.form_fields == [] and case.form_data == {}
+            assert matter.form_fields == [] and case.form_data == {} and case.detail == {}
             assert [c.material_key for c in case.checks] == ["id_card"]
             matter.form_fields = [{"key": "baby_name", "label": "新生儿姓名", "type": "text", "required": True}]
             case.form_data = {"baby_name": "张小宝"}
@@ -224,7 +224,7 @@ def test_0002_adds_the_application_form_to_a_0001_database_with_data(empty_url):
     try:
         insp = inspect(database.engine)
         assert "form_fields" not in {c["name"] for c in insp.get_columns("matter")}
-        assert "form_data" not in {c["name"] for c in insp.get_columns("case_file")}
+        assert not {"form_data", "detail"} & {c["name"] for c in insp.get_columns("case_file")}
         with database.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM material_check")).scalar() == 1
     finally:
