@@ -1503,7 +1503,7 @@ FORMS = {
         "企业名称[company_name]*:text(50); 住所[company_address]*:text(100); 注册资本（万元）[registered_capital]*:number; "
         "经营范围[business_scope]*:text(500); 法定代表人姓名[legal_rep_name]*:text(20); "
         "法定代表人身份证号[legal_rep_id]*:id_number; 联系电话[contact_phone]*:phone",
-    "社会保障卡申领": "领卡方式[card_pickup]:choice(窗口领取|邮寄); 联系电话[contact_phone]*:phone",
+    "社会保障卡申领": "领卡方式[card_pickup]:choice(窗口领取|邮寄); 联系电话[contact_phone]:phone",
     "城乡居民基本医疗保险参保登记":
         "参保类别[insured_type]*:choice(少儿|大学生|成年居民|老年居民); 联系电话[contact_phone]*:phone",
     "基本殡葬服务费用减免": f"{DECEASED}; 火化日期[cremation_date]*:date; {BANK}",
