@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypinyin import lazy_pinyin
 
 from . import forms
 from .fileio import write_atomic
@@ -86,6 +85,8 @@ _APPLICANT_WORDS = ("申请人", "本人", "当事人")
 
 def material_key(name: str) -> str:
     """A stable key for a material name: a known document key, else a slug of its pinyin."""
+    from pypinyin import lazy_pinyin
+
     text = re.sub(r"\s+", "", name)
     for word, key in KNOWN_KEYS:
         pos = text.find(word)

@@ -9,7 +9,7 @@ import importlib
 
 from .config import Config, load_config
 from .db import Database
-from .migrate import upgrade
+from .migrate import ensure_current
 
 GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue")
 
@@ -33,7 +33,7 @@ def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True
     cfg = open_config(args)
     try:
         if migrate:
-            upgrade(cfg.database_url)
+            ensure_current(cfg.database_url)
         db = Database(cfg.database_url)
         if seed:
             from .seed import seed_defaults

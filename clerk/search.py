@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin, pinyin
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -59,6 +58,8 @@ def _clean(text: str) -> str:
 def _syllables(text: str) -> tuple[str, list[str]]:
     """The non-space characters of ``text`` and one phrase-aware reading per character
     (行政 → xing zheng, 银行 → yin hang); a non-Chinese character stands for itself."""
+    from pypinyin import lazy_pinyin  # imported on first use: 0.3 s that start-up need not wait for
+
     chars = "".join(ch for ch in text if not ch.isspace())
     # errors→list keeps one item per character, so the readings line up with the characters
     return chars, [p.lower() for p in lazy_pinyin(chars, errors=lambda x: list(x))]
@@ -71,6 +72,8 @@ def full_pinyin(text: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def _char_initials(ch: str) -> tuple[str, ...]:
+    from pypinyin import Style, pinyin
+
     return tuple(pinyin(ch, style=Style.FIRST_LETTER, heteronym=True)[0])
 
 
