@@ -1,6 +1,7 @@
 """Sign-in and role checks. A failed sign-in says the same thing whichever part was wrong."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from .db import Database
 from .dto import UserInfo
 from .errors import PermissionDenied, ValidationError
 from .models import Role, User
+
+log = logging.getLogger(__name__)
 
 ROLE_LABELS = {Role.CLERK.value: "窗口人员", Role.AGENT.value: "代办员",
                Role.MANAGER.value: "中心管理员", Role.ADMIN.value: "系统管理员"}
@@ -33,7 +36,9 @@ def login(db: Database, username: str, password: str, workstation: str = "") -> 
             audit.record(s, "login", username=user.username, workstation=workstation)
             ok = to_info(user)
     if ok is None:
+        log.warning("sign-in refused for %r at %s", username.strip()[:40], workstation or "-")
         raise PermissionDenied("用户名或密码错误", "wrong username or password")
+    log.info("signed in: %s (%s) at %s", ok.username, ok.role, workstation or "-")
     return ok
 
 

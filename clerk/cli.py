@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -63,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _start_log(args: argparse.Namespace) -> None:
+    """Commands log to the same masked file as the app; a broken config is reported by the
+    command itself, not here."""
+    from .config import load_config
+    from .logs import setup_logging
+
+    try:
+        setup_logging(load_config(args.data_dir).data_dir)
+    except Exception:  # noqa: BLE001 - logging must never stop a command
+        return
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -75,9 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             parser.print_help()
             return 2
+    _start_log(args)
     try:
         return int(handler(args) or 0)
     except ClerkError as exc:
+        logging.getLogger("clerk.cli").warning("%s: %s", args.command, exc.one_line())
         print(f"错误：{exc.one_line()}", file=sys.stderr)
         return 1
     except Exception as exc:  # a database failure outside a unit of work: still one line

@@ -60,3 +60,20 @@ def mask_name(name: str | None) -> str:
     if len(s) == 2:
         return s[0] + MASK
     return s[0] + MASK * (len(s) - 2) + s[-1]
+
+
+# Free text (log lines, tracebacks): whole tokens only, so a case number such as
+# 33022501W01202611230007 (23 characters) or a date is left alone.
+_EDGE_L, _EDGE_R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_ID_IN_TEXT = re.compile(_EDGE_L + r"(?:\d{17}[\dXx]|\d{15})" + _EDGE_R)
+_USCC_IN_TEXT = re.compile(_EDGE_L + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _EDGE_R)
+_MOBILE_IN_TEXT = re.compile(_EDGE_L + r"(?:\+?86[- ]?)?1[3-9]\d{9}" + _EDGE_R)
+_LANDLINE_IN_TEXT = re.compile(_EDGE_L + r"0\d{2,3}-\d{7,8}" + _EDGE_R)
+
+
+def mask_text(text: str) -> str:
+    """Every ID number, credit code and phone number inside free text, masked by the policy."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
+    text = _USCC_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
+    text = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)

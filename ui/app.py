@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -34,9 +35,16 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def open_context(args: argparse.Namespace) -> AppContext:
+    from clerk import __version__
     from clerk.commands import open_config, open_db
+    from clerk.db import redact_url
+    from clerk.logs import setup_logging
 
     cfg = open_config(args)
+    setup_logging(cfg.data_dir)
+    logging.getLogger("clerk").info("start %s: mode %s, hall %s, workstation %s, database %s", __version__,
+                                    getattr(args, "mode", "clerk"), cfg.hall_code, cfg.workstation,
+                                    redact_url(cfg.database_url))
     db = open_db(args)
     return AppContext(cfg=cfg, db=db, tasks=TaskManager(), window_number=getattr(args, "window", 1) or 1)
 

@@ -6,6 +6,7 @@ data (``clerk.dto`` dataclasses), never live ORM objects.
 """
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,6 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from clerk.errors import ClerkError
+
+log = logging.getLogger(__name__)
 
 
 class _Bridge(QObject):
@@ -44,7 +47,10 @@ class TaskManager(QObject):
                 self._bridge.done.emit(on_done, ("ok", f.result()))
             else:
                 msg = exc.message if isinstance(exc, ClerkError) else f"操作失败：{exc}"
-                if not isinstance(exc, ClerkError):
+                if isinstance(exc, ClerkError):
+                    log.info("refused: %s", exc.one_line())
+                else:  # a bug: the full story goes to the (masked) log file
+                    log.error("background task failed", exc_info=exc)
                     traceback.print_exception(exc)
                 self._bridge.done.emit(on_error, ("error", msg))
 
