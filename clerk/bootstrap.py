@@ -11,6 +11,8 @@ import os
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .db import Database
+from .dto import HallSummary
 from .models import Hall, Role, User, Window, WindowZone, Zone
 from .zones import DEFAULT_ZONES
 
@@ -83,3 +85,12 @@ def ensure_users(session: Session, hall: Hall) -> None:
             session.add(User(username=username, display_name=display, role=role,
                              password_hash=hash_password(password), hall_id=hall.id))
     session.flush()
+
+
+def hall_summary(db: Database, code: str) -> HallSummary:
+    """Name, address and phone of the configured hall; a generic name when it is not set up yet."""
+    with db.uow() as s:
+        hall = s.scalar(select(Hall).where(Hall.code == code))
+        if hall is None:
+            return HallSummary(code=code, name="行政服务中心")
+        return HallSummary(code=hall.code, name=hall.name, address=hall.address, phone=hall.phone)

@@ -146,3 +146,12 @@ class CaseInfo:
         """The 补正 request still waiting for the applicant, if any."""
         last = self.supplements[-1] if self.supplements else None
         return last if last is not None and last.supplied_at is None else None
+
+
+@dataclass(frozen=True)
+class HallSummary:
+    """A hall as screens and documents name it."""
+    code: str
+    name: str
+    address: str = ""
+    phone: str = ""

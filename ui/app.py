@@ -75,7 +75,9 @@ def run_app(args: argparse.Namespace) -> int:
         if dialog.exec() != LoginDialog.DialogCode.Accepted:
             return 0
     from .applicant_screen import ApplicantScreen
-    from .device_hub import DeviceHub, load_device_settings
+    from clerk.device_settings import load_device_settings
+
+    from .device_hub import DeviceHub
 
     hub = DeviceHub(load_device_settings(ctx.db, ctx.workstation), demo=bool(getattr(args, "demo_devices", False)))
     screen2 = ApplicantScreen(name)

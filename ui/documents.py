@@ -10,13 +10,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
-from sqlalchemy import select
 
 from clerk.dto import CaseInfo
-from clerk.models import Hall
+from clerk.bootstrap import hall_summary
 
 from .context import AppContext
-from .device_hub import load_device_settings, paper_width
+from clerk.device_settings import load_device_settings, paper_width
 
 TITLES = {"receipt": "受理回执", "notice": "一次性告知书", "deferral": "容缺受理承诺书", "refusal": "不予受理通知书",
           "supplement": "补正材料通知书"}
@@ -57,9 +56,8 @@ class DocumentService(QObject):
         from printing.data import HallInfo
 
         devices = load_device_settings(self.ctx.db, self.ctx.workstation)
-        with self.ctx.db.uow() as s:
-            hall = s.scalar(select(Hall).where(Hall.code == self.ctx.cfg.hall_code))
-            info = HallInfo(name=hall.name, address=hall.address, phone=hall.phone) if hall else HallInfo(name="行政服务中心")
+        hall = hall_summary(self.ctx.db, self.ctx.cfg.hall_code)
+        info = HallInfo(name=hall.name, address=hall.address, phone=hall.phone)
         return (info, devices.get("a4_printer", ""), devices.get("receipt_printer", ""),
                 paper_width(devices, "receipt_printer"))
 

@@ -6,10 +6,9 @@ import datetime as dt
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from clerk.numbering import parse_case_number
-from sqlalchemy import select
 
 from clerk.auth import ROLE_LABELS
-from clerk.models import Hall
+from clerk.bootstrap import hall_summary
 
 from .caselist import CaseListView
 from .context import AppContext
@@ -25,9 +24,7 @@ from .wedge import WedgeFilter
 
 
 def hall_name(ctx: AppContext) -> str:
-    with ctx.db.uow() as s:
-        hall = s.scalar(select(Hall).where(Hall.code == ctx.cfg.hall_code))
-        return hall.name if hall else "行政服务中心"
+    return hall_summary(ctx.db, ctx.cfg.hall_code).name
 
 
 class MainWindow(QMainWindow):

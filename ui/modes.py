@@ -54,7 +54,9 @@ def run_mode(args: argparse.Namespace) -> int:
     hub = None
     widget: QWidget
     if args.mode == "kiosk":
-        from .device_hub import DeviceHub, load_device_settings, paper_width
+        from clerk.device_settings import load_device_settings, paper_width
+
+        from .device_hub import DeviceHub
         from .kiosk import Kiosk
 
         settings = load_device_settings(ctx.db, ctx.workstation)

@@ -25,7 +25,9 @@ from clerk.errors import ValidationError
 from clerk.privacy import mask_id
 
 from .context import AppContext
-from .device_hub import PAPER_KEYS, PAPER_WIDTHS, DeviceHub, load_device_settings, save_device_settings
+from clerk.device_settings import PAPER_KEYS, PAPER_WIDTHS, load_device_settings, save_device_settings
+
+from .device_hub import DeviceHub
 
 SCANNER_SCHEMES = ("sane", "escl", "twain", "wia", "folder")
 TEST_DPI = 75            # a test scan only proves the path works; low dpi keeps it quick

@@ -127,6 +127,16 @@ class VoiceCaller(QObject):
         self.spoken.emit(text)
         return text
 
+    def close(self) -> None:
+        """Stop speaking before the engine goes away (an engine deleted mid-sentence may still
+        have its timers running — the mock engine crashes on that)."""
+        if self.tts is not None:
+            try:
+                self.tts.stateChanged.disconnect(self._on_state)
+            except (RuntimeError, TypeError):
+                pass
+            self.tts.stop()
+
     def _play_chime(self) -> None:
         try:
             from PySide6.QtMultimedia import QSoundEffect

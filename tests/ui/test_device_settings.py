@@ -13,7 +13,8 @@ from devices.idcard import CardData
 from devices.idcard_emulator import ReaderEmulator
 from devices.scan_escl_server import EsclServer, ServerConfig
 from printing.slip import render_test_page
-from ui.device_hub import DeviceHub, load_device_settings
+from clerk.device_settings import load_device_settings
+from ui.device_hub import DeviceHub
 from ui.settings import DeviceSettingsDialog
 
 LI_ID = "330225199203150021"
@@ -180,7 +181,7 @@ def test_two_workstations_on_one_database_keep_their_own_devices(qtbot, ui_ctx, 
 
 def test_plain_keys_of_older_versions_are_read_until_overridden(ui_ctx):
     from clerk.models import Setting
-    from ui.device_hub import device_key, paper_width, save_device_settings
+    from clerk.device_settings import device_key, paper_width, save_device_settings
 
     with ui_ctx.db.uow() as s:
         s.add(Setting(key="ticket_printer", value="tcp://old:9100"))
@@ -209,7 +210,7 @@ def test_escpos_test_page_uses_the_chosen_paper_width(qtbot, dialog):
 
 
 def test_kiosk_reader_function_gives_the_saved_width(ui_ctx):
-    from ui.device_hub import load_paper_width, save_device_settings
+    from clerk.device_settings import load_paper_width, save_device_settings
 
     assert load_paper_width(ui_ctx.db, ui_ctx.workstation) == 80          # nothing set yet
     save_device_settings(ui_ctx.db, {"ticket_paper_mm": "58"}, ui_ctx.workstation)
@@ -317,7 +318,7 @@ def test_a_caller_that_does_not_name_its_workstation(ui_ctx):
     """``load_device_settings(db)`` (as ui/app.py still calls it): the only workstation with
     device settings in a local database; with several, the plain keys only."""
     from clerk.models import Setting
-    from ui.device_hub import save_device_settings
+    from clerk.device_settings import save_device_settings
 
     with ui_ctx.db.uow() as s:
         s.add(Setting(key="idcard_port", value="COM3"))

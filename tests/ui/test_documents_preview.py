@@ -14,7 +14,7 @@ import pytest
 
 from tests.pdftools import decode_codes
 from tests.ui.test_documents_receipt import _accepted, ctx  # noqa: F401 - fixture
-from ui.device_hub import save_device_settings
+from clerk.device_settings import save_device_settings
 from ui.documents import DocumentService, PdfPreview
 
 

@@ -15,7 +15,7 @@ from printing.casedocs import receipt_data
 from printing.slip import render_receipt_slip
 from tests.casefixtures import clerk_user, make_catalog, zhang
 from ui.context import AppContext
-from ui.device_hub import save_device_settings
+from clerk.device_settings import save_device_settings
 from ui.documents import DocumentService
 from ui.taskman import TaskManager
 

@@ -52,3 +52,12 @@ def test_importing_every_clerk_module_loads_no_qt_or_devices():
             "print(bad); raise SystemExit(1 if bad else 0)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ui_talks_to_services_not_to_the_orm():
+    """Views get plain dataclasses from clerk services: no SQLAlchemy, no clerk.models in ui/."""
+    ui_root = ROOT.parent / "ui"
+    offenders = [f"{path.relative_to(ROOT.parent)}:{line} imports {name}"
+                 for path in ui_root.rglob("*.py") for line, name in _imports(path)
+                 if name.split(".")[0] == "sqlalchemy" or name.startswith("clerk.models")]
+    assert offenders == []
