@@ -132,7 +132,7 @@ class GuideView(QWidget):
                 return kind, get_bundle_guide(self.ctx.db, code, answers or None)
             return kind, get_guide(self.ctx.db, code, answers or None)
 
-        self.ctx.tasks.run(load, lambda r: self._show(r, answers, rebuild))
+        self.ctx.tasks.run_latest("guide", load, lambda r: self._show(r, answers, rebuild))
 
     def _show(self, result: tuple[str, Any], answers: dict[str, Any], rebuild: bool) -> None:
         kind, guide = result

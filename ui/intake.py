@@ -868,7 +868,9 @@ class IntakeView(QWidget):
             self._start()
             return
         cid = self.case.id
-        self._run(lambda: cases.set_answers(self.ctx.db, self.user, cid, answers), self._case_loaded)
+        # full state each time: the newest answers win even if two clicks race on the workers
+        self.ctx.tasks.run_latest(f"answers:{cid}", lambda: cases.set_answers(self.ctx.db, self.user, cid, answers),
+                                  self._case_loaded, lambda msg: self.say(msg, error=True))
 
     def _status_chosen(self, key: str, status: str) -> None:
         if self.case is None:

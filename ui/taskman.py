@@ -7,6 +7,7 @@ data (``clerk.dto`` dataclasses), never live ORM objects.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from clerk.errors import ClerkError
 
 log = logging.getLogger(__name__)
+_SUPERSEDED = object()
 
 
 class _Bridge(QObject):
@@ -33,6 +35,8 @@ class TaskManager(QObject):
         self._bridge.done.connect(self._deliver)
         self.pending = 0
         self.closed = False
+        self._latest: dict[str, int] = {}
+        self._latest_locks: dict[str, threading.Lock] = {}
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[str], None] | None = None) -> Future[Any] | None:
@@ -56,6 +60,31 @@ class TaskManager(QObject):
 
         fut.add_done_callback(finished)
         return fut
+
+    def run_latest(self, key: str, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+                   on_error: Callable[[str], None] | None = None) -> Future[Any] | None:
+        """Like ``run`` for work whose newest request replaces the older ones (the answers of a
+        form, a guide for the chosen situation): tasks of one ``key`` run one at a time, one that
+        is superseded before it starts does not run, and only the newest one's result (or error)
+        is delivered — an older answer arriving late never overwrites a newer one."""
+        gen = self._latest[key] = self._latest.get(key, 0) + 1
+        lock = self._latest_locks.setdefault(key, threading.Lock())
+
+        def work() -> Any:
+            with lock:
+                if self._latest[key] != gen:
+                    return _SUPERSEDED
+                return fn()
+
+        def done(value: Any) -> None:
+            if value is not _SUPERSEDED and self._latest.get(key) == gen and on_done is not None:
+                on_done(value)
+
+        def failed(message: str) -> None:
+            if self._latest.get(key) == gen:
+                (on_error or self.error.emit)(message)
+
+        return self.run(work, done, failed)
 
     @Slot(object, object)
     def _deliver(self, callback: Callable[[Any], None] | None, outcome: tuple[str, Any]) -> None:
