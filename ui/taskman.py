@@ -7,7 +7,6 @@ data (``clerk.dto`` dataclasses), never live ORM objects.
 from __future__ import annotations
 
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +17,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from clerk.errors import ClerkError
 
 log = logging.getLogger(__name__)
-_SUPERSEDED = object()
 
 
 class _Bridge(QObject):
@@ -36,7 +34,7 @@ class TaskManager(QObject):
         self.pending = 0
         self.closed = False
         self._latest: dict[str, int] = {}
-        self._latest_locks: dict[str, threading.Lock] = {}
+        self._keyed: dict[str, dict[str, Any]] = {}
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[str], None] | None = None) -> Future[Any] | None:
@@ -62,36 +60,59 @@ class TaskManager(QObject):
         return fut
 
     def run_latest(self, key: str, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-                   on_error: Callable[[str], None] | None = None) -> Future[Any] | None:
+                   on_error: Callable[[str], None] | None = None) -> None:
         """Like ``run`` for work whose newest request replaces the older ones (the answers of a
-        form, a guide for the chosen situation): tasks of one ``key`` run one at a time, one that
-        is superseded before it starts does not run, and only the newest one's result (or error)
-        is delivered — an older answer arriving late never overwrites a newer one."""
+        form, the guide of the chosen situation). Requests of one ``key`` run one after another,
+        never side by side; while one runs, only the newest waiting request is kept (older ones
+        are dropped unrun, without holding a worker); and only the newest request's result or
+        error is delivered — an older answer arriving late never overwrites a newer one.
+        Called on the GUI thread, like ``run``; completions arrive there too."""
         gen = self._latest[key] = self._latest.get(key, 0) + 1
-        lock = self._latest_locks.setdefault(key, threading.Lock())
+        job = (gen, fn, on_done, on_error)
+        state = self._keyed.setdefault(key, {"running": False, "next": None})
+        if not state["running"]:
+            self._start_keyed(key, job)
+            return
+        if state["next"] is None:
+            self.pending += 1  # waiting its turn counts as pending work
+        state["next"] = job    # replaces an older waiting request, which never runs
 
-        def work() -> Any:
-            with lock:
-                if self._latest[key] != gen:
-                    return _SUPERSEDED
-                return fn()
+    def _start_keyed(self, key: str, job: tuple[int, Callable[[], Any], Any, Any]) -> None:
+        gen, fn, on_done, on_error = job
+        state = self._keyed[key]
+        state["running"] = True
+
+        def finished() -> None:
+            state["running"] = False
+            waiting, state["next"] = state["next"], None
+            if waiting is not None:
+                self.pending -= 1
+                self._start_keyed(key, waiting)
 
         def done(value: Any) -> None:
-            if value is not _SUPERSEDED and self._latest.get(key) == gen and on_done is not None:
+            finished()
+            if self._latest.get(key) == gen and on_done is not None:
                 on_done(value)
 
         def failed(message: str) -> None:
+            finished()
             if self._latest.get(key) == gen:
                 (on_error or self.error.emit)(message)
 
-        return self.run(work, done, failed)
+        if self.run(fn, done, failed) is None:
+            state["running"] = False  # closing: nothing runs any more
 
     @Slot(object, object)
     def _deliver(self, callback: Callable[[Any], None] | None, outcome: tuple[str, Any]) -> None:
         self.pending -= 1
         kind, value = outcome
         if callback is not None:
-            callback(value)
+            try:
+                callback(value)
+            except RuntimeError as exc:  # the view that asked was closed meanwhile: nothing to show
+                if "already deleted" not in str(exc):
+                    raise
+                log.debug("result for a closed view dropped: %s", exc)
         elif kind == "error":
             self.error.emit(value)
 

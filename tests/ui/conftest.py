@@ -68,4 +68,19 @@ def window(qtbot, intake_ctx):
     win = MainWindow(intake_ctx, documents=docs, applicant_screen=screen2)
     qtbot.addWidget(win)
     win.show()
-    return win
+    yield win
+    # Let background work finish while its widgets still exist: a callback delivered into a
+    # window already deleted by qtbot's teardown can crash the next test.
+    drain(intake_ctx)
+
+
+def drain(ctx: AppContext, timeout: float = 10.0) -> None:
+    """Process events until no background task of ``ctx`` is pending (or ``timeout``)."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout
+    while ctx.tasks.pending and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)

@@ -33,7 +33,8 @@ def panel(qtbot, ui_ctx, wait_tasks):
     qtbot.addWidget(p)
     p.show()
     wait_tasks(ui_ctx)  # restore() of the window's state on start
-    return p
+    yield p
+    wait_tasks(ui_ctx)  # nothing delivered into a deleted panel
 
 
 def press(qtbot, panel, key, wait_tasks):

@@ -25,13 +25,13 @@ def test_only_the_newest_result_is_delivered_and_superseded_work_is_skipped(qtbo
 
     tasks.run_latest("k", slow_first, shown.append)
     qtbot.waitUntil(lambda: ran == ["first"], timeout=5000)
-    tasks.run_latest("k", job("second"), shown.append)   # waits behind first, then is superseded
+    tasks.run_latest("k", job("second"), shown.append)   # waits behind first, then is replaced
     tasks.run_latest("k", job("third"), shown.append)
     tasks.run_latest("other", job("independent"), shown.append)  # another key is not held up
     qtbot.waitUntil(lambda: "independent" in shown, timeout=5000)
     release.set()
     qtbot.waitUntil(lambda: tasks.pending == 0, timeout=5000)
-    assert "second" not in ran                 # never ran: superseded before it started
+    assert "second" not in ran and ran[-1] == "third"  # replaced while waiting: never ran
     assert sorted(shown) == ["independent", "third"]  # "first" finished last-but-stale: not shown
     tasks.shutdown()
 
@@ -50,4 +50,19 @@ def test_an_error_of_a_superseded_request_is_not_shown(qtbot):
     go.set()
     qtbot.waitUntil(lambda: tasks.pending == 0, timeout=5000)
     assert shown == ["fresh"] and errors == []
+    tasks.shutdown()
+
+
+def test_a_result_for_a_view_closed_meanwhile_is_dropped(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    tasks = TaskManager(workers=1)
+    label = QLabel()
+    go = threading.Event()
+    tasks.run(lambda: go.wait(5) and "late", label.setText)
+    import shiboken6
+
+    shiboken6.delete(label)  # the dialog was closed while the work ran
+    go.set()
+    qtbot.waitUntil(lambda: tasks.pending == 0, timeout=5000)  # no RuntimeError escaped
     tasks.shutdown()

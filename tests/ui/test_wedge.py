@@ -17,6 +17,7 @@ from clerk.migrate import upgrade
 from tests.casefixtures import ZHANG, clerk_user, make_catalog
 from ui.applicant_screen import ApplicantScreen
 from ui.context import AppContext
+from tests.ui.conftest import drain
 from ui.device_hub import DeviceHub
 from ui.documents import DocumentService
 from ui.main_window import MainWindow
@@ -125,6 +126,7 @@ def window(qtbot, tmp_path):
     yield build, ctx
     for hub in hubs:
         hub.stop()
+    drain(ctx)  # callbacks land while the windows still exist
     ctx.tasks.shutdown()
     db.dispose()
 
