@@ -11,6 +11,9 @@ import uuid
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No sound device on a test machine: the chime is counted, not played (Qt Multimedia's backend
+# threads outliving a deleted QSoundEffect have crashed later tests). ui/voice.py reads this.
+os.environ.setdefault("CLERK_NO_AUDIO", "1")
 
 from clerk.db import Database  # noqa: E402
 from clerk.migrate import upgrade  # noqa: E402

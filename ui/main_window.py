@@ -120,6 +120,10 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(lambda _s: self.statusBar().showMessage("设备设置已保存", 5000))
         dialog.exec()
 
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.voice.close()  # no speech or chime left running into a deleted window
+        super().closeEvent(event)
+
     def open_spool(self) -> None:
         from .spool_dialog import SpoolDialog
 

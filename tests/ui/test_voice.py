@@ -99,3 +99,14 @@ def test_a_working_engine_speaks_without_fallback(qtbot, monkeypatch):
     # that have crashed a loaded test run; close_callers stops it.)
     assert caller.tts.state() == QTextToSpeech.State.Speaking
     assert reasons == [] and chimes == [] and caller.speaks
+
+
+def test_chime_is_counted_without_audio_and_set_up_with_it(qtbot, monkeypatch):
+    caller = VoiceCaller(engine="mock")  # no Chinese voice: the chime
+    caller.announce("A001", 1)
+    assert caller.chimes == 1 and caller._effect is None  # CLERK_NO_AUDIO=1 (tests/conftest.py)
+    monkeypatch.setenv("CLERK_NO_AUDIO", "0")
+    caller.announce("A002", 1)
+    assert caller.chimes == 2 and caller._effect is not None
+    assert caller._effect.source().toLocalFile().endswith("clerk-chime.wav")
+    caller.close()  # stopped before it goes away
