@@ -5,6 +5,7 @@ PostgreSQL tests use the server named by ``CLERK_TEST_PG_URL`` (``.ci/run`` star
 """
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 
@@ -71,3 +72,20 @@ def any_db(request, tmp_path) -> Database:
     database = Database(url)
     yield database
     database.dispose()
+
+
+# Qt objects must die on the GUI thread (see ui/gcguard.py): no automatic collection in this
+# test process — it would run in whichever thread allocates (a background task, the device
+# thread) — and a collection on the main thread after each test instead.
+gc.disable()
+
+
+_tests_run = 0
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread():
+    global _tests_run
+    yield
+    _tests_run += 1
+    gc.collect(2 if _tests_run % 20 == 0 else 0)  # the young garbage now, everything now and then

@@ -31,6 +31,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if translator.load(QLocale(), "clerk", "_", here):  # zh_CN is the source language
         app.installTranslator(translator)
     apply_style(app)
+    from . import gcguard
+
+    gcguard.install(app)  # cyclic garbage (Qt objects among it) collected on this thread only
     return app  # type: ignore[return-value]
 
 

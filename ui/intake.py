@@ -215,7 +215,7 @@ class MatterPicker(QGroupBox):
             # the clerk typed and pressed Enter before the results came: take it when they do
             self._timer.stop()
             self._search()
-            QTimer.singleShot(150, self._take_first)
+            QTimer.singleShot(150, self, self._take_first)  # context: no call into a closed view
             return
         item = self.results.currentItem() or self.results.item(0)
         if item is not None:
@@ -385,7 +385,7 @@ class FormPanel(QGroupBox):
         super().resizeEvent(event)
         ncols = 2 if event.size().width() >= 560 else 1
         if ncols != self._ncols and self._rows:
-            QTimer.singleShot(0, lambda: self._place(ncols))  # not while Qt is laying out
+            QTimer.singleShot(0, self, lambda: self._place(ncols))  # not while Qt is laying out
 
     def _widget(self, f: FormFieldInfo) -> QWidget:
         if f.type == "choice":
