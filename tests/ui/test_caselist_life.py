@@ -11,17 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog, QPushButton
 
 from clerk import cases
-from clerk.config import Config
-from clerk.db import Database
-from clerk.migrate import upgrade
 from printing.casedocs import render_case_document
 from printing.data import HallInfo
-from tests.casefixtures import ZHANG, clerk_user, make_catalog, zhang
+from tests.casefixtures import ZHANG, zhang
 from tests.pdftools import pdf_text
 from ui import caselist as caselist_mod
 from ui.caselist import REMIND_INTERVAL_MS, CaseListView
-from ui.context import AppContext
-from ui.taskman import TaskManager
 
 MON = dt.datetime(2026, 11, 23, 9, 30)
 
@@ -37,16 +32,9 @@ class Documents:
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    url = f"sqlite:///{(tmp_path / 'clerk.sqlite3').as_posix()}"
-    upgrade(url)
-    db = Database(url)
-    make_catalog(db)
-    context = AppContext(cfg=Config(data_dir=tmp_path, database_url=url), db=db, tasks=TaskManager(),
-                         user=clerk_user(db), window_number=3)
-    yield context
-    context.tasks.shutdown()
-    db.dispose()
+def ctx(intake_ctx):
+    """The small test catalog with a clerk at window 3 (tests/ui/conftest.py)."""
+    return intake_ctx
 
 
 def _accepted(ctx, matter="M-HUJI", bundle=None, defer_photo=False, **accept):
