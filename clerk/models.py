@@ -494,6 +494,17 @@ class Ticket(Base):
     target_window: Mapped[int | None] = mapped_column(Integer)  # transfer to a given window number
 
 
+class QueueVersion(Base):
+    """A hall's queue change counter (SQLite): database triggers (migration 0005) add one on every
+    ticket issued, called, moved or finished and on every window paused or resumed, so a window
+    or the hall screen polls one tiny row and reads the board only when it moved. PostgreSQL
+    pushes the same events with NOTIFY ``clerk_queue`` instead (no shared row to lock)."""
+
+    __tablename__ = "queue_version"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 class DailyCounter(Base):
     """Daily sequences: tickets per (hall, date, zone) and case numbers per (workstation, date).
     A row is incremented inside the caller's transaction, so a number is never given twice."""
