@@ -10,8 +10,8 @@ is today, so the "today" views have their share; today's counters are set so the
 numbering after the generated rows.
 
 ``--replicate K`` (PostgreSQL) copies the cases, their checks and applicants K more times on the
-server (``INSERT … SELECT``, a year further back each time, open cases of earlier years
-delivered): 100,000 cases with ``--replicate 9`` make 1,000,000 for the case-list figures
+server (``INSERT … SELECT``, a year further back each time and into lower ids, open cases of
+earlier years delivered): 100,000 cases with ``--replicate 9`` make 1,000,000 for the case-list figures
 (audit, outbox and tickets are not copied).
 
 Reused by the case-list, queue, report and sync benchmarks: ``generate(url, ...)`` returns the
@@ -115,7 +115,7 @@ def _next_id(conn: Connection, table: Any) -> int:
 
 def generate(url: str, cases: int = 100_000, days: int = 365, tickets_per_day: int = 1500,
              applicants: int | None = None, end: dt.date | None = None, seed: int = 1, windows: int = 57,
-             progress: Callable[[str], None] = print) -> dict[str, int]:
+             progress: Callable[[str], None] = print, id_base: dict[str, int] | None = None) -> dict[str, int]:
     rnd = random.Random(seed)
     t0 = time.perf_counter()
     end = end or dt.date.today()
@@ -159,6 +159,8 @@ def generate(url: str, cases: int = 100_000, days: int = 365, tickets_per_day: i
     w = Writer(db)
     with db.engine.connect() as conn:
         ids = {t: _next_id(conn, t) for t in (Applicant, Case, MaterialCheck, Ticket)}
+    if id_base:  # room below for ``replicate``'s earlier years: ids grow with time, as in a real hall
+        ids = {t: max(v, id_base[t.__tablename__] + 1) for t, v in ids.items()}
 
     # ---------------------------------------------------------------- applicants
     seen: set[str] = set()
@@ -430,46 +432,56 @@ def generate(url: str, cases: int = 100_000, days: int = 365, tickets_per_day: i
     return counts
 
 
+def id_room(cases: int, applicants: int, times: int) -> dict[str, int]:
+    """The ids ``generate`` leaves free below its rows for ``times`` copies (``replicate``)."""
+    return {"case_file": cases * times, "applicant": applicants * ((times + 1) // 2),
+            "material_check": cases * 8 * times, "ticket": 0}
+
+
 def replicate(url: str, times: int, progress: Callable[[str], None] = print) -> int:
     """PostgreSQL: copy the cases (and checks, applicants) ``times`` more, each copy a year
-    (52 weeks) earlier, on the server. Returns the case count."""
+    (52 weeks) earlier, on the server, into the ids left free below them (``id_room``), so ids
+    grow with time as in a real hall. Returns the case count."""
     db = Database(url)
     if db.dialect != "postgresql":
         raise SystemExit("--replicate needs PostgreSQL")
     t0 = time.perf_counter()
     with db.engine.begin() as conn:
-        span_c = conn.execute(text("SELECT max(id) FROM case_file")).scalar()
-        span_k = conn.execute(text("SELECT max(id) FROM material_check")).scalar()
-        span_a = conn.execute(text("SELECT max(id) FROM applicant")).scalar()
+        lo_c, hi_c = conn.execute(text("SELECT min(id), max(id) FROM case_file")).one()
+        lo_k, hi_k = conn.execute(text("SELECT min(id), max(id) FROM material_check")).one()
+        lo_a, hi_a = conn.execute(text("SELECT min(id), max(id) FROM applicant WHERE kind = 'person'")).one()
+    span_c, span_k, span_a = hi_c - lo_c + 1, hi_k - lo_k + 1, hi_a - lo_a + 1
+    if lo_c - times * span_c < 1 or lo_k - times * span_k < 1 or lo_a - ((times + 1) // 2) * span_a < 1:
+        raise SystemExit("no room below the generated ids: generate with --replicate N given")
     cols_c = [c.name for c in Case.__table__.columns]
+    cols_k = [c.name for c in MaterialCheck.__table__.columns]
+    params = {"lc": lo_c, "lk": lo_k, "la": lo_a}
     for k in range(1, times + 1):
+        ak = (k + 1) // 2
         with db.engine.begin() as conn:
-            # a copy of the people every other year (the same people come back)
-            if k % 2 == 1:
-                ak = (k + 1) // 2
+            if k % 2 == 1:  # a copy of the people every other year (the same people come back)
                 conn.execute(text(f"""
                     INSERT INTO applicant (id, kind, name, id_type, id_number, sex, nation, birth_date, address,
                                            phone, legal_representative, created_at)
-                    SELECT id + {ak} * :sa, kind, name, id_type,
-                           overlay(id_number placing lpad(((substr(id_number, 15, 3)::int + {ak} * 101) % 1000)::text, 3, '0')
-                                   from 15 for 3) || 'K{ak}',
+                    SELECT id - {ak * span_a}, kind, name, id_type,
+                           overlay(id_number placing lpad(((substr(id_number, 15, 3)::int + {ak} * 101) % 1000)::text,
+                                   3, '0') from 15 for 3) || 'K{ak}',
                            sex, nation, birth_date, address, phone, legal_representative, created_at
-                    FROM applicant WHERE id <= :sa"""), {"sa": span_a})
-            ak = (k + 1) // 2
+                    FROM applicant WHERE id >= :la AND kind = 'person'"""), params)
             shift = f"interval '{364 * k} days'"
             values = []
             for c in cols_c:
                 if c == "id":
-                    values.append(f"id + {k} * :sc")
+                    values.append(f"id - {k * span_c}")
                 elif c == "uuid":
                     values.append("gen_random_uuid()::text")
                 elif c == "number":
                     values.append(f"CASE WHEN number IS NULL THEN NULL ELSE substr(number, 1, 8) || chr(64 + {k}) || "
                                   f"substr(number, 10) END")
                 elif c == "parent_id":
-                    values.append(f"parent_id + {k} * :sc")
+                    values.append(f"parent_id - {k * span_c}")
                 elif c == "applicant_id":
-                    values.append(f"applicant_id + {ak} * :sa")
+                    values.append(f"applicant_id - {ak * span_a}")
                 elif c == "ticket_id":
                     values.append("NULL")
                 elif c == "state":
@@ -482,16 +494,13 @@ def replicate(url: str, times: int, progress: Callable[[str], None] = print) -> 
                 else:
                     values.append(c)
             conn.execute(text(f"INSERT INTO case_file ({', '.join(cols_c)}) SELECT {', '.join(values)} "
-                              f"FROM case_file WHERE id <= :sc ORDER BY id"), {"sc": span_c, "sa": span_a})
-            cols_k = [c.name for c in MaterialCheck.__table__.columns]
-            vk = [f"id + {k} * :sk" if c == "id" else f"case_id + {k} * :sc" if c == "case_id"
+                              f"FROM case_file WHERE id >= :lc ORDER BY id"), params)
+            vk = [f"id - {k * span_k}" if c == "id" else f"case_id - {k * span_c}" if c == "case_id"
                   else "coalesce(supplied_at, due_date::timestamp)" if c == "supplied_at" else c for c in cols_k]
             conn.execute(text(f"INSERT INTO material_check ({', '.join(cols_k)}) SELECT {', '.join(vk)} "
-                              f"FROM material_check WHERE id <= :sk"), {"sk": span_k, "sc": span_c})
+                              f"FROM material_check WHERE id >= :lk"), params)
         progress(f"replica {k}/{times} ({time.perf_counter() - t0:.0f} s)")
     with db.engine.begin() as conn:
-        for t in ("applicant", "case_file", "material_check"):
-            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))")
         total = conn.execute(text("SELECT count(*) FROM case_file")).scalar() or 0
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
@@ -511,8 +520,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--replicate", type=int, default=0, help="PostgreSQL: copies of the cases, a year back each")
     args = ap.parse_args()
+    room = id_room(args.cases, args.applicants or round(args.cases * 0.59), args.replicate) if args.replicate else None
     generate(args.url, args.cases, args.days, args.tickets_per_day, args.applicants, seed=args.seed,
-             windows=args.windows)
+             windows=args.windows, id_base=room)
     if args.replicate:
         replicate(args.url, args.replicate)
 

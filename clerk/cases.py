@@ -521,7 +521,7 @@ def count_by_state(db: Database, start: dt.datetime, end: dt.datetime, by: str =
 
 
 def applicant_cases(db: Database, kind: str, id_number: str) -> list[CaseInfo]:
-    with db.uow() as s:
+    with db.read() as s:
         a = s.scalar(select(Applicant).where(Applicant.kind == kind, Applicant.id_number == id_number.strip().upper()))
         if a is None:
             return []
@@ -1111,7 +1111,7 @@ def evaluate(db: Database, case_id: int | None, level: int, *, stage: str = "acc
 
 
 def count_cases(db: Database) -> int:
-    with db.uow() as s:
+    with db.read() as s:
         return s.scalar(select(func.count()).select_from(Case)) or 0
 
 
@@ -1130,7 +1130,7 @@ def deferred_reminders(db: Database, today: dt.date | None = None, within_days: 
     """容缺 materials not yet supplied whose due date is past or within ``within_days`` working
     days — the clerk's call list."""
     today = today or dt.date.today()
-    with db.uow() as s:
+    with db.read() as s:
         horizon = _calendar(s).add_working_days(today, within_days).date
         rows = s.execute(
             select(MaterialCheck, Case).join(Case, MaterialCheck.case_id == Case.id)

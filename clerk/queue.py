@@ -347,7 +347,7 @@ def _grace_in(s: Session, hall_code: str) -> int:
 
 def no_show_grace_minutes(db: Database, hall_code: str) -> int:
     """How long after 过号 the person may still get the ticket back (``return_ticket``)."""
-    with db.uow() as s:
+    with db.read() as s:
         _hall(s, hall_code)
         return _grace_in(s, hall_code)
 
@@ -451,7 +451,7 @@ def _lanes_in(s: Session, hall_code: str) -> LaneSettings:
 
 def lane_settings(db: Database, hall_code: str) -> LaneSettings:
     """The hall's lanes with where they come from (its own setting or the defaults)."""
-    with db.uow() as s:
+    with db.read() as s:
         _hall(s, hall_code)
         return _lanes_in(s, hall_code)
 
@@ -486,7 +486,7 @@ class HallZone:
 def hall_zones(db: Database, hall_code: str) -> list[HallZone]:
     """The hall's own zones in display order (a hall may have fewer or other zones than
     ``clerk.zones.DEFAULT_ZONES``)."""
-    with db.uow() as s:
+    with db.read() as s:
         hall = _hall(s, hall_code)
         return [HallZone(z.code, z.name, z.prefix)
                 for z in s.scalars(select(Zone).where(Zone.hall_id == hall.id).order_by(Zone.position, Zone.id))]
@@ -494,7 +494,7 @@ def hall_zones(db: Database, hall_code: str) -> list[HallZone]:
 
 def window_zone_codes(db: Database, hall_code: str, window_number: int) -> list[str]:
     """The zones a window serves, its first zone first."""
-    with db.uow() as s:
+    with db.read() as s:
         window = _window(s, _hall(s, hall_code), window_number)
         return list(s.scalars(select(Zone.code).join(WindowZone, WindowZone.zone_id == Zone.id)
                               .where(WindowZone.window_id == window.id).order_by(WindowZone.priority)))
@@ -910,7 +910,7 @@ def resume_window(db: Database, hall_code: str, window_number: int) -> bool:
 def find_ticket(db: Database, hall_code: str, display: str, day: dt.date | None = None) -> TicketInfo:
     """A ticket by its number on a day (default today), e.g. ``A003``."""
     day = day or _now().date()
-    with db.uow() as s:
+    with db.read() as s:
         hall = _hall(s, hall_code)
         t = s.scalar(select(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_date == day,
                                           Ticket.display == (display or "").strip().upper()))
@@ -922,7 +922,7 @@ def find_ticket(db: Database, hall_code: str, display: str, day: dt.date | None 
 def current_ticket(db: Database, hall_code: str, window_number: int,
                    day: dt.date | None = None) -> TicketInfo | None:
     """The ticket the window holds now (CALLED or SERVING) — intake links its case to it."""
-    with db.uow() as s:
+    with db.read() as s:
         t = _open_of_window(s, _window(s, _hall(s, hall_code), window_number), day or _now().date())
         return _info(s, t) if t else None
 
@@ -962,7 +962,7 @@ def tickets_for_window(db: Database, hall_code: str, window_number: int,
                        day: dt.date | None = None) -> list[TicketInfo]:
     """Every ticket the window called on a day, newest first."""
     day = day or _now().date()
-    with db.uow() as s:
+    with db.read() as s:
         window = _window(s, _hall(s, hall_code), window_number)
         rows = s.scalars(select(Ticket).where(Ticket.hall_id == window.hall_id, Ticket.service_date == day,
                                               Ticket.window_id == window.id)
@@ -974,7 +974,7 @@ def waiting_list(db: Database, hall_code: str, zone_code: str | None = None,
                  day: dt.date | None = None) -> list[TicketInfo]:
     """Waiting tickets in calling order within each zone (priority, then issue time)."""
     day = day or _now().date()
-    with db.uow() as s:
+    with db.read() as s:
         hall = _hall(s, hall_code)
         stmt = select(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_date == day,
                                     Ticket.state == T.WAITING.value)
