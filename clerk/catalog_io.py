@@ -368,6 +368,50 @@ def read_sheet(path: Path, progress: Progress | None = None) -> ReadResult:
 
 
 def _read_xlsx(path: Path, res: ReadResult, progress: Progress | None) -> None:
+    """Through calamine (Rust; thirty times faster than openpyxl's streaming reader and it knows
+    merged ranges); openpyxl where calamine is not installed."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        _read_xlsx_openpyxl(path, res, progress)
+        return
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = list(wb.sheet_names)
+    except Exception as err:  # calamine raises its own error types for every kind of damage
+        raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，无法打开，未导入任何内容。"
+                               "请重新导出或重新下载该文件。", f"corrupt workbook {path.name}: {err}")
+    try:
+        matter_sheets = [n for n in names if n != BUNDLE_SHEET]
+        if not matter_sheets:
+            raise CatalogFileError(f"Excel 文件“{path.name}”中没有事项表，未导入任何内容。", "no matter sheet")
+        rows, total = _calamine_rows(wb.get_sheet_by_name(matter_sheets[0]))
+        _read_matter_rows(rows, res, path.name, total, progress)
+        if BUNDLE_SHEET in names:
+            res.has_bundles = True
+            _read_bundle_rows(list(_calamine_rows(wb.get_sheet_by_name(BUNDLE_SHEET))[0]), res)
+    except CatalogFileError:
+        raise
+    except Exception as err:
+        raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，未导入任何内容。",
+                               f"corrupt workbook {path.name}: {err}")
+    finally:
+        wb.close()
+
+
+def _calamine_rows(sheet: Any) -> tuple[Iterator[Row], int]:
+    start = sheet.start or (0, 0)
+    merges = [(c1 + 1, r1 + 1, c2 + 1, r2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ())]
+    pad = [None] * start[1]
+
+    def rows() -> Iterator[Row]:
+        for i, r in enumerate(sheet.iter_rows(), start=start[0] + 1):
+            yield i, pad + [None if v == "" else v for v in r]
+
+    return _fill_merged(rows(), merges), sheet.height or 0
+
+
+def _read_xlsx_openpyxl(path: Path, res: ReadResult, progress: Progress | None) -> None:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
