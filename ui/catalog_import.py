@@ -12,11 +12,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
-from clerk.models import Role
-
 from .context import AppContext
 
-IMPORT_ROLES = (Role.ADMIN.value, Role.MANAGER.value)
+IMPORT_ROLES = ("admin", "manager")  # 系统管理员, 中心管理员 (clerk.models.Role)
 # the share of the bar each stage takes: reading and writing dominate
 _SPAN = {"read": (0, 45), "check": (45, 55), "index": (55, 70), "write": (70, 99), "done": (100, 100)}
 
@@ -89,12 +87,14 @@ class CatalogImporter(QObject):
     def _progress(self, stage: str, done: int, total: int) -> None:
         from clerk.catalog import STAGE_LABELS
 
-        if self.dialog is None:
+        dlg = self.dialog
+        if dlg is None:
             return
         lo, hi = _SPAN.get(stage, (0, 99))
-        self.dialog.setValue(lo + ((hi - lo) * done // total if total else 0))
         count = f" {done}/{total}" if total else ""
-        self.dialog.setLabelText(f"{STAGE_LABELS.get(stage, stage)}{count}")
+        dlg.setLabelText(f"{STAGE_LABELS.get(stage, stage)}{count}")
+        # last: a modal dialog's setValue processes events, and the import may finish in there
+        dlg.setValue(lo + ((hi - lo) * done // total if total else 0))
 
     def _close_dialog(self) -> None:
         self.running = False
