@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
                                QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QRadioButton, QScrollArea, QSpinBox, QSplitter,
@@ -241,6 +241,7 @@ class SituationPanel(QGroupBox):
         super().__init__("情形")
         self.lay = QVBoxLayout(self)
         self._groups: dict[str, tuple[QButtonGroup, list[tuple[str, QWidget]]]] = {}
+        self._deciding: list[str] = []  # group keys whose answer decides materials
         self.setVisible(False)
 
     def show_questions(self, questions: list[tuple[str, str, Any]], answers: dict[str, Any]) -> None:
@@ -251,6 +252,7 @@ class SituationPanel(QGroupBox):
             if w is not None:
                 w.deleteLater()
         self._groups.clear()
+        self._deciding.clear()
         heading_shown = ""
         for prefix, heading, q in questions:
             if heading and heading != heading_shown:
@@ -275,8 +277,23 @@ class SituationPanel(QGroupBox):
                 b.toggled.connect(lambda _c: self.changed.emit(self.answers()))
             row.addStretch(1)
             self._groups[f"{prefix}|{q.key}"] = (group, buttons)
+            if getattr(q, "decides", False):
+                self._deciding.append(f"{prefix}|{q.key}")
             self.lay.addWidget(box)
         self.setVisible(bool(questions))
+
+    def unanswered(self) -> list[str]:
+        """Group keys of the questions that decide materials and have no answer yet."""
+        return [k for k in self._deciding if not any(b.isChecked() for _key, b in self._groups[k][1])]
+
+    def focus_first_unanswered(self) -> bool:
+        """Put the keyboard on the first unanswered deciding question (Space or the arrow keys
+        answer it); False when every such question is answered."""
+        open_ = self.unanswered()
+        if not open_:
+            return False
+        self._groups[open_[0]][1][0][1].setFocus()
+        return True
 
     def answers(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -782,7 +799,13 @@ class IntakeView(QWidget):
                 return [(m.code, m.name, q) for m in guide.matters for q in m.questions]
             return [("", "", q) for q in get_guide(self.ctx.db, code, None).questions]
 
-        self._run(load, lambda qs: self.situation.show_questions(qs, answers))
+        self._run(load, self._questions_loaded if not answers else (lambda qs: self.situation.show_questions(qs, answers)))
+
+    def _questions_loaded(self, questions: list[tuple[str, str, Any]]) -> None:
+        self.situation.show_questions(questions, {})
+        # the matter was just chosen from the search: its open questions are the next thing to do
+        if self.picker.isAncestorOf(QApplication.focusWidget()):
+            self.situation.focus_first_unanswered()
 
     def _start(self) -> None:
         if self.choice is None:
@@ -925,6 +948,9 @@ class IntakeView(QWidget):
     def accept(self) -> None:
         if self.case is None:
             self.say("请先选择事项并核验材料", error=True)
+            return
+        if self.situation.focus_first_unanswered():
+            self.say("还有情形问题未回答，材料清单可能不准确：请先回答（方向键选择）", error=True)
             return
         values, problems = self.form.pending()
         if problems:
