@@ -66,6 +66,7 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "finish_on_the_spot": (frozenset({S.ACCEPTED}), S.DELIVERED, "即办办结"),
     "withdraw": (frozenset({S.DRAFT, S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN, "撤回"),
 }
+REASON_MIN_CHARS = 4  # a written refusal reason is at least this long (it is printed)
 FOLLOW_UP_DAYS = 90  # a one-time notice older than this is a new start, not a return
 CARRIERS = ("中国邮政EMS", "顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递")
 _TRACKING = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,29}$")
@@ -815,8 +816,8 @@ def issue_one_time_notice(db: Database, user: UserInfo, case_id: int, note: str 
 def refuse_case(db: Database, user: UserInfo, case_id: int, reason: str, now: dt.datetime | None = None) -> CaseInfo:
     """不予受理, with the written reason."""
     require_role(user, COUNTER_ROLES, "不予受理")
-    if len(reason.strip()) < 4:
-        raise ValidationError("请写明不予受理的理由（不少于 4 个字）", "a reason is required")
+    if len(reason.strip()) < REASON_MIN_CHARS:
+        raise ValidationError(f"请写明不予受理的理由（不少于 {REASON_MIN_CHARS} 个字）", "a reason is required")
     now = now or _now()
     with db.uow() as s:
         case = _get_case(s, case_id)

@@ -29,6 +29,7 @@ from clerk.errors import ApplicantChanged, ValidationError
 from clerk.privacy import mask_id
 
 from .context import AppContext
+from .dialogs import ask_reason
 from .scan_attach import ScanAttachBar
 
 STATUS_ORDER = ("pending", "presented", "shared", "deferred", "missing")
@@ -1030,8 +1031,8 @@ class IntakeView(QWidget):
         if self.case is None:
             self.say("请先选择事项", error=True)
             return
-        reason, ok = QInputDialog.getMultiLineText(self, "不予受理", "不予受理的理由（将打印在通知书上）：")
-        if not ok:
+        reason = ask_reason(self, "不予受理", "不予受理的理由（将打印在通知书上）：", cases.REASON_MIN_CHARS)
+        if reason is None:
             return
         self._decide(lambda cid: cases.refuse_case(self.ctx.db, self.user, cid, reason), "refusal")
 
