@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from PySide6.QtCore import QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from clerk.errors import ClerkError
@@ -26,15 +26,34 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("窗口综合受理")
     app.setOrganizationName("WindowClerk")
-    translator = QTranslator(app)
-    here = os.path.join(os.path.dirname(__file__), "i18n")
-    if translator.load(QLocale(), "clerk", "_", here):  # zh_CN is the source language
-        app.installTranslator(translator)
+    install_translations(app)
     apply_style(app)
     from . import gcguard
 
     gcguard.install(app)  # cyclic garbage (Qt objects among it) collected on this thread only
     return app  # type: ignore[return-value]
+
+
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
+    """The app's own strings are written in zh_CN; a translation (ui/i18n/clerk_<lang>.qm) is
+    loaded for another language when one exists. Qt's own dialog texts (OK/Cancel, Yes/No, the
+    file and print dialogs) follow the same language: qtbase_zh_CN from the Qt installation when
+    the app speaks Chinese, so no English button sits in a Chinese dialog."""
+    locale = locale or QLocale()
+    installed: list[QTranslator] = []
+    own = QTranslator(app)
+    here = os.path.join(os.path.dirname(__file__), "i18n")
+    speaks_other = own.load(locale, "clerk", "_", here)
+    if speaks_other:
+        app.installTranslator(own)
+        installed.append(own)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    qt_locale = locale if speaks_other else QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    qt = QTranslator(app)
+    if qt.load(qt_locale, "qtbase", "_", qt_dir):
+        app.installTranslator(qt)
+        installed.append(qt)
+    return installed
 
 
 def open_context(args: argparse.Namespace) -> AppContext:
