@@ -1,0 +1,36 @@
+"""The back office's Alembic wiring (its own scripts and version table): ``upgrade(url)``."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+HEAD_REVISION = "bo0001"
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def current(url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    from clerk.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn, opts={"version_table": "bo_alembic_version"}).get_current_revision()
+    finally:
+        engine.dispose()
