@@ -60,7 +60,7 @@ def open_store(args: argparse.Namespace, *, remember: bool = False, seed: bool =
 
     url = database_url(args, remember=remember)
     try:
-        migrate.upgrade(url)
+        migrate.ensure_current(url)
         store = service.Store(url)
         if seed:
             service.seed_demo(store)

@@ -23,6 +23,27 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def ensure_current(url: str) -> bool:
+    """Migrate ``url`` to head unless it is there already (one query); True when a migration ran."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from clerk.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            at = conn.execute(text("SELECT version_num FROM bo_alembic_version")).scalar()
+    except SQLAlchemyError:
+        at = None  # a new database (or not reachable: upgrade says which)
+    finally:
+        engine.dispose()
+    if at == HEAD_REVISION:
+        return False
+    upgrade(url)
+    return True
+
+
 def current(url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

@@ -290,30 +290,34 @@ def put_case(store: Store, caller: Caller, case_uuid: str, body: dict[str, Any])
         applicant = body.get("applicant") or {}
         materials = [{k: v for k, v in m.items() if k != "attachments"} | {"attachments": list(m.get("attachments") or [])}
                      for m in body.get("materials") or []]
-        s.add(Case(uuid=case_uuid, hall_code=caller.hall_code, number=body["number"], kind=body["kind"],
-                   state=state, version=1, workstation=body.get("workstation") or caller.workstation,
-                   matter_code=body.get("matter_code") or body.get("bundle_code"),
-                   matter_name=body.get("matter_name") or body.get("bundle_name") or "",
-                   department=body.get("department") or "", applicant_name=applicant.get("name", ""),
-                   promised_date=body.get("promised_date"), body=body, body_sha256=digest,
-                   materials=materials, detail={}, reply=reply, received_at=at, updated_at=at))
-        s.flush()
-        for child in body.get("children") or []:
-            s.add(Case(uuid=child["uuid"], hall_code=caller.hall_code, number=child["number"], parent_uuid=case_uuid,
-                       kind="matter", state=state, version=1, workstation=body.get("workstation") or caller.workstation,
-                       matter_code=child.get("matter_code"), matter_name=child.get("matter_name") or "",
-                       department=child.get("department") or "", applicant_name=applicant.get("name", ""),
-                       promised_date=child.get("promised_date"), body=child, body_sha256=canonical_sha256(child),
-                       materials=[], detail={}, reply={}, received_at=at, updated_at=at))
-        seen: set[tuple[str, str]] = set()
-        for key, att in _attachments(body):
-            if (key, att["sha256"]) in seen:
-                continue
-            seen.add((key, att["sha256"]))
-            s.add(CaseBlob(case_uuid=case_uuid, material_key=key, sha256=att["sha256"],
-                           filename=att.get("filename") or "", mime=att.get("mime") or "application/octet-stream"))
-        try:
+
+        def insert() -> None:
+            s.add(Case(uuid=case_uuid, hall_code=caller.hall_code, number=body["number"], kind=body["kind"],
+                       state=state, version=1, workstation=body.get("workstation") or caller.workstation,
+                       matter_code=body.get("matter_code") or body.get("bundle_code"),
+                       matter_name=body.get("matter_name") or body.get("bundle_name") or "",
+                       department=body.get("department") or "", applicant_name=applicant.get("name", ""),
+                       promised_date=body.get("promised_date"), body=body, body_sha256=digest,
+                       materials=materials, detail={}, reply=reply, received_at=at, updated_at=at))
             s.flush()
+            for child in body.get("children") or []:
+                s.add(Case(uuid=child["uuid"], hall_code=caller.hall_code, number=child["number"], parent_uuid=case_uuid,
+                           kind="matter", state=state, version=1, workstation=body.get("workstation") or caller.workstation,
+                           matter_code=child.get("matter_code"), matter_name=child.get("matter_name") or "",
+                           department=child.get("department") or "", applicant_name=applicant.get("name", ""),
+                           promised_date=child.get("promised_date"), body=child, body_sha256=canonical_sha256(child),
+                           materials=[], detail={}, reply={}, received_at=at, updated_at=at))
+            seen: set[tuple[str, str]] = set()
+            for key, att in _attachments(body):
+                if (key, att["sha256"]) in seen:
+                    continue
+                seen.add((key, att["sha256"]))
+                s.add(CaseBlob(case_uuid=case_uuid, material_key=key, sha256=att["sha256"],
+                               filename=att.get("filename") or "", mime=att.get("mime") or "application/octet-stream"))
+            s.flush()
+
+        try:
+            insert()
         except IntegrityError:
             s.rollback()
             found = existing(s)
@@ -775,7 +779,8 @@ def demo_departments() -> list[str]:
     return names
 
 
-def add_department_user(store: Store, department: str, username: str, password: str, display_name: str = "审批员") -> None:
+def add_department_user(store: Store, department: str, username: str, password: str, display_name: str = "审批员",
+                        rounds: int = PBKDF2_ROUNDS) -> None:
     with store.tx() as s:
         dept = s.scalar(select(Department).where(Department.name == department))
         if dept is None:
@@ -785,9 +790,9 @@ def add_department_user(store: Store, department: str, username: str, password: 
         user = s.get(DeptUser, username)
         if user is None:
             s.add(DeptUser(username=username, display_name=display_name, department_id=dept.id,
-                           password_hash=hash_password(password)))
+                           password_hash=hash_password(password, rounds=rounds)))
         else:
-            user.department_id, user.password_hash = dept.id, hash_password(password)
+            user.department_id, user.password_hash = dept.id, hash_password(password, rounds=rounds)
 
 
 def ensure_server_id(store: Store) -> str:
@@ -816,7 +821,8 @@ def seed_demo(store: Store) -> bool:
         if user in used:
             user = f"{user}{i}"
         used.add(user)
-        add_department_user(store, dept, user, f"{user}123", "审批员")
+        # the demo passwords are printed in the README: fewer rounds, so a fresh demo starts fast
+        add_department_user(store, dept, user, f"{user}123", "审批员", rounds=5_000)
     return True
 
 

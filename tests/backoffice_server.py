@@ -161,3 +161,80 @@ def backoffice_any(request, tmp_path):
     server = BackofficeServer(tmp_path / "backoffice", database_url=url).start()
     yield server
     server.stop()
+
+
+_numbers = iter(range(1, 10**6))
+
+
+def sample_case(*, number: str | None = None, attachments: list[dict[str, Any]] | None = None,
+                department: str = "象山县市场监督管理局", children: int = 0, hall: str = DEMO_HALL,
+                state: str = "accepted") -> dict[str, Any]:
+    """A well-formed PUT body (a matter case, or a bundle with ``children`` matter cases)."""
+    import uuid as uuidlib
+
+    number = number or f"{hall}W01{time.strftime('%Y%m%d')}{os.getpid() % 100000:05d}{next(_numbers):05d}"
+    body: dict[str, Any] = {
+        "schema": 1, "uuid": str(uuidlib.uuid4()), "number": number, "hall_code": hall, "workstation": "W01",
+        "kind": "bundle" if children else "matter", "state": state,
+        "matter_code": None if children else "330225-SC-0001", "matter_name": "" if children else "食品经营许可",
+        "bundle_code": "B01" if children else None, "bundle_name": "开办餐饮店一件事" if children else "",
+        "department": "多部门联办" if children else department, "catalog_version": "2026.11",
+        "accepted_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "promised_date": "2026-12-20", "clerk": "王晓丽",
+        "delivery": "window", "post_address": "",
+        "applicant": {"kind": "person", "name": "张三", "id_type": "id_card", "id_number": "330225199001011234",
+                      "phone": "13812345678", "address": "象山县丹东街道"},
+        "proxy": None, "situation": {"who": ["self"]}, "form": {"经营场所": "丹东街道1号"},
+        "materials": [{"key": "licence", "name": "营业执照", "status": "presented", "form": "copy", "count": 1,
+                       "due_date": None, "attachments": attachments or []},
+                      {"key": "plan", "name": "经营场所平面图", "status": "deferred", "form": "original", "count": 1,
+                       "due_date": "2026-12-10", "attachments": []}],
+        "children": [], "reason": "",
+    }
+    for i in range(children):
+        body["children"].append({"uuid": str(uuidlib.uuid4()), "number": f"{number}-{i + 1}",
+                                 "matter_code": f"330225-M-{i + 1:04d}", "matter_name": f"联办事项{i + 1}",
+                                 "department": ["象山县市场监督管理局", "象山县卫生健康局", "象山县公安局"][i % 3],
+                                 "promised_date": "2026-12-20"})
+    return body
+
+
+def pg_database(base_url: str) -> Any:
+    """A fresh PostgreSQL database next to ``base_url``'s (context manager yielding its URL)."""
+    import contextlib
+    import uuid as uuidlib
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    @contextlib.contextmanager
+    def made() -> Any:
+        name = f"clerk_bo_{uuidlib.uuid4().hex[:10]}"
+        admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    return made()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def backoffice_shared(request, tmp_path_factory):
+    """One real back office for a whole test module, on SQLite and on PostgreSQL. Tests sharing it
+    must use their own workstations and case uuids (``sample_case`` makes fresh ones)."""
+    folder = tmp_path_factory.mktemp("backoffice")
+    if request.param == "sqlite":
+        with BackofficeServer(folder) as server:
+            yield server
+        return
+    base = os.environ.get("CLERK_TEST_PG_URL")
+    if not base:
+        if os.environ.get("CLERK_REQUIRE_PG") == "1":
+            pytest.fail("CLERK_REQUIRE_PG=1 but CLERK_TEST_PG_URL is not set")
+        pytest.skip("PostgreSQL not configured (set CLERK_TEST_PG_URL)")
+    with pg_database(base) as url, BackofficeServer(folder, database_url=url) as server:
+        yield server
