@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from clerk.db import make_engine
 from clerk.models import CaseState
@@ -731,7 +731,8 @@ def blob_visible(store: Store, sha256: str, hall_code: str | None = None, depart
         if hall_code is not None:
             q = q.where(Case.hall_code == hall_code)
         if department is not None:
-            child = select(Case.uuid).where(Case.parent_uuid == CaseBlob.case_uuid, Case.department == department)
+            kid = aliased(Case)
+            child = select(kid.uuid).where(kid.parent_uuid == CaseBlob.case_uuid, kid.department == department)
             q = q.where(or_(Case.department == department, child.exists()))
         return bool(s.scalar(q))
 
