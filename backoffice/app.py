@@ -6,8 +6,10 @@ hosts can serve one database (``app_from_env`` is the factory uvicorn's workers 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -173,11 +175,17 @@ def api_router() -> APIRouter:
     return r
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.store.dispose()
+
+
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Window Clerk back office API (前台受理 → 后台审批 → 窗口出件)", version=API_VERSION,
                   description="The contract between a hall's desks and the county back office. Every error is "
                               "`{\"error\": {\"code\", \"message\" (中文), \"english\"}}`.",
-                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.store = Store(settings.database_url)
     app.include_router(api_router())
@@ -204,10 +212,6 @@ def create_app(settings: Settings) -> FastAPI:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         zh = {404: "没有这个地址", 405: "不支持该请求方法"}.get(exc.status_code, "请求有误")
         return _error_response(ApiError(exc.status_code, code, zh, str(exc.detail)))
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        app.state.store.dispose()
 
     if settings.faults:
         from .faults import FaultMiddleware
