@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from .privacy import mask_text
+from .privacy import mask_text, printable
 
 LOG_NAME = "clerk.log"
 MAX_BYTES = 1_000_000
@@ -22,7 +22,8 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 class MaskingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
+        # Masked, and control characters from user input (ESC sequences …) made visible.
+        return printable(mask_text(super().format(record)))
 
 
 def setup_logging(data_dir: str | Path, level: int = logging.INFO) -> Path:
