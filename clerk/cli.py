@@ -84,6 +84,9 @@ def _start_log(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .secure import private_umask
+
+    private_umask()  # everything this process writes (database, log, spool, PDFs, backups) is owner-only
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)

@@ -15,6 +15,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ClerkError
+from .secure import private_dir
 
 APP_NAME = "WindowClerk"
 
@@ -48,7 +49,7 @@ def default_data_dir() -> Path:
 def load_config(data_dir: str | os.PathLike[str] | None = None) -> Config:
     chosen = data_dir or os.environ.get("CLERK_DATA_DIR")
     root = Path(chosen).expanduser() if chosen else default_data_dir()
-    root.mkdir(parents=True, exist_ok=True)
+    private_dir(root)  # every citizen's ID number and scans live here: owner-only
     values: dict[str, Any] = {}
     cfg_path = root / "config.json"
     if cfg_path.exists():
