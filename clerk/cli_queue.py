@@ -21,6 +21,7 @@ from .auth import is_manager, service_account
 from .bootstrap import ensure_hall
 from .db import Database
 from .errors import ClerkError, NotFound, ValidationError
+from .models import Hall
 
 # The CLI exits at once and sends no heartbeat, so its calls get a long lease.
 CLI_LEASE_SECONDS = 900
@@ -90,9 +91,10 @@ def _open(args: argparse.Namespace) -> tuple[Database, str, str]:
         db = open_db(args)
     except ImportError:
         # The seeding module pulls in the catalog importer; the queue only needs the hall.
-        db = open_db(args, seed=False)
+        db = open_db(args, seed=False)  # checks the configured hall (never created for a wrong code)
         with db.uow() as s:
-            ensure_hall(s, code=cfg.hall_code)
+            if not s.scalar(select(Hall.id).limit(1)):
+                ensure_hall(s, code=cfg.hall_code)
     return db, args.hall or cfg.hall_code, f"cli:{cfg.workstation}"
 
 
@@ -174,7 +176,6 @@ def _print_ticket(args: argparse.Namespace, db: Any, hall_code: str, t: queue.Ti
     from importlib.metadata import entry_points
 
     from .commands import open_config
-    from .models import Hall
 
     printers = {ep.name: ep for ep in entry_points(group="clerk.ticket_printers")}
     if "escpos" not in printers:

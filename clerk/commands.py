@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any
 
-from .config import Config, load_config
+from .config import Config, check_config, load_config
 from .db import Database
 from .dto import UserInfo
 from .errors import PermissionDenied
@@ -39,11 +39,12 @@ def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True
 
     from .db import database_error
 
-    cfg = open_config(args)
+    cfg = check_config(open_config(args))
     try:
         if migrate:
             ensure_current(cfg.database_url)
         db = Database(cfg.database_url)
+        check_hall(db, cfg)
         if seed:
             from .seed import seed_defaults
 
@@ -51,6 +52,24 @@ def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True
     except SQLAlchemyError as exc:
         raise database_error(exc, cfg.database_url) from exc
     return db
+
+
+def check_hall(db: Database, cfg: Config) -> None:
+    """The configured hall must exist once the database has any hall: a hall is created only on
+    first use of an empty database, never because config.json names an unknown code (on a shared
+    PostgreSQL that would split the hall's queue)."""
+    from sqlalchemy import select
+
+    from .errors import ClerkError
+    from .models import Hall
+
+    with db.uow() as s:
+        halls = s.execute(select(Hall.code, Hall.name).order_by(Hall.code)).all()
+    if halls and cfg.hall_code not in {c for c, _ in halls}:
+        known = "、".join(f"{c} {n}" for c, n in halls[:5])
+        raise ClerkError(f"数据库中没有编码为 {cfg.hall_code} 的大厅（已有：{known}），未启动。"
+                         f"请改正 {cfg.config_file} 中的 hall_code",
+                         f"no hall {cfg.hall_code} in the database; fix hall_code in {cfg.config_file}")
 
 
 def _password_for(name: str) -> str | None:
