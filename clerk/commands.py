@@ -20,7 +20,7 @@ KEYRING_SERVICE = "WindowClerk"
 SIGN_IN_HELP = ("请用 --user 用户名 登录（密码来自提示输入、系统钥匙串或环境变量 CLERK_PASSWORD）",
                 "sign in with --user NAME (password from the prompt, the OS keyring or CLERK_PASSWORD)")
 
-GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue")
+GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
