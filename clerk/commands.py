@@ -40,6 +40,9 @@ def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True
     from .db import database_error
 
     cfg = check_config(open_config(args))
+    from .secure import make_private
+
+    make_private(cfg.data_dir)
     try:
         if migrate:
             ensure_current(cfg.database_url)

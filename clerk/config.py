@@ -16,7 +16,6 @@ from typing import Any
 import platformdirs
 
 from .errors import ClerkError
-from .secure import private_dir
 
 APP_NAME = "WindowClerk"
 
@@ -50,7 +49,9 @@ def default_data_dir() -> Path:
 def load_config(data_dir: str | os.PathLike[str] | None = None) -> Config:
     chosen = data_dir or os.environ.get("CLERK_DATA_DIR")
     root = Path(chosen).expanduser() if chosen else default_data_dir()
-    private_dir(root)  # every citizen's ID number and scans live here: owner-only
+    # Every citizen's ID number and scans live here: created owner-only. An existing folder is
+    # made owner-only by open_db (so `clerk doctor`, which only reads, sees it as it is).
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     values: dict[str, Any] = {}
     cfg_path = root / "config.json"
     if cfg_path.exists():
