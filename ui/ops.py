@@ -219,18 +219,21 @@ class _Job:
 
 def find_owner(*callbacks: Any) -> QObject | None:
     """The view a callback belongs to: the QObject it is bound to, or the first QObject its
-    closure holds (``lambda r: self.show(r)`` → ``self``)."""
+    default arguments or closure hold (``lambda r: self.show(r)`` → ``self``)."""
     for cb in callbacks:
         if cb is None:
             continue
         bound = getattr(cb, "__self__", None)
         if isinstance(bound, QObject):
             return bound
+        held: list[Any] = list(getattr(cb, "__defaults__", None) or ())
+        held += list((getattr(cb, "__kwdefaults__", None) or {}).values())
         for cell in getattr(cb, "__closure__", None) or ():
             try:
-                value = cell.cell_contents
+                held.append(cell.cell_contents)
             except ValueError:   # an empty cell
                 continue
+        for value in held:
             if isinstance(value, QObject):
                 return value
     return None
