@@ -60,6 +60,8 @@ class Role(StrEnum):
     AGENT = "agent"      # 代办员
     MANAGER = "manager"  # 中心管理员 (reports)
     ADMIN = "admin"      # 系统管理员
+    KIOSK = "kiosk"      # 取号机 service account: takes tickets only
+    DISPLAY = "display"  # 大厅显示屏 service account: reads the board only
 
 
 class MatterKind(StrEnum):

@@ -358,7 +358,7 @@ class PrintSpool:
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # tickets and slips name people
 
     def add(self, url: str, data: bytes, title: str = "") -> SpoolJob:
         now = dt.datetime.now()
@@ -411,7 +411,7 @@ class PrintSpool:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())  # a power cut must not leave a half job that prints garbage

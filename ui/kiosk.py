@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, Q
                                QVBoxLayout, QWidget)
 
 from clerk import cases, queue
+from clerk.auth import service_account
 from clerk.privacy import mask_name
 from clerk.queue import QueueStatus, TicketInfo
 from devices.ticket_print import ticket_slip
@@ -289,9 +290,12 @@ class Kiosk(QWidget):
         self._enable_zones(False)  # one touch, one ticket
         self.error.setText("")
         db, hall, lane, applicant = self.ctx.db, self.ctx.cfg.hall_code, self.lane, self.applicant_id
+        # The kiosk acts as its workstation's take-only service account, whoever stands at it.
+        ws = self.ctx.workstation
+        who = {"user": service_account("kiosk", ws), "workstation": ws}
 
         def issue() -> tuple[TicketInfo, int]:
-            return (queue.take_ticket(db, hall, zone_code, lane, applicant_id=applicant),
+            return (queue.take_ticket(db, hall, zone_code, lane, applicant_id=applicant, **who),
                     queue.no_show_grace_minutes(db, hall))
 
         self.ctx.tasks.run(issue, self._taken, self._not_taken)
