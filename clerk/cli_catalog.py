@@ -84,9 +84,13 @@ class ProgressLines:
 
 def _import(args: argparse.Namespace) -> int:
     # No demo seeding here: a hall importing its own catalog must not get the demo one as well.
+    from .commands import acting, open_config
+    from .seed import seed_defaults
+
     db = _open(args, seed=False)
+    seed_defaults(db, open_config(args), catalog=None)  # the hall and accounts, never the demo catalog
     try:
-        report = import_catalog(db, args.file, replace=args.replace,
+        report = import_catalog(db, args.file, replace=args.replace, **acting(args, db, "catalog.import"),
                                 progress=None if args.quiet else ProgressLines())
     except CatalogImportError as err:
         r = err.report

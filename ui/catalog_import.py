@@ -74,10 +74,11 @@ class CatalogImporter(QObject):
         dlg.setValue(0)
         self.dialog = dlg
         db, emit = self.ctx.db, self.progress.emit  # no widget goes to the worker
+        user, ws = self.ctx.user, self.ctx.workstation
 
         def work() -> tuple[str, Any]:
             try:
-                return "ok", import_catalog(db, path, replace=replace, progress=emit)
+                return "ok", import_catalog(db, path, replace=replace, user=user, workstation=ws, progress=emit)
             except CatalogImportError as err:
                 return "bad", (err.message, [m for _row, m in err.report.errors])
 

@@ -1,7 +1,7 @@
 """published catalogs: matter.power_type, parent_name, division, place, phone, extra
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0007
 Create Date: 2026-12-02 14:40:00
 
 Columns of real published lists (政务服务事项目录 / 实施清单): 事项类型 (the power type), 主项名称,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0002'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
