@@ -24,9 +24,19 @@ GOAL_S = {10_000: 5.0, 50_000: 25.0}
 GOAL_MB = 300
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss on Linux
+    carries the parent's peak over a fork + exec, so a big parent would inflate the figure)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(path: str, url: str, writer: bool) -> None:
     """Runs in the child: migrate (not timed), import with progress, print one JSON line."""
-    import resource
     import threading
     import time
 
@@ -37,7 +47,7 @@ def child(path: str, url: str, writer: bool) -> None:
 
     upgrade(url)
     db = Database(url)
-    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base_mb = peak_mb()
     stages: dict[str, float] = {}
     mark = [time.perf_counter(), ""]
 
@@ -77,21 +87,16 @@ def child(path: str, url: str, writer: bool) -> None:
         thread.join()
     db.dispose()
     print(json.dumps({"rows": report.matters, "wall": wall, "cpu": cpu, "stages": stages, "base_mb": base_mb,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "peak_mb": peak_mb(),
                       "writes": writes if writer else None, "pending": report.materials_pending}))
 
 
 def make(fmt: str, n: int, folder: Path) -> Path:
-    from bench import gen_published
-    from bench.gen_catalog import generate
-
-    if fmt == "json":
-        path = folder / f"demo-{n}.json"
-        path.write_text(json.dumps(generate(n), ensure_ascii=False), encoding="utf-8")
-    elif fmt == "xlsx":
-        path = gen_published.write_xlsx(folder / f"published-{n}.xlsx", n)
-    else:
-        path = gen_published.write_csv(folder / f"published-{n}.csv", n, encoding="gbk")
+    """The sample file, made in a child process (this one stays small)."""
+    path = folder / (f"demo-{n}.json" if fmt == "json" else f"published-{n}.{fmt}")
+    script = "gen_catalog.py" if fmt == "json" else "gen_published.py"
+    subprocess.run([sys.executable, str(ROOT / "bench" / script), str(path), str(n)], check=True, cwd=ROOT,
+                   capture_output=True)
     return path
 
 

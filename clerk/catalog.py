@@ -1,9 +1,10 @@
 """The matter catalog service: import, export, guides (办事指南) and search.
 
-The one rule: an import is all or nothing. Every row is checked first; if any row is bad the
+The one rule: a bad file changes nothing. Every row is checked first; if any row is bad the
 ``CatalogImportError`` carries the full ``ImportReport`` (each bad row with its number and a
-Chinese reason) and the database is untouched. A good import runs in one transaction, upserts
-by code (a matter keeps its id, so cases that point at it stay valid) and sets
+Chinese reason) and the database is untouched. A good import upserts by code (a matter keeps
+its id, so cases that point at it stay valid) in bulk statements — one transaction on
+PostgreSQL, short batches on SQLite so the counters keep writing — and last sets
 ``catalog_version``, which also tells the search index (``clerk.search``) to rebuild.
 
 File formats live in ``clerk.catalog_io``; the search index in ``clerk.search``.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from .forms import FormField
 from .catalog_io import FORM_LABELS, CatalogFileError
 from .db import Database
 from .dto import UserInfo
-from .errors import NotFound, ValidationError
+from .errors import ClerkError, NotFound, StorageError, ValidationError
 from .models import (Bundle, BundleItem, Case, MaterialCheck, MaterialRequirement, Matter, OptionMaterial, Setting,
                      SituationOption, SituationQuestion)
 from .search import STAMP_KEY, SearchHit, SearchIndex, index_for, index_for_engine, invalidate, make_search_text
@@ -210,9 +211,9 @@ def import_catalog(db: Database, path: str | Path, *, replace: bool = False, use
     ``progress(stage, done, total)`` is called now and then from the calling thread, stages
     ``read`` → ``check`` → ``index`` → ``write`` (``STAGE_LABELS`` names them in Chinese).
 
-    The file is read, checked and its pinyin computed with no transaction open; only then is
-    everything written in one transaction of bulk statements (a few seconds for 50,000 rows),
-    so the counters' own writes wait at most that long, and a bad file still changes nothing."""
+    The file is read, checked and its pinyin computed with no transaction open; only then is it
+    written in bulk statements, on SQLite in short transactions of ``WRITE_BATCH`` matters so the
+    counters' own writes get in between (see ``_write``); a bad file still changes nothing."""
     who = authorize(user, "catalog.import")
     path = Path(path)
     suffix = path.suffix.lower()
@@ -257,14 +258,15 @@ def import_catalog(db: Database, path: str | Path, *, replace: bool = False, use
     texts = _search_texts(res.matters, res.given, existing, tell)
     report.materials_pending = sum(
         1 for rec in res.matters if not rec["materials"] and not existing.get(rec["code"], _NO_ROW)[7])
+    def finish(s: Session) -> None:
+        audit.record(s, "catalog.replace" if replace else "catalog.import", username=who,
+                     workstation=workstation, entity="catalog", entity_id=report.version[:60],
+                     source=path.name, matters=report.matters, created=report.matters_created,
+                     updated=report.matters_updated, deactivated=report.matters_deactivated,
+                     removed=report.matters_removed, bundles_removed=report.bundles_removed)
+
     try:
-        with db.uow() as s:
-            _write(s, res, texts, report, replace, tell)
-            audit.record(s, "catalog.replace" if replace else "catalog.import", username=who,
-                         workstation=workstation, entity="catalog", entity_id=report.version[:60],
-                         source=path.name, matters=report.matters, created=report.matters_created,
-                         updated=report.matters_updated, deactivated=report.matters_deactivated,
-                         removed=report.matters_removed, bundles_removed=report.bundles_removed)
+        _write(db, res, texts, report, replace, tell, finish)
     except (IntegrityError, DataError) as err:
         raise ValidationError(f"目录与现有数据冲突，未导入任何内容：{err.orig}", f"integrity error: {err.orig}")
     invalidate(db.engine)
@@ -487,53 +489,112 @@ def _matter_values(rec: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]
     return out
 
 
-def _write(s: Session, res: io.ReadResult, texts: list[str], report: ImportReport, replace: bool,
-           tell: io.Progress) -> None:
-    """All of the import's writes, in bulk statements (Core executemany / insertmanyvalues)."""
-    conn = s.connection()
-    mt, matt = Matter.__table__, MaterialRequirement.__table__
-    qt, ot, omt = SituationQuestion.__table__, SituationOption.__table__, OptionMaterial.__table__
-    version = report.version
-    ids = dict(conn.execute(select(mt.c.code, mt.c.id)).all())  # inside the transaction: current truth
-    given = [f for f in _MATTER_COLUMNS if f in res.given]
-    with_questions = "questions" in res.given
-    upd_cols = [_MATTER_COLUMNS[f] for f in given] + ["search_text", "active", "catalog_version"]
-    upd = update(mt).where(mt.c.id == bindparam("_id")).values({c: bindparam(f"v_{c}") for c in upd_cols})
-    mat_upd = update(matt).where(matt.c.id == bindparam("_id")).values(
-        {c: bindparam(f"v_{c}") for c in (*_MATERIAL_FIELDS, "position")})
-    had_questions: set[int] = set()
-    if with_questions:
-        had_questions = set(conn.scalars(select(qt.c.matter_id).distinct()))
+def _write(db: Database, res: io.ReadResult, texts: list[str], report: ImportReport, replace: bool,
+           tell: io.Progress, finish: Callable[[Session], None]) -> None:
+    """All of the import's writes, in bulk statements (Core executemany), WRITE_BATCH matters at
+    a time. On PostgreSQL one transaction (a counter's writes touch other rows and never wait).
+    On SQLite, where a write transaction locks the whole database, each batch commits by itself
+    — a fraction of a second — so the counters' writes get in between batches instead of waiting
+    out the whole import; the file was checked in full before, so a bad file still writes
+    nothing, and the version stamp (which makes other workstations rebuild their search index)
+    is written last. Should the database fail half way, the message says so: importing the same
+    file again completes it (matters are matched by code)."""
     total = len(res.matters)
-    for start in range(0, total, WRITE_BATCH):
+    starts = list(range(0, total, WRITE_BATCH))
+    if db.dialect != "sqlite":
+        with db.uow() as s:
+            conn = s.connection()
+            plan = _plan(conn, res)
+            for start in starts:
+                tell("write", start, total)
+                _write_batch(conn, plan, res, texts, report, start)
+            tell("write", total, total)
+            _write_rest(s, conn, plan, res, report, replace)
+            finish(s)
+        return
+    plan = None
+    for start in starts:
         tell("write", start, total)
-        batch = list(range(start, min(total, start + WRITE_BATCH)))
-        new = [i for i in batch if res.matters[i]["code"] not in ids]
-        old = [i for i in batch if res.matters[i]["code"] in ids]
-        if new:
-            # plain executemany, ids read back by code: on SQLite an INSERT … RETURNING that must
-            # keep the rows' order runs one statement per row
-            rows = [{"code": res.matters[i]["code"], **_matter_values(res.matters[i], _MATTER_COLUMNS),
-                     "search_text": texts[i], "active": True, "catalog_version": version} for i in new]
-            conn.execute(insert(mt), rows)
-            for chunk in _chunks([res.matters[i]["code"] for i in new]):
-                ids.update(conn.execute(select(mt.c.code, mt.c.id).where(mt.c.code.in_(chunk))).all())
-            report.matters_created += len(new)
-        if old:
-            rows = []
-            for i in old:
-                vals = _matter_values(res.matters[i], given)
-                vals.update(search_text=texts[i], active=True, catalog_version=version)
-                rows.append({"_id": ids[res.matters[i]["code"]], **{f"v_{c}": v for c, v in vals.items()}})
-            conn.execute(upd, rows)
-            report.matters_updated += len(old)
-        old_ids = [ids[res.matters[i]["code"]] for i in old]
-        if with_questions:  # old questions go (their options and links cascade), the file's come in
-            for chunk in _chunks([m for m in old_ids if m in had_questions]):
-                conn.execute(delete(qt).where(qt.c.matter_id.in_(chunk)))
-        _write_materials(conn, [res.matters[i] for i in batch], ids, set(old_ids), with_questions, mat_upd)
+        try:
+            with db.uow() as s:
+                conn = s.connection()
+                plan = plan or _plan(conn, res)
+                _write_batch(conn, plan, res, texts, report, start)
+        except (ClerkError, IntegrityError, DataError) as err:
+            if start == 0:
+                raise
+            raise _half_way(err, start) from err
     tell("write", total, total)
-    _write_bundles(conn, res, ids, report)
+    try:
+        with db.uow() as s:
+            conn = s.connection()
+            _write_rest(s, conn, plan or _plan(conn, res), res, report, replace)
+            finish(s)
+    except (ClerkError, IntegrityError, DataError) as err:
+        if not starts:
+            raise
+        raise _half_way(err, total) from err
+
+
+def _half_way(err: Exception, written: int) -> StorageError:
+    why = err.message if isinstance(err, ClerkError) else str(getattr(err, "orig", err)).splitlines()[0]
+    return StorageError(f"导入中途失败：{why}。前 {written} 个事项已写入，其余未写入；排除故障后再次导入同一文件即可补全"
+                        "（按编码更新，不会重复）。", f"import failed after {written} matters: {why}")
+
+
+def _plan(conn: Any, res: io.ReadResult) -> dict[str, Any]:
+    """What every batch needs: the stored codes, the statements, who had questions."""
+    mt, matt, qt = Matter.__table__, MaterialRequirement.__table__, SituationQuestion.__table__
+    given = [f for f in _MATTER_COLUMNS if f in res.given]
+    upd_cols = [_MATTER_COLUMNS[f] for f in given] + ["search_text", "active", "catalog_version"]
+    with_questions = "questions" in res.given
+    return {
+        "ids": dict(conn.execute(select(mt.c.code, mt.c.id)).all()),
+        "given": given, "with_questions": with_questions,
+        "upd": update(mt).where(mt.c.id == bindparam("_id")).values({c: bindparam(f"v_{c}") for c in upd_cols}),
+        "mat_upd": update(matt).where(matt.c.id == bindparam("_id")).values(
+            {c: bindparam(f"v_{c}") for c in (*_MATERIAL_FIELDS, "position")}),
+        "had_questions": set(conn.scalars(select(qt.c.matter_id).distinct())) if with_questions else set(),
+    }
+
+
+def _write_batch(conn: Any, plan: dict[str, Any], res: io.ReadResult, texts: list[str], report: ImportReport,
+                 start: int) -> None:
+    mt, qt = Matter.__table__, SituationQuestion.__table__
+    ids, version = plan["ids"], report.version
+    batch = list(range(start, min(len(res.matters), start + WRITE_BATCH)))
+    new = [i for i in batch if res.matters[i]["code"] not in ids]
+    old = [i for i in batch if res.matters[i]["code"] in ids]
+    if new:
+        # plain executemany, ids read back by code: on SQLite an INSERT … RETURNING that must
+        # keep the rows' order runs one statement per row
+        rows = [{"code": res.matters[i]["code"], **_matter_values(res.matters[i], _MATTER_COLUMNS),
+                 "search_text": texts[i], "active": True, "catalog_version": version} for i in new]
+        conn.execute(insert(mt), rows)
+        for chunk in _chunks([res.matters[i]["code"] for i in new]):
+            ids.update(conn.execute(select(mt.c.code, mt.c.id).where(mt.c.code.in_(chunk))).all())
+        report.matters_created += len(new)
+    if old:
+        rows = []
+        for i in old:
+            vals = _matter_values(res.matters[i], plan["given"])
+            vals.update(search_text=texts[i], active=True, catalog_version=version)
+            rows.append({"_id": ids[res.matters[i]["code"]], **{f"v_{c}": v for c, v in vals.items()}})
+        conn.execute(plan["upd"], rows)
+        report.matters_updated += len(old)
+    old_ids = [ids[res.matters[i]["code"]] for i in old]
+    if plan["with_questions"]:  # old questions go (their options and links cascade), the file's come in
+        for chunk in _chunks([m for m in old_ids if m in plan["had_questions"]]):
+            conn.execute(delete(qt).where(qt.c.matter_id.in_(chunk)))
+    _write_materials(conn, [res.matters[i] for i in batch], ids, set(old_ids), plan["with_questions"],
+                     plan["mat_upd"])
+
+
+def _write_rest(s: Session, conn: Any, plan: dict[str, Any], res: io.ReadResult, report: ImportReport,
+                replace: bool) -> None:
+    """Bundles, --replace and the version stamp: the last transaction of an import."""
+    version = report.version
+    _write_bundles(conn, res, plan["ids"], report)
     if replace:
         # A sheet without a 一件事 sheet says nothing about bundles: replace keeps them.
         _drop_stale(conn, {r["code"] for r in res.matters}, {r["code"] for r in res.bundles},

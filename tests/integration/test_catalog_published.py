@@ -277,3 +277,58 @@ def test_cli_prints_progress_and_the_published_fields(tmp_path):
                                        ("20个工作日或30天", None)])
 def test_time_limits_as_published(text, days):
     assert parse_days(text) == days
+
+
+def _many(path: Path, n: int) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["事项名称", "实施编码", "实施主体", "事项类型"])
+        w.writerows([f"事项{i}", f"N-{i:03d}", "某县某局", "公共服务"] for i in range(n))
+    return path
+
+
+def test_counter_writes_get_in_between_the_import_batches(db, tmp_path, monkeypatch):
+    """On SQLite the import commits every WRITE_BATCH matters. A counter writing while the import
+    is in its write stage (here: from the progress callback, on its own connection) succeeds; with
+    the whole import in one transaction it would wait for the lock until its busy timeout."""
+    from clerk import catalog
+    from clerk.models import Setting
+
+    monkeypatch.setattr(catalog, "WRITE_BATCH", 4)
+    counter = Database(db.url)
+    written = []
+
+    def progress(stage, done, total):
+        if stage == "write" and 0 < done < total:
+            with counter.uow() as s:
+                s.merge(Setting(key="counter_probe", value=str(done)))
+            written.append(done)
+            with db.uow() as s:  # what the counter sees in between: the batches so far
+                assert s.scalar(select(func.count()).select_from(Matter)) == done
+
+    try:
+        report = import_catalog(db, _many(tmp_path / "many.csv", 10), progress=progress)
+    finally:
+        counter.dispose()
+    assert report.matters_created == 10 and written == [4, 8]
+
+
+def test_a_database_failure_half_way_says_what_was_written_and_a_second_import_completes(db, tmp_path,
+                                                                                         monkeypatch):
+    from sqlalchemy import text
+
+    from clerk import catalog
+
+    monkeypatch.setattr(catalog, "WRITE_BATCH", 4)
+    with db.engine.begin() as conn:  # the database refuses one row, as a full disk would refuse a page
+        conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON matter WHEN NEW.code = 'N-006' "
+                          "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"))
+    path = _many(tmp_path / "many.csv", 10)
+    with pytest.raises(StorageError) as err:
+        import_catalog(db, path)
+    assert "前 4 个事项已写入" in err.value.message and "再次导入同一文件" in err.value.message
+    assert count(db, Matter) == 4
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse"))
+    report = import_catalog(db, path)
+    assert (report.matters_created, report.matters_updated) == (6, 4) and count(db, Matter) == 10
