@@ -15,6 +15,7 @@ from clerk.dto import CaseInfo
 from clerk.bootstrap import hall_summary
 
 from .context import AppContext
+from .screens import fit_window
 from clerk.device_settings import load_device_settings, paper_width
 
 TITLES = {"receipt": "受理回执", "notice": "一次性告知书", "deferral": "容缺受理承诺书", "refusal": "不予受理通知书",
@@ -121,7 +122,7 @@ class PdfPreview(QDialog):
     def __init__(self, path: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"打印预览 — {title}")
-        self.resize(820, 1000)
+        fit_window(self, 820, 1000)  # 打印/关闭 stay on screen at 1366×768
         self.path = path
         self.doc: Any = None
         lay = QVBoxLayout(self)
