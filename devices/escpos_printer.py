@@ -400,6 +400,7 @@ class PrintSpool:
     def pending(self) -> list[SpoolJob]:
         return [self.get(p.stem) for p in sorted(self.folder.glob("*.json"))]
 
+    @runs_on_device_thread
     def reprint(self, job_id: str, url: str | None = None) -> None:
         """Send a kept job again (to ``url`` if given — another printer); removed when sent."""
         job = self.get(job_id)

@@ -12,17 +12,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clerk.errors import ClerkError
 
+from .bootstrap import close_context, make_context, make_hub
 from .context import AppContext
 from .style import apply_style
-from .taskman import TaskManager
 
 STARTED = time.perf_counter()
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
-    from .modes import guard_signal_refcount
-
-    guard_signal_refcount()  # PySide6 6.12 on Python 3.11 leaks a reference to True per emit
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("窗口综合受理")
     app.setOrganizationName("WindowClerk")
@@ -68,7 +65,7 @@ def open_context(args: argparse.Namespace) -> AppContext:
                                     getattr(args, "mode", "clerk"), cfg.hall_code, cfg.workstation,
                                     redact_url(cfg.database_url))
     db = open_db(args)
-    return AppContext(cfg=cfg, db=db, tasks=TaskManager(), window_number=getattr(args, "window", 1) or 1)
+    return make_context(cfg, db=db, window_number=getattr(args, "window", 1) or 1)
 
 
 SMOKE_TEXT = "窗口综合受理登录"
@@ -119,9 +116,9 @@ def run_app(args: argparse.Namespace) -> int:
 
     ctx.tasks.run(lambda: warm_search(ctx.db))  # the first search then answers at once
     from .login import LoginDialog
-    from .main_window import MainWindow, hall_name
+    from .main_window import MainWindow
 
-    name = hall_name(ctx)
+    name = ctx.hall.name
     if args.user:
         from clerk import auth
 
@@ -136,11 +133,8 @@ def run_app(args: argparse.Namespace) -> int:
         if dialog.exec() != LoginDialog.DialogCode.Accepted:
             return 0
     from .applicant_screen import ApplicantScreen
-    from clerk.device_settings import load_device_settings
 
-    from .device_hub import DeviceHub
-
-    hub = DeviceHub(load_device_settings(ctx.db, ctx.workstation), demo=bool(getattr(args, "demo_devices", False)))
+    hub = make_hub(ctx, demo=bool(getattr(args, "demo_devices", False)))
     screen2 = ApplicantScreen(name)
     win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
     win.show()
@@ -152,7 +146,5 @@ def run_app(args: argparse.Namespace) -> int:
             app.quit()
         QTimer.singleShot(1500, shoot)
     rc = app.exec()
-    hub.stop()
-    ctx.tasks.shutdown()
-    ctx.db.dispose()
+    close_context(ctx)
     return rc
