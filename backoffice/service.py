@@ -62,6 +62,7 @@ DECISIONS: dict[str, tuple[str, frozenset[str], str, str]] = {
 EVENT_MOVES: dict[str, list[tuple[str, frozenset[str], str]]] = {
     "supplement_supplied": [("supply_supplement", frozenset({S.SUPPLEMENT}), S.IN_REVIEW)],
     "handed_over": [("hand_over", frozenset({S.RESULT_READY}), S.DELIVERED),
+                    # 即办: an accepted case is handed over only when data.on_the_spot is true
                     ("finish_on_the_spot", frozenset({S.ACCEPTED}), S.DELIVERED)],
     "posted": [("hand_over", frozenset({S.RESULT_READY}), S.DELIVERED)],
     "withdrawn": [("withdraw", frozenset({S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN)],
@@ -518,11 +519,13 @@ def _apply_event(s: Session, case: Case, target: Case, body: dict[str, Any], cal
     matters = [target] if target.kind == "matter" else list(
         s.scalars(select(Case).where(Case.parent_uuid == target.uuid).order_by(Case.number)))
     feed_data = {k: v for k, v in data.items() if k in ("reason", "note", "items", "window", "to", "carrier",
-                                                       "tracking_number")}
+                                                       "tracking_number", "on_the_spot")}
     feed_data.setdefault("window", caller.workstation)
     moved = 0
     for matter in matters:
-        for _action, sources, to in moves:
+        for action, sources, to in moves:
+            if action == "finish_on_the_spot" and data.get("on_the_spot") is not True:
+                continue  # an accepted case is handed over only when the desk finished it on the spot
             if matter.state in sources:
                 _move(s, matter, to, pending, case.hall_code, feed_data, at)
                 moved += 1

@@ -250,6 +250,19 @@ def test_a_move_the_state_machine_refuses_is_409_and_a_legal_one_reaches_the_fee
     assert asked["data"]["items"] == [{"name": "营业执照", "requirement": "复印件不清晰"}]
 
 
+def test_handing_over_an_accepted_case_needs_on_the_spot(bo, token):
+    """A desk that missed the department's decisions must not skip them by handing over: only a
+    matter finished on the spot (即办) goes from accepted to delivered."""
+    body = sample_case()
+    assert put(bo, token, body).status_code == 201
+    ev = {"type": "handed_over", "case_uuid": body["uuid"], "data": {"to": "申请人", "window": "W01"}}
+    r = event(bo, token, body["uuid"], ev, str(uuid.uuid4()))
+    assert r.status_code == 409 and error_code(r) == "illegal_transition"
+    ev["data"]["on_the_spot"] = True
+    r = event(bo, token, body["uuid"], ev, str(uuid.uuid4()))
+    assert r.status_code == 201 and r.json()["state"] == "delivered"
+
+
 def test_identical_events_at_once_apply_once(bo, token):
     body = sample_case()
     assert put(bo, token, body).status_code == 201
