@@ -358,7 +358,7 @@ class PrintSpool:
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # tickets and slips name people
 
     def add(self, url: str, data: bytes, title: str = "") -> SpoolJob:
         now = dt.datetime.now()
@@ -400,6 +400,7 @@ class PrintSpool:
     def pending(self) -> list[SpoolJob]:
         return [self.get(p.stem) for p in sorted(self.folder.glob("*.json"))]
 
+    @runs_on_device_thread
     def reprint(self, job_id: str, url: str | None = None) -> None:
         """Send a kept job again (to ``url`` if given — another printer); removed when sent."""
         job = self.get(job_id)
@@ -410,7 +411,7 @@ class PrintSpool:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())  # a power cut must not leave a half job that prints garbage
