@@ -102,6 +102,7 @@ class GuideQuestion:
     multiple: bool
     options: tuple[GuideOption, ...]
     chosen: tuple[str, ...] = ()
+    decides: bool = False  # an option of it is linked to a material: acceptance needs an answer
 
 
 @dataclass(frozen=True)
@@ -574,7 +575,8 @@ def _guide(m: Matter, answers: Mapping[str, Sequence[str]] | None, *, every_mate
     norm = normalise_answers(m, answers)
     mats = m.materials if every_material else applicable_materials(m, norm)
     questions = tuple(GuideQuestion(q.key, q.text, q.multiple, tuple(GuideOption(o.key, o.text) for o in q.options),
-                                    tuple(norm.get(q.key, []))) for q in m.questions)
+                                    tuple(norm.get(q.key, [])), any(o.materials for o in q.options))
+                      for q in m.questions)
     return MatterGuide(
         m.code, m.name, m.short_name, m.department, m.zone_code, zone_name(m.zone_code), m.kind,
         KIND_LABELS.get(m.kind, m.kind), m.statutory_days, m.promised_days, m.fee, m.visits_required, m.online,

@@ -439,6 +439,7 @@ class PrintSpool:
             jobs.append(job)
         return jobs, bad
 
+    @runs_on_device_thread
     def reprint(self, job_id: str, url: str | None = None) -> None:
         """Send a kept job again (to ``url`` if given — another printer); removed when sent."""
         job = self.get(job_id)
