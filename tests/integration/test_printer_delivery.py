@@ -19,6 +19,8 @@ from devices.escpos_emulator import EmulatorServer
 from devices.escpos_printer import NotConfirmed, PrintSpool, print_job
 from printing.slip import render_test_page
 
+pytestmark = pytest.mark.usefixtures("device_thread")  # drivers called directly
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
