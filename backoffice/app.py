@@ -33,6 +33,7 @@ class Settings:
     database_url: str
     max_blob: int = service.MAX_BLOB
     faults: str | None = None  # a fault plan file (tests only)
+    sqlite_synchronous: str = "full"  # "normal": no fsync per commit on SQLite (benchmarks only)
 
 
 def _error_response(exc: ApiError) -> JSONResponse:
@@ -187,7 +188,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "`{\"error\": {\"code\", \"message\" (中文), \"english\"}}`.",
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
-    app.state.store = Store(settings.database_url)
+    app.state.store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     app.include_router(api_router())
 
     from .pages import pages_router
@@ -221,6 +222,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 ENV_URL, ENV_MAX_BLOB, ENV_FAULTS = "CLERK_BACKOFFICE_DATABASE_URL", "CLERK_BACKOFFICE_MAX_BLOB", "CLERK_BACKOFFICE_FAULTS"
+ENV_SQLITE_SYNC = "CLERK_BACKOFFICE_SQLITE_SYNC"
 
 
 def app_from_env() -> FastAPI:
@@ -229,7 +231,8 @@ def app_from_env() -> FastAPI:
     if not url:
         raise RuntimeError(f"{ENV_URL} is not set")
     return create_app(Settings(database_url=url, max_blob=int(os.environ.get(ENV_MAX_BLOB) or service.MAX_BLOB),
-                               faults=os.environ.get(ENV_FAULTS) or None))
+                               faults=os.environ.get(ENV_FAULTS) or None,
+                               sqlite_synchronous=os.environ.get(ENV_SQLITE_SYNC) or "full"))
 
 
 def openapi_document() -> dict[str, Any]:
