@@ -5,6 +5,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
@@ -64,6 +65,9 @@ def open_context(args: argparse.Namespace) -> AppContext:
     logging.getLogger("clerk").info("start %s: mode %s, hall %s, workstation %s, database %s", __version__,
                                     getattr(args, "mode", "clerk"), cfg.hall_code, cfg.workstation,
                                     redact_url(cfg.database_url))
+    from clerk.backup import check_database
+
+    check_database(cfg)  # a damaged SQLite file stops here, with the way back to the newest backup
     db = open_db(args)
     return make_context(cfg, db=db, window_number=getattr(args, "window", 1) or 1)
 
@@ -115,6 +119,17 @@ def run_app(args: argparse.Namespace) -> int:
     from clerk.catalog import warm_search
 
     ctx.tasks.run(lambda: warm_search(ctx.db))  # the first search then answers at once
+    from clerk.backup import daily_backup
+
+    cfg = ctx.cfg
+
+    def backup_today() -> None:  # its own thread: a large backup must not hold the database worker
+        try:
+            daily_backup(cfg)
+        except Exception:  # noqa: BLE001 - logged; the counter works on without it
+            logging.getLogger("clerk").exception("daily backup failed")
+
+    threading.Thread(target=backup_today, name="daily-backup", daemon=True).start()
     from .login import LoginDialog
     from .main_window import MainWindow
 

@@ -123,9 +123,11 @@ class ApplicantPanel(QGroupBox):
         self.name.setText(card.name)
         self.id_number.setText(card.id_number)
         self.address.setText(card.address)
+        self.address.setCursorPosition(0)  # the beginning of a long address, not its tail
         # No open-source WLT decoder exists: say so instead of showing a made-up photo.
         note = card.photo_note if isinstance(getattr(card, "photo_note", ""), str) else ""
-        self.card_status.setText(f"已读卡：{card.name}（{card.card_type_label}）" + (f"\n{note}" if note else ""))
+        # the card type on a line of its own: "居民身份证" never breaks in the middle
+        self.card_status.setText(f"已读卡：{card.name}\n{card.card_type_label}" + (f"\n{note}" if note else ""))
         self._card = card
         self.changed.emit()
 
@@ -258,6 +260,7 @@ class SituationPanel(QGroupBox):
         self.lay = QVBoxLayout(self)
         self._groups: dict[str, tuple[QButtonGroup, list[tuple[str, QWidget]]]] = {}
         self._deciding: list[str] = []  # group keys whose answer decides materials
+        self.holder: QWidget | None = None  # the scroll area around the panel, shown with it
         self.setVisible(False)
 
     def show_questions(self, questions: list[tuple[str, str, Any]], answers: dict[str, Any]) -> None:
@@ -297,6 +300,8 @@ class SituationPanel(QGroupBox):
                 self._deciding.append(f"{prefix}|{q.key}")
             self.lay.addWidget(box)
         self.setVisible(bool(questions))
+        if self.holder is not None:
+            self.holder.setVisible(bool(questions))
 
     def unanswered(self) -> list[str]:
         """Group keys of the questions that decide materials and have no answer yet."""
@@ -308,7 +313,10 @@ class SituationPanel(QGroupBox):
         open_ = self.unanswered()
         if not open_:
             return False
-        self._groups[open_[0]][1][0][1].setFocus()
+        first = self._groups[open_[0]][1][0][1]
+        first.setFocus()
+        if self.holder is not None and hasattr(self.holder, "ensureWidgetVisible"):
+            self.holder.ensureWidgetVisible(first)
         return True
 
     def answers(self) -> dict[str, Any]:
@@ -603,11 +611,14 @@ class ChecklistTable(QTableWidget):
                 note.append(f"{c.share_source} {c.share_reference}")
             if c.due_date:
                 note.append(f"补交期限 {c.due_date:%Y-%m-%d}")
-            if len(c.matters) > 1:
-                note.append("共用：" + "、".join(c.matters))
+            if len(c.matters) > 1:  # the names in the tooltip: a row stays one line, more rows show
+                note.append(f"{len(c.matters)} 项事项共用")
             if self.attachment_counts.get(c.key):
                 note.append(f"已附扫描件 {self.attachment_counts[c.key]} 份")
-            self.setItem(row, 3, QTableWidgetItem("；".join(note)))
+            item = QTableWidgetItem("；".join(note))
+            if len(c.matters) > 1:
+                item.setToolTip("共用：" + "、".join(c.matters))
+            self.setItem(row, 3, item)
         self._checks = {c.key: c for c in info.checks}
         self.resizeRowsToContents()
         self._updating = False
@@ -680,7 +691,15 @@ class IntakeView(QWidget):
         mlay = QVBoxLayout(middle)
         mlay.setContentsMargins(0, 0, 0, 0)
         mlay.addWidget(self.picker, 2)
-        mlay.addWidget(self.situation)
+        # a bundle asks many questions: they scroll instead of making the window taller than the screen
+        self.situation_scroll = QScrollArea()
+        self.situation_scroll.setObjectName("situation_scroll")
+        self.situation_scroll.setWidgetResizable(True)
+        self.situation_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.situation_scroll.setWidget(self.situation)
+        self.situation_scroll.setVisible(False)
+        self.situation.holder = self.situation_scroll
+        mlay.addWidget(self.situation_scroll, 3)
         right = QGroupBox("材料核验")
         rlay = QVBoxLayout(right)
         rlay.addWidget(self.checklist)
