@@ -37,7 +37,7 @@ def test_an_owner_only_data_folder_is_ok_and_a_readable_file_is_named(tmp_path):
     os.chmod(root, 0o755)
     warn = by_key(check_data_folder(load_config(root)))["data.permissions"]
     assert warn.status == "warn"
-    assert "clerk.sqlite3（0644）" in warn.detail and "data（0755）" in warn.detail
+    assert "clerk.sqlite3（0644）" in warn.detail and f"{root}（0755）" in warn.detail
     assert warn.fix == f"只允许本人访问：chmod -R go-rwx {root}"
 
 
