@@ -129,7 +129,18 @@ class Server:
         return _pg_install(self.run, self.user)
 
     def start(self) -> str:
-        """Create the cluster if needed and start the server; the SQLAlchemy URL of ``postgres``."""
+        """Create the cluster if needed and start the server; the SQLAlchemy URL of ``postgres``.
+
+        Under umask 022 whatever the process had: the app's CLI sets 077 (owner-only files), and a
+        test that ran ``clerk.cli.main`` in this worker would leave the copied binaries' folders
+        unreachable for the server's user."""
+        old = os.umask(0o022)
+        try:
+            return self._start()
+        finally:
+            os.umask(old)
+
+    def _start(self) -> str:
         if bin_dir() is None:
             raise PgUnavailable(NOT_INSTALLED)
         if self.user is not None:

@@ -73,7 +73,11 @@ def _sweep_in(tmp_path: Path, subprocess, sys) -> None:
                           text=True, check=True)
     run = tmp_path / "clerk-pg-crashed"
     run.mkdir()
-    url = pgserver.shared_url(run)
+    old = os.umask(0o077)          # what clerk.cli.main leaves behind in a test process
+    try:
+        url = pgserver.shared_url(run)
+    finally:
+        os.umask(old)
     (run / "owner").write_text(dead.stdout.strip())            # its pytest was killed
     mine = tmp_path / "clerk-pg-mine"
     mine.mkdir()
