@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from clerk.numbering import parse_case_number
 
@@ -20,25 +21,27 @@ from .queue_panel import QueueWidget
 from .voice import VoiceCaller
 from .guide import GuideView
 from .intake import IntakeView
+from .screens import fit_window
 from .wedge import WedgeFilter
 
 
 def hall_name(ctx: AppContext) -> str:
-    return hall_summary(ctx.db, ctx.cfg.hall_code).name
+    """The hall's name: read once by the composition root (``ctx.hall``); a context made by
+    hand (tests, tools) reads it here."""
+    if ctx.hall is None:
+        ctx.hall = hall_summary(ctx.db, ctx.cfg.hall_code)
+    return ctx.hall.name
 
 
 class MainWindow(QMainWindow):
+    closed = Signal(bool)  # True when the user signed out (the sign-in dialog comes back)
     def __init__(self, ctx: AppContext, documents: DocumentService | None = None,
                  hub: DeviceHub | None = None, applicant_screen: ApplicantScreen | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.documents = documents = documents or DocumentService(ctx)
-        name = hall_name(ctx)
-        self.setWindowTitle(f"窗口综合受理 — {name}")
-        self.resize(1366, 800)
-        user = ctx.user
-        who = f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）" if user else ""
-        header = QLabel(f"{name}　·　{ctx.window_number} 号窗口　·　{who}　·　{dt.date.today():%Y年%m月%d日}")
+        fit_window(self, 1366, 800)
+        header = self.header = QLabel("")
         header.setProperty("role", "title")
         header.setObjectName("header")
         self.tabs = QTabWidget()
@@ -57,6 +60,11 @@ class MainWindow(QMainWindow):
         lay.addWidget(header)
         lay.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        if ctx.hall is not None:
+            self._show_hall(ctx.hall)
+        else:  # a context made by hand: the hall is read off the GUI thread
+            self._show_hall(None)
+            ctx.tasks.run(lambda: hall_summary(ctx.db, ctx.cfg.hall_code), self._show_hall)
         ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
         self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫号 · F9 新办件 · Ctrl+T 申请表")
         self.intake.say("请读卡（F2）或录入申请人，再按 F3 搜索事项")
@@ -68,11 +76,25 @@ class MainWindow(QMainWindow):
         self.bus.attach(self.queue.panel)
         self.queue.panel.ticket_changed.connect(self.intake.set_ticket)
         self.hub = hub
-        if hub is not None and documents.worker is None:
-            documents.worker = hub.worker  # receipt slips on the one device thread
+        account = self.menuBar().addMenu("账户")
+        act = account.addAction("注销 / 切换用户", self.sign_out)
+        act.setObjectName("act_sign_out")
+        act.setShortcut("Ctrl+Shift+L")
+        account.addAction("退出", self.close).setObjectName("act_quit")
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
+        if applicant_screen is not None:  # with one screen it opens only when asked for
+            settings_menu.addAction("显示申请人屏", lambda: applicant_screen.place(on_request=True)).setObjectName(
+                "act_applicant_screen")
+        from .catalog_import import CatalogImporter, can_import
+
+        self.catalog_importer = CatalogImporter(ctx, self)  # lives as long as the window (see module)
+        if can_import(ctx):
+            settings_menu.addAction("导入事项目录…", self.catalog_importer.choose_and_start).setObjectName(
+                "act_import_catalog")
+            self.catalog_importer.finished.connect(
+                lambda r: self.statusBar().showMessage(f"事项目录已导入：{r.matters} 个事项", 10_000))
         self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:
@@ -93,6 +115,15 @@ class MainWindow(QMainWindow):
             applicant_screen.rated.connect(self._rated)
             applicant_screen.confirmed.connect(self.intake.applicant_confirmed)
         documents.failed.connect(lambda msg: self.intake.say(f"打印失败：{msg}（文件已保留，可在“办件”中重打）", True))
+
+    def _show_hall(self, hall) -> None:
+        if hall is not None:
+            self.ctx.hall = hall
+        name = hall.name if hall is not None else ""
+        self.setWindowTitle(f"窗口综合受理 — {name}" if name else "窗口综合受理")
+        user = self.ctx.user
+        who = f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）" if user else ""
+        self.header.setText(f"{name}　·　{self.ctx.window_number} 号窗口　·　{who}　·　{dt.date.today():%Y年%m月%d日}")
 
     def card_read(self, card) -> None:
         """A card placed on the reader: on the 办件 tab it checks the identity of whoever collects
@@ -120,9 +151,41 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(lambda _s: self.statusBar().showMessage("设备设置已保存", 5000))
         dialog.exec()
 
+    def has_open_draft(self) -> bool:
+        case = self.intake.case
+        return case is not None and case.state == "draft"
+
+    def sign_out(self) -> None:
+        """注销/切换用户: back to the sign-in dialog (the app itself keeps running)."""
+        if self.has_open_draft() and not self._may_leave("注销"):
+            return
+        self.signing_out = True
+        self._leaving = True
+        self.close()
+
+    def _may_leave(self, doing: str) -> bool:
+        answer = QMessageBox.question(
+            self, doing, f"当前办件（{self.intake.case.matter_name}）尚未受理，已录入的内容保存在草稿中。\n确定{doing}吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if not getattr(self, "_leaving", False) and self.has_open_draft() and not self._may_leave("退出"):
+            event.ignore()
+            return
         self.voice.close()  # no speech or chime left running into a deleted window
+        if self.screen2 is not None:
+            self.screen2.close()  # else the applicant screen keeps the app running with no clerk window
         super().closeEvent(event)
+        self.closed.emit(bool(getattr(self, "signing_out", False)))
+
+    def bring_forward(self) -> None:
+        """Another start on this seat asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def open_spool(self) -> None:
         from .spool_dialog import SpoolDialog

@@ -1,5 +1,5 @@
 """eSCL over real HTTP on loopback: ``EsclScanner`` against ``EsclServer``, and the
-``clerk devices scan`` handler writing a PDF that pypdf and poppler read back."""
+``clerk devices scan`` handler writing a PDF that pypdf and PDFium read back."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,8 @@ from devices.scan_escl import EsclScanner
 from devices.scan_escl_server import EsclServer, ServerConfig, count_bars
 from devices.scan_pdf import save_scan
 from tests.pdftools import pdf_to_pngs
+
+pytestmark = pytest.mark.usefixtures("device_thread")  # drivers called directly
 
 FEEDER = ScanSettings(source="feeder", dpi=75, color="gray", area_mm=(50.0, 60.0))
 
