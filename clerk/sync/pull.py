@@ -39,7 +39,7 @@ def _cover_server_moves(session: Session, _ctx: Any, _instances: Any) -> None:
     if not session.info.get(ORIGIN):
         return
     for obj in session.new:
-        if isinstance(obj, OutboxEntry) and obj.state == "pending":
+        if isinstance(obj, OutboxEntry) and obj.state in (None, "pending"):  # column default not set yet
             obj.state, obj.reply, obj.request = "covered", "来自部门后台的状态，不再上传", {"op": "none"}
             obj.sent_at = state.now()
 

@@ -304,7 +304,7 @@ def push(db: Database, client: Client, files_dir: Path, opts: Options | None = N
         return report
     stop = threading.Event()
 
-    def run(jobs: list[Job]) -> list[tuple[Job, Result]]:
+    def run(jobs: list[Job]) -> tuple[list[tuple[Job, Result]], int]:
         done: list[tuple[Job, Result]] = []
         for job in jobs:
             if stop.is_set():
@@ -320,12 +320,12 @@ def push(db: Database, client: Client, files_dir: Path, opts: Options | None = N
             done.append((job, r))
             if not r.ok:
                 break
-        return done
+        return done, len(jobs) - len(done)  # the later entries of a case wait behind a failed one
 
     pending: list[tuple[Job, Result]] = []
     it = iter(groups)
     with ThreadPoolExecutor(max_workers=opts.workers, thread_name_prefix="clerk-sync") as pool:
-        running: set[Future[list[tuple[Job, Result]]]] = set()
+        running: set[Future[tuple[list[tuple[Job, Result]], int]]] = set()
         for g in it:
             running.add(pool.submit(run, g))
             if len(running) >= opts.workers * 4:
@@ -333,7 +333,9 @@ def push(db: Database, client: Client, files_dir: Path, opts: Options | None = N
         while running:
             finished, running = wait(running, return_when=FIRST_COMPLETED)
             for f in finished:
-                pending.extend(f.result())
+                done, waiting = f.result()
+                pending.extend(done)
+                report.blocked += waiting
             if not stop.is_set():
                 for g in it:
                     running.add(pool.submit(run, g))
