@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import threading
 from dataclasses import asdict, dataclass
@@ -95,7 +96,8 @@ def loop(db: Database, files_dir: Path, stop: threading.Event | None = None, *, 
     when idle (5 s doubling to 60 s), when offline (full jitter up to 5 min), or until the next
     entry is due — never a busy poll."""
     stop = stop or threading.Event()
-    idle = IDLE_MIN
+    idle_min = float(os.environ.get("CLERK_SYNC_IDLE", IDLE_MIN))  # chaos runs shorten the idle wait
+    idle = idle_min
     offline_rounds = 0
     while not stop.is_set():
         try:
@@ -110,7 +112,7 @@ def loop(db: Database, files_dir: Path, stop: threading.Event | None = None, *, 
             offline_rounds += 1
             wait = backoff_delay(offline_rounds, base=OFFLINE_BASE, cap=OFFLINE_CAP)
         elif rep.sent or rep.applied or rep.covered:
-            offline_rounds, idle, wait = 0, IDLE_MIN, 0.0
+            offline_rounds, idle, wait = 0, idle_min, 0.0
         else:
             offline_rounds = 0
             wait, idle = idle, min(IDLE_MAX, idle * 2)
