@@ -28,7 +28,7 @@ from clerk.models import Attachment, Case, MaterialCheck, OutboxEntry  # noqa: E
 
 _templates: dict[str, tuple[int, ...]] = {}  # database → the two template cases
 CLONED = ("matter_id", "bundle_id", "applicant_id", "proxy_id", "hall_id", "window_id", "clerk_id", "workstation",
-          "situation", "form_data", "department", "catalog_version", "accepted_at",
+          "situation", "form_data", "parties", "department", "catalog_version", "accepted_at",
           "promised_date", "statutory_date", "delivery", "post_address", "visits")
 CHECK_COLS = ("material_id", "material_key", "name", "status", "form", "count", "share_source", "share_reference",
               "due_date", "position")

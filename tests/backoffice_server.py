@@ -198,6 +198,28 @@ def sample_case(*, number: str | None = None, attachments: list[dict[str, Any]] 
     return body
 
 
+def pg_base_url() -> str:
+    """The test PostgreSQL server's URL, as tests/conftest.py's ``pg_url`` finds it (CLERK_TEST_PG_URL
+    or the run's embedded server), for module-scoped fixtures; skips or fails the same way."""
+    url = os.environ.get("CLERK_TEST_PG_URL")
+    if url:
+        return url
+    from tests import pgserver
+
+    require = os.environ.get("CLERK_REQUIRE_PG", "")
+    run = os.environ.get(pgserver.RUNDIR_ENV)
+    try:
+        if not run:
+            raise pgserver.PgUnavailable("no run folder for the embedded server")
+        if pgserver.bin_dir() is None and require != "1":
+            pytest.skip("PostgreSQL not available: set CLERK_TEST_PG_URL or install the test extra")
+        return pgserver.shared_url(Path(run))
+    except pgserver.PgUnavailable as exc:
+        if require == "0":
+            pytest.skip(f"PostgreSQL not available: {exc}")
+        pytest.fail(f"PostgreSQL not available: {exc}")
+
+
 def pg_database(base_url: str) -> Any:
     """A fresh PostgreSQL database next to ``base_url``'s (context manager yielding its URL)."""
     import contextlib
@@ -231,10 +253,5 @@ def backoffice_shared(request, tmp_path_factory):
         with BackofficeServer(folder) as server:
             yield server
         return
-    base = os.environ.get("CLERK_TEST_PG_URL")
-    if not base:
-        if os.environ.get("CLERK_REQUIRE_PG") == "1":
-            pytest.fail("CLERK_REQUIRE_PG=1 but CLERK_TEST_PG_URL is not set")
-        pytest.skip("PostgreSQL not configured (set CLERK_TEST_PG_URL)")
-    with pg_database(base) as url, BackofficeServer(folder, database_url=url) as server:
+    with pg_database(pg_base_url()) as url, BackofficeServer(folder, database_url=url) as server:
         yield server

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import random
 import threading
@@ -19,6 +20,7 @@ from .http import API, Client, backoff_delay, classify, network_result
 from .pull import pull
 from .push import Options, push
 
+log = logging.getLogger(__name__)
 IDLE_MIN, IDLE_MAX = 5.0, 60.0        # seconds between rounds when there is nothing to do
 OFFLINE_BASE, OFFLINE_CAP = 5.0, 300.0
 
@@ -91,20 +93,36 @@ def run_once(db: Database, files_dir: Path, *, server: str | None = None, opts: 
 
 
 def loop(db: Database, files_dir: Path, stop: threading.Event | None = None, *, server: str | None = None,
-         opts: Options | None = None, on_round: Any = None) -> None:
+         opts: Options | None = None, on_round: Any = None, wake: threading.Event | None = None) -> None:
     """Rounds until ``stop`` is set: at once while there is work, then waiting longer and longer
     when idle (5 s doubling to 60 s), when offline (full jitter up to 5 min), or until the next
-    entry is due — never a busy poll."""
+    entry is due — never a busy poll. ``wake`` set (重新发送, 立即同步, a case just accepted)
+    starts the next round at once. ``on_round(report)`` is called on this thread after each round."""
     stop = stop or threading.Event()
+
+    def sleep(seconds: float) -> None:
+        if wake is None:
+            stop.wait(seconds)
+            return
+        wake.wait(seconds)
+        wake.clear()
+
     idle_min = float(os.environ.get("CLERK_SYNC_IDLE", IDLE_MIN))  # chaos runs shorten the idle wait
     idle = idle_min
     offline_rounds = 0
     while not stop.is_set():
         try:
             rep = run_once(db, files_dir, server=server, opts=opts)
-        except NotConfigured:
-            rep = RoundReport(error="not configured")
-            stop.wait(IDLE_MAX)
+        except NotConfigured as exc:
+            if on_round is not None:
+                on_round(RoundReport(error=exc.message))
+            sleep(IDLE_MAX)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the loop
+            log.warning("sync round failed: %s", exc)
+            if on_round is not None:
+                on_round(RoundReport(error=getattr(exc, "message", str(exc))))
+            sleep(IDLE_MAX)
             continue
         if on_round is not None:
             on_round(rep)
@@ -119,8 +137,8 @@ def loop(db: Database, files_dir: Path, stop: threading.Event | None = None, *, 
             if rep.next_due:
                 due = (dt.datetime.fromisoformat(rep.next_due) - dt.datetime.now()).total_seconds()
                 wait = max(0.2, min(wait, due))
-        if wait:
-            stop.wait(wait)
+        if wait and not stop.is_set():
+            sleep(wait)
 
 
 def status(db: Database) -> dict[str, Any]:

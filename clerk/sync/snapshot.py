@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from ..models import Applicant, Attachment, Case, Hall, MaterialCheck, OutboxEntry, User
+from ..models import Attachment, Case, Hall, MaterialCheck, OutboxEntry, User
 
 SNAPSHOT_KINDS = {"case.accept": "accepted", "case.notify": "notified", "case.refuse": "refused"}
 DEPARTMENT_KINDS = {"case.start_review", "case.request_supplement", "case.approve", "case.reject",
@@ -179,12 +179,26 @@ def _event(root: str, case_uuid: str, kind: str, at: str | None, data: dict[str,
     return {"op": "event", "uuid": root, "body": {"type": kind, "case_uuid": case_uuid, "at": at, "data": data}}
 
 
-def _applicant(a: Applicant | None) -> dict[str, Any] | None:
-    if a is None:
-        return None
-    id_type = "uscc" if a.kind == "enterprise" else ("id_card" if a.id_type in ("resident", "") else a.id_type)
-    return {"kind": a.kind, "name": a.name, "id_type": id_type, "id_number": a.id_number, "phone": a.phone,
-            "address": a.address}
+def _parties(case: Case) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Applicant and proxy as the decision printed them (``Case.parties``), else the records."""
+    snap = getattr(case, "parties", None) or {}
+    a = snap.get("applicant")
+    if a is None and case.applicant is not None:
+        r = case.applicant
+        a = {"kind": r.kind, "name": r.name, "id_type": r.id_type, "id_number": r.id_number, "phone": r.phone,
+             "address": r.address}
+    p = snap.get("proxy") if "applicant" in snap else None
+    if p is None and "applicant" not in snap and case.proxy is not None:
+        p = {"name": case.proxy.name, "id_number": case.proxy.id_number, "phone": case.proxy.phone}
+    applicant = None
+    if a is not None:
+        kind = a.get("kind") or "person"
+        raw = a.get("id_type") or ""
+        id_type = "uscc" if kind == "enterprise" else ("id_card" if raw in ("resident", "") else raw)
+        applicant = {"kind": kind, "name": a.get("name", ""), "id_type": id_type, "id_number": a.get("id_number", ""),
+                     "phone": a.get("phone", ""), "address": a.get("address", "")}
+    proxy = {"name": p.get("name", ""), "id_number": p.get("id_number", ""), "phone": p.get("phone", "")} if p else None
+    return applicant, proxy
 
 
 def intake_snapshot(case: Case, state: str, at: str | None, atts: dict[int, list[tuple[Attachment, str]]],
@@ -203,7 +217,7 @@ def intake_snapshot(case: Case, state: str, at: str | None, atts: dict[int, list
     else:  # a bundle: each matter's answers, the question keyed by its matter
         situation = {f"{c.matter.code}:{k}": list(v) if isinstance(v, (list, tuple)) else [v]
                      for c in case.children if c.matter is not None for k, v in (c.situation or {}).items()}
-    proxy = case.proxy
+    applicant, proxy = _parties(case)
     return {
         "schema": 1, "uuid": case.uuid, "number": case.number,
         "hall_code": halls.get(case.hall_id or -1) or (case.number or "")[:8],
@@ -216,8 +230,7 @@ def intake_snapshot(case: Case, state: str, at: str | None, atts: dict[int, list
         "department": case.department, "catalog_version": case.catalog_version,
         "accepted_at": _iso(case.accepted_at) or at, "promised_date": _iso(case.promised_date),
         "clerk": clerks.get(case.clerk_id or -1, ""), "delivery": case.delivery, "post_address": case.post_address,
-        "applicant": _applicant(case.applicant),
-        "proxy": {"name": proxy.name, "id_number": proxy.id_number, "phone": proxy.phone} if proxy else None,
+        "applicant": applicant, "proxy": proxy,
         "situation": situation, "form": dict(case.form_data or {}), "materials": materials,
         "children": [{"uuid": c.uuid, "number": c.number, "matter_code": c.matter.code if c.matter else None,
                       "matter_name": c.matter.name if c.matter else "", "department": c.department,

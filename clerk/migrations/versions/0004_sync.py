@@ -1,7 +1,7 @@
 """sync with the back office: outbox request/reply/order columns, case remote version, sync_state
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 14:35:00
 
 Plain ``add_column`` with constant server defaults (SQLite adds them in place; a batch table copy
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
