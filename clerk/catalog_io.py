@@ -22,11 +22,11 @@ from . import forms
 from .fileio import write_atomic
 from .errors import ValidationError
 from .zones import DEFAULT_ZONES, zone_code
+from .dto import FORM_LABELS
 
 FORMAT = "window-clerk-catalog"
 KINDS = ("immediate", "committed")
 FORMS = ("original", "copy", "both", "electronic")
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 DELIVERY_LABELS = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电子送达"}
 
 MATTER_DEFAULTS: dict[str, Any] = {
