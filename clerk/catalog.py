@@ -241,7 +241,7 @@ def import_catalog(db: Database, path: str | Path, *, replace: bool = False, use
                          updated=report.matters_updated, deactivated=report.matters_deactivated,
                          removed=report.matters_removed, bundles_removed=report.bundles_removed)
     except (IntegrityError, DataError) as err:
-        raise ValidationError(f"目录与现有数据冲突，未导入任何内容：{err.orig}", f"integrity error: {err.orig}")
+        raise ValidationError(f"目录与现有数据冲突，未导入任何内容：{err.orig}", f"integrity error: {err.orig}") from err
     invalidate(db.engine)
     return report
 
@@ -418,7 +418,7 @@ def _apply(s: Session, matters: list[dict[str, Any]], bundles: list[dict[str, An
         _drop_stale(s, {r["code"] for r in matters}, keep, b_existing, report)
     # catalog_stamp changes on every import, even of an edited file that kept its version
     # string, so other workstations' search indexes notice and rebuild.
-    stamp = f"{version}@{dt.datetime.now(dt.timezone.utc).isoformat(timespec='microseconds')}"
+    stamp = f"{version}@{dt.datetime.now(dt.UTC).isoformat(timespec='microseconds')}"
     for key, value in (("catalog_version", version), (STAMP_KEY, stamp)):
         setting = s.get(Setting, key)
         if setting is None:
@@ -511,7 +511,7 @@ def export_catalog(db: Database, path: str | Path) -> int:
         else:
             io.write_csv(path, matters)
     except OSError as err:
-        raise CatalogFileError(f"无法写入“{path}”：{err.strerror or err}", f"cannot write {path}: {err}")
+        raise CatalogFileError(f"无法写入“{path}”：{err.strerror or err}", f"cannot write {path}: {err}") from err
     return len(matters)
 
 

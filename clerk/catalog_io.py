@@ -109,16 +109,16 @@ def read_json(path: Path) -> ReadResult:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise CatalogFileError(f"无法读取目录文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}")
+        raise CatalogFileError(f"无法读取目录文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}") from err
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise CatalogFileError(f"目录文件“{path.name}”不是 UTF-8 编码的 JSON，未导入任何内容。",
-                               f"{path.name} is not UTF-8 JSON")
+                               f"{path.name} is not UTF-8 JSON") from None
     except json.JSONDecodeError as err:
         raise CatalogFileError(
             f"目录文件“{path.name}”内容不完整或格式错误（第{err.lineno}行第{err.colno}列），"
-            f"可能未下载完整，未导入任何内容。", f"{path.name} is not valid JSON: {err}")
+            f"可能未下载完整，未导入任何内容。", f"{path.name} is not valid JSON: {err}") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CatalogFileError(f"文件“{path.name}”不是本系统的事项目录（缺少 format: {FORMAT}），未导入任何内容。",
                                f"{path.name} is not a {FORMAT} file")
@@ -306,7 +306,7 @@ def _xlsx_rows(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as err:
         raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，无法打开，未导入任何内容。"
-                               "请重新导出或重新下载该文件。", f"corrupt workbook {path.name}: {err}")
+                               "请重新导出或重新下载该文件。", f"corrupt workbook {path.name}: {err}") from err
     try:
         out: dict[str, list[tuple[int, list[Any]]]] = {}
         for ws in wb.worksheets:
@@ -314,7 +314,7 @@ def _xlsx_rows(path: Path) -> dict[str, list[tuple[int, list[Any]]]]:
         return out
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as err:
         raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，未导入任何内容。",
-                               f"corrupt workbook {path.name}: {err}")
+                               f"corrupt workbook {path.name}: {err}") from err
     finally:
         wb.close()
 
@@ -323,7 +323,7 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise CatalogFileError(f"无法读取文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}")
+        raise CatalogFileError(f"无法读取文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}") from err
     for enc in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
         try:
             text = raw.decode(enc)

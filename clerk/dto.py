@@ -132,7 +132,7 @@ class CaseInfo:
     reason: str
     clerk_name: str
     window_number: int | None
-    children: tuple["CaseInfo", ...] = ()
+    children: tuple[CaseInfo, ...] = ()
     parent_number: str | None = None
     warnings: tuple[str, ...] = ()
     allowed_actions: tuple[str, ...] = field(default_factory=tuple)

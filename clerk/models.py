@@ -53,7 +53,7 @@ def new_uuid() -> str:
     return str(uuidlib.uuid4())
 
 
-class StrEnum(str, enum.Enum):
+class StrEnum(str, enum.Enum):  # noqa: UP042 (enum.StrEnum would change format() of members)
     def __str__(self) -> str:  # so f-strings and JSON give the stored value
         return self.value
 
