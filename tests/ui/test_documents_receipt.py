@@ -20,12 +20,6 @@ from ui.documents import DocumentService
 from ui.taskman import TaskManager
 
 
-@pytest.fixture(autouse=True)
-def strict_device_thread(monkeypatch):
-    """print_job refuses to run anywhere but the device thread."""
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")
-
-
 @pytest.fixture
 def ctx(tmp_path):
     url = f"sqlite:///{(tmp_path / 'clerk.sqlite3').as_posix()}"
