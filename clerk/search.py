@@ -62,7 +62,8 @@ def _syllables(text: str) -> tuple[str, list[str]]:
 
     chars = "".join(ch for ch in text if not ch.isspace())
     # errors→list keeps one item per character, so the readings line up with the characters
-    return chars, [p.lower() for p in lazy_pinyin(chars, errors=lambda x: list(x))]
+    one_each: Any = lambda x: list(x)   # pypinyin takes a list here; typeshed's stub says str
+    return chars, [p.lower() for p in lazy_pinyin(chars, errors=one_each)]
 
 
 def full_pinyin(text: str) -> str:

@@ -64,7 +64,6 @@ class DeviceWorker:
                         fut.set_result(fn(*args, **kwargs))
                     except BaseException as exc:  # the caller gets it from the Future
                         fut.set_exception(exc)
-                        exc = None  # type: ignore[assignment]  # no frame cycle kept alive here
                 del fut, fn, args, kwargs
         finally:
             _unregister(self.thread)
