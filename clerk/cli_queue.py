@@ -25,6 +25,9 @@ from .models import Hall
 
 # The CLI exits at once and sends no heartbeat, so its calls get a long lease.
 CLI_LEASE_SECONDS = 900
+# `take --printer`: the ticket was issued (its number is on stdout) but not printed — a kiosk
+# script must not take a second ticket; it reprints from the spool instead.
+EXIT_NOT_PRINTED = 4
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     take.add_argument("--lane", default="normal", help="通道 lane, one the hall has open (clerk queue lanes); "
                       "by default: " + ", ".join(f"{k} {v.label}" for k, v in queue.LANES.items()))
     take.add_argument("--applicant-id", type=int, help="申请人编号 applicant id (repeat visitors)")
-    take.add_argument("--printer", help="取号打印机 ticket printer URL, e.g. tcp://192.168.1.60:9100")
+    take.add_argument("--printer", help="取号打印机 ticket printer URL, e.g. tcp://192.168.1.60:9100; "
+                      f"issued but not printed: exit {EXIT_NOT_PRINTED}, JSON printed=false and print_error")
     call = cmd("call", "叫号 call the next ticket", _call, window=True, holder=True)
     call.add_argument("--lease", type=int, default=CLI_LEASE_SECONDS, help="租约秒数 lease seconds")
     cmd("recall", "重呼 call the same ticket again", _recall, window=True, ticket=True, holder=True)
@@ -165,11 +169,26 @@ def _take(args: argparse.Namespace) -> int:
         who = {"user": service_account("kiosk", ws), "workstation": ws}
     t = queue.take_ticket(db, hall, args.zone, lane=args.lane, applicant_id=args.applicant_id, **who)
     repeat = f"（今日另有未办结：{'、'.join(t.repeat_open)}）" if t.repeat_open else ""
-    rc = _emit(args, t, _line(t) + repeat)
-    if args.printer:
-        # The ticket is issued whatever the printer does: its number is already on stdout.
+    if not args.printer:
+        return _emit(args, t, _line(t) + repeat)
+    # The ticket is issued whatever the printer does; the output says both.
+    error = None
+    try:
         _print_ticket(args, db, hall, t)
-    return rc
+    except ClerkError as exc:
+        error = exc
+    if args.json:
+        data = _plain(t) | {"printed": error is None, "print_error": error.message if error else None,
+                            "print_job": error.details.get("job_id") if error else None}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        print(_line(t) + repeat + ("" if error is None else "（未打印）"))
+    if error is not None:
+        from .privacy import printable
+
+        print(printable(f"错误：{error.one_line()}"), file=sys.stderr)
+        return EXIT_NOT_PRINTED
+    return 0
 
 
 def _print_ticket(args: argparse.Namespace, db: Any, hall_code: str, t: queue.TicketInfo) -> None:
@@ -190,7 +209,7 @@ def _print_ticket(args: argparse.Namespace, db: Any, hall_code: str, t: queue.Ti
             note=queue.no_show_note(queue.no_show_grace_minutes(db, hall_code)))
     except ClerkError as exc:
         raise ClerkError(f"{exc.message}（号码 {t.display} 已发出，可重打）",
-                         f"{exc.english} (ticket {t.display} was issued)") from exc
+                         f"{exc.english} (ticket {t.display} was issued)", **exc.details) from exc
     print(message, file=sys.stderr)
 
 

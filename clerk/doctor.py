@@ -251,7 +251,7 @@ def run_checks(cfg: Config | None, extra: Iterable[tuple[str, CheckFn]] | None =
     for name, fn in groups:
         try:
             results.extend(fn(cfg))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             results.append(Check(f"{name}.error", "fail", f"检查项 {name}",
                                  f"检查本身出错：{type(exc).__name__}: {exc}",
                                  "请把这一行发给技术支持"))

@@ -215,6 +215,14 @@ class Matter(Base):
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
     # 申请表 fields, records as described in clerk.forms (one JSON list: read whole, never queried)
     form_fields: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    # What published lists (政务服务事项目录/实施清单) carry besides the guide proper:
+    power_type: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 事项类型: 行政许可 …
+    parent_name: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 主项名称 of a 子项
+    division: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 行政区划代码 (实施区划)
+    place: Mapped[str] = mapped_column(Text, default="", server_default="")  # 办理地点
+    phone: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 咨询电话 (public)
+    # other columns of the published list, kept as guide facts: [[label, text], …]
+    extra: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     questions: Mapped[list[SituationQuestion]] = relationship(
         back_populates="matter", cascade="all, delete-orphan", order_by="SituationQuestion.position")
     materials: Mapped[list[MaterialRequirement]] = relationship(
@@ -328,6 +336,9 @@ class Applicant(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     legal_representative: Mapped[str] = mapped_column(String(60), default="")
+    # where the name came from: "card" (read from the ID card) or "typed"; a typed name that
+    # differs from a card-read one is a warning the clerk confirms (clerk.cases)
+    name_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
@@ -369,6 +380,9 @@ class Case(Base):
     form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     # facts without a column of their own: "follows" (the notified case continued), "supplements"
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # the applicant and proxy as they were when the case was decided (accepted, notified,
+    # refused): what the receipt printed, whatever later happens to the applicant record
+    parties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     department: Mapped[str] = mapped_column(String(100), default="")
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)

@@ -81,7 +81,7 @@ def configured(cfg: Config | None) -> dict[str, str]:
             return load_device_settings(db, cfg.workstation)
         finally:
             db.dispose()
-    except Exception:
+    except Exception:  # noqa: BLE001
         return {}
 
 

@@ -66,11 +66,18 @@ def cmd_printer_status(args: argparse.Namespace) -> int:
     return 0 if status.can_print else 1
 
 
+def _report_damaged(bad: list[tuple[str, str]]) -> None:
+    for job_id, why in bad:
+        print(f"警告：已跳过损坏的打印任务 {job_id}：{why}（文件仍在打印任务文件夹中）", file=sys.stderr)
+
+
 def cmd_spool(args: argparse.Namespace) -> int:
-    jobs = PrintSpool(args.spool).pending()
+    jobs, bad = PrintSpool(args.spool).scan()
+    _report_damaged(bad)
     if args.json:
         rows = [{"id": j.id, "created": j.created, "printer": j.url, "title": j.title,
                  "last_error": j.last_error, "attempts": j.attempts} for j in jobs]
+        rows += [{"id": job_id, "damaged": why} for job_id, why in bad]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif not jobs:
         print("没有待重打的打印任务")
@@ -82,7 +89,15 @@ def cmd_spool(args: argparse.Namespace) -> int:
 
 def cmd_reprint(args: argparse.Namespace) -> int:
     spool = PrintSpool(args.spool)
-    ids = [j.id for j in spool.pending()] if args.all else args.job
+    if args.all:
+        jobs, bad = spool.scan()
+        _report_damaged(bad)  # one damaged record never stops the others
+        ids = [j.id for j in jobs]
+        if not ids and bad:
+            print("没有可重打的打印任务")
+            return 0
+    else:
+        ids = args.job
     if not ids:
         raise ClerkError("请指定要重打的任务编号，或用 --all 重打全部", "give job ids or --all")
     for job_id in ids:

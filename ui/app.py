@@ -5,9 +5,10 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 
-from PySide6.QtCore import QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clerk.errors import ClerkError
@@ -23,15 +24,34 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("窗口综合受理")
     app.setOrganizationName("WindowClerk")
-    translator = QTranslator(app)
-    here = os.path.join(os.path.dirname(__file__), "i18n")
-    if translator.load(QLocale(), "clerk", "_", here):  # zh_CN is the source language
-        app.installTranslator(translator)
+    install_translations(app)
     apply_style(app)
     from . import gcguard
 
     gcguard.install(app)  # cyclic garbage (Qt objects among it) collected on this thread only
     return app  # type: ignore[return-value]
+
+
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
+    """The app's own strings are written in zh_CN; a translation (ui/i18n/clerk_<lang>.qm) is
+    loaded for another language when one exists. Qt's own dialog texts (OK/Cancel, Yes/No, the
+    file and print dialogs) follow the same language: qtbase_zh_CN from the Qt installation when
+    the app speaks Chinese, so no English button sits in a Chinese dialog."""
+    locale = locale or QLocale()
+    installed: list[QTranslator] = []
+    own = QTranslator(app)
+    here = os.path.join(os.path.dirname(__file__), "i18n")
+    speaks_other = own.load(locale, "clerk", "_", here)
+    if speaks_other:
+        app.installTranslator(own)
+        installed.append(own)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    qt_locale = locale if speaks_other else QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    qt = QTranslator(app)
+    if qt.load(qt_locale, "qtbase", "_", qt_dir):
+        app.installTranslator(qt)
+        installed.append(qt)
+    return installed
 
 
 def open_context(args: argparse.Namespace) -> AppContext:
@@ -45,6 +65,9 @@ def open_context(args: argparse.Namespace) -> AppContext:
     logging.getLogger("clerk").info("start %s: mode %s, hall %s, workstation %s, database %s", __version__,
                                     getattr(args, "mode", "clerk"), cfg.hall_code, cfg.workstation,
                                     redact_url(cfg.database_url))
+    from clerk.backup import check_database
+
+    check_database(cfg)  # a damaged SQLite file stops here, with the way back to the newest backup
     db = open_db(args)
     return make_context(cfg, db=db, window_number=getattr(args, "window", 1) or 1)
 
@@ -96,6 +119,17 @@ def run_app(args: argparse.Namespace) -> int:
     from clerk.catalog import warm_search
 
     ctx.tasks.run(lambda: warm_search(ctx.db))  # the first search then answers at once
+    from clerk.backup import daily_backup
+
+    cfg = ctx.cfg
+
+    def backup_today() -> None:  # its own thread: a large backup must not hold the database worker
+        try:
+            daily_backup(cfg)
+        except Exception:  # logged; the counter works on without it
+            logging.getLogger("clerk").exception("daily backup failed")
+
+    threading.Thread(target=backup_today, name="daily-backup", daemon=True).start()
     from .login import LoginDialog
     from .main_window import MainWindow
 

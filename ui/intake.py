@@ -10,11 +10,12 @@ manager, documents from ``ui.documents``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
                                QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QRadioButton, QScrollArea, QSpinBox, QSplitter,
@@ -24,9 +25,11 @@ from clerk import calendar as workcal
 from clerk import actions, cases, forms
 from clerk.cases import CHECK_LABELS, FORM_LABELS
 from clerk.dto import ApplicantInput, CaseInfo, FormFieldInfo, ProxyInput
-from clerk.errors import ValidationError
+from clerk.errors import ApplicantChanged, ValidationError
+from clerk.privacy import mask_id
 
 from .context import AppContext
+from .dialogs import ask_reason
 from .scan_attach import ScanAttachBar
 
 STATUS_ORDER = ("pending", "presented", "shared", "deferred", "missing")
@@ -120,16 +123,22 @@ class ApplicantPanel(QGroupBox):
         self.name.setText(card.name)
         self.id_number.setText(card.id_number)
         self.address.setText(card.address)
+        self.address.setCursorPosition(0)  # the beginning of a long address, not its tail
         # No open-source WLT decoder exists: say so instead of showing a made-up photo.
         note = card.photo_note if isinstance(getattr(card, "photo_note", ""), str) else ""
-        self.card_status.setText(f"已读卡：{card.name}（{card.card_type_label}）" + (f"\n{note}" if note else ""))
+        # the card type on a line of its own: "居民身份证" never breaks in the middle
+        self.card_status.setText(f"已读卡：{card.name}\n{card.card_type_label}" + (f"\n{note}" if note else ""))
         self._card = card
         self.changed.emit()
 
     def applicant_input(self) -> ApplicantInput:
         card = getattr(self, "_card", None)
         same_card = card is not None and card.id_number == self.id_number.text().strip()
+        name, number = self.name.text().strip(), self.id_number.text().strip()
         return ApplicantInput(
+            from_card=same_card and card.name == name,
+            # the clerk confirmed this very name for this very number (IntakeView._confirm_change)
+            confirm_change=getattr(self, "confirmed", None) == (number, name),
             name=self.name.text().strip(), id_number=self.id_number.text().strip(),
             kind=self.kind.currentData(), phone=self.phone.text().strip(), address=self.address.text().strip(),
             sex=card.sex if same_card else "", nation=card.nation if same_card else "",
@@ -145,6 +154,7 @@ class ApplicantPanel(QGroupBox):
                           authorisation=self.proxy_auth.text().strip())
 
     def clear(self) -> None:
+        self.confirmed = None
         for w in (self.name, self.id_number, self.phone, self.address, self.proxy_name, self.proxy_id,
                   self.proxy_phone, self.proxy_auth):
             w.clear()
@@ -204,7 +214,8 @@ class MatterPicker(QGroupBox):
         self.results.clear()
         for h in hits:
             tag = "【一件事】" if h.kind == "bundle" else ""
-            item = QListWidgetItem(f"{tag}{h.name}    {h.department or ''}  {h.code}")
+            parent = f"〔{h.parent}〕" if getattr(h, "parent", "") else ""  # the 主项 of a 子项
+            item = QListWidgetItem(f"{tag}{h.name}{parent}    {h.department or ''}  {h.code}")
             item.setData(Qt.ItemDataRole.UserRole, (h.kind, h.code, h.name))
             self.results.addItem(item)
         if hits:
@@ -232,6 +243,14 @@ class MatterPicker(QGroupBox):
         self.selected.clear()
 
 
+@dataclass(frozen=True)
+class _NameConflict:
+    """The service refused a name that differs from the applicant record (plain values only)."""
+    old: str
+    new: str
+    old_from_card: bool
+
+
 class SituationPanel(QGroupBox):
     """情形 questions as radio buttons (check boxes for multiple choice)."""
 
@@ -241,6 +260,8 @@ class SituationPanel(QGroupBox):
         super().__init__("情形")
         self.lay = QVBoxLayout(self)
         self._groups: dict[str, tuple[QButtonGroup, list[tuple[str, QWidget]]]] = {}
+        self._deciding: list[str] = []  # group keys whose answer decides materials
+        self.holder: QWidget | None = None  # the scroll area around the panel, shown with it
         self.setVisible(False)
 
     def show_questions(self, questions: list[tuple[str, str, Any]], answers: dict[str, Any]) -> None:
@@ -251,6 +272,7 @@ class SituationPanel(QGroupBox):
             if w is not None:
                 w.deleteLater()
         self._groups.clear()
+        self._deciding.clear()
         heading_shown = ""
         for prefix, heading, q in questions:
             if heading and heading != heading_shown:
@@ -275,8 +297,28 @@ class SituationPanel(QGroupBox):
                 b.toggled.connect(lambda _c: self.changed.emit(self.answers()))
             row.addStretch(1)
             self._groups[f"{prefix}|{q.key}"] = (group, buttons)
+            if getattr(q, "decides", False):
+                self._deciding.append(f"{prefix}|{q.key}")
             self.lay.addWidget(box)
         self.setVisible(bool(questions))
+        if self.holder is not None:
+            self.holder.setVisible(bool(questions))
+
+    def unanswered(self) -> list[str]:
+        """Group keys of the questions that decide materials and have no answer yet."""
+        return [k for k in self._deciding if not any(b.isChecked() for _key, b in self._groups[k][1])]
+
+    def focus_first_unanswered(self) -> bool:
+        """Put the keyboard on the first unanswered deciding question (Space or the arrow keys
+        answer it); False when every such question is answered."""
+        open_ = self.unanswered()
+        if not open_:
+            return False
+        first = self._groups[open_[0]][1][0][1]
+        first.setFocus()
+        if self.holder is not None and hasattr(self.holder, "ensureWidgetVisible"):
+            self.holder.ensureWidgetVisible(first)
+        return True
 
     def answers(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -570,11 +612,14 @@ class ChecklistTable(QTableWidget):
                 note.append(f"{c.share_source} {c.share_reference}")
             if c.due_date:
                 note.append(f"补交期限 {c.due_date:%Y-%m-%d}")
-            if len(c.matters) > 1:
-                note.append("共用：" + "、".join(c.matters))
+            if len(c.matters) > 1:  # the names in the tooltip: a row stays one line, more rows show
+                note.append(f"{len(c.matters)} 项事项共用")
             if self.attachment_counts.get(c.key):
                 note.append(f"已附扫描件 {self.attachment_counts[c.key]} 份")
-            self.setItem(row, 3, QTableWidgetItem("；".join(note)))
+            item = QTableWidgetItem("；".join(note))
+            if len(c.matters) > 1:
+                item.setToolTip("共用：" + "、".join(c.matters))
+            self.setItem(row, 3, item)
         self._checks = {c.key: c for c in info.checks}
         self.resizeRowsToContents()
         self._updating = False
@@ -609,6 +654,7 @@ class IntakeView(QWidget):
         self.case: CaseInfo | None = None
         self.ticket_id: int | None = None
         self.choice: tuple[str, str, str] | None = None
+        self.materials_pending: tuple[str, ...] = ()  # names of chosen matters without a material list
         self.applicant = ApplicantPanel()
         self.picker = MatterPicker(ctx)
         self.situation = SituationPanel()
@@ -647,7 +693,15 @@ class IntakeView(QWidget):
         mlay = QVBoxLayout(middle)
         mlay.setContentsMargins(0, 0, 0, 0)
         mlay.addWidget(self.picker, 2)
-        mlay.addWidget(self.situation)
+        # a bundle asks many questions: they scroll instead of making the window taller than the screen
+        self.situation_scroll = QScrollArea()
+        self.situation_scroll.setObjectName("situation_scroll")
+        self.situation_scroll.setWidgetResizable(True)
+        self.situation_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.situation_scroll.setWidget(self.situation)
+        self.situation_scroll.setVisible(False)
+        self.situation.holder = self.situation_scroll
+        mlay.addWidget(self.situation_scroll, 3)
         right = QGroupBox("材料核验")
         rlay = QVBoxLayout(right)
         rlay.addWidget(self.checklist)
@@ -656,8 +710,13 @@ class IntakeView(QWidget):
         amount.setToolTip("已提交材料的份数和原件/复印件（也可双击材料行）")
         amount.clicked.connect(lambda: self.checklist.edit_amount())
         QShortcut(QKeySequence("Ctrl+E"), self, activated=lambda: self.checklist.edit_amount())
+        extra = QPushButton("登记材料…")
+        extra.setObjectName("btn_extra_material")
+        extra.setToolTip("登记申请人提交的、目录未列出的材料（材料清单待补充的事项用它逐项登记）")
+        extra.clicked.connect(self.record_extra)
         arow = QHBoxLayout()
         arow.addWidget(amount)
+        arow.addWidget(extra)
         arow.addStretch(1)
         rlay.addLayout(arow)
         self.scan_bar = ScanAttachBar(ctx, self)
@@ -711,6 +770,40 @@ class IntakeView(QWidget):
     def _run(self, fn, on_done) -> None:
         self.ctx.tasks.run(fn, on_done, lambda msg: self.say(msg, error=True))
 
+    def _run_parties(self, fn, on_done, again) -> None:
+        """Run work that saves the applicant; when the ID number is registered under another
+        name the service refuses (ApplicantChanged) and the clerk is asked old → new here, on
+        the GUI thread; a yes runs ``again`` with the change confirmed, a no changes nothing."""
+        def work():
+            try:
+                return fn()
+            except ApplicantChanged as exc:
+                return _NameConflict(str(exc.details.get("old", "")), str(exc.details.get("new", "")),
+                                     bool(exc.details.get("old_from_card")))
+
+        def done(result):
+            if isinstance(result, _NameConflict):
+                self._confirm_change(result, again)
+            else:
+                on_done(result)
+
+        self._run(work, done)
+
+    def _confirm_change(self, conflict: _NameConflict, again) -> None:
+        a = self.applicant
+        number = a.id_number.text().strip()
+        source = "（读卡所得）" if conflict.old_from_card else ""
+        answer = QMessageBox.question(
+            self, "申请人姓名与登记不一致",
+            f"证件号码 {mask_id(number)} 已登记的申请人为：{conflict.old}{source}\n本次填写为：{conflict.new}\n\n"
+            f"请核对证件。确认把申请人姓名由“{conflict.old}”改为“{conflict.new}”吗？\n（以前的办件仍保留原姓名，此次修改将记入审计日志）",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.say(f"未修改：证件号码已登记为“{conflict.old}”，请核对姓名", error=True)
+            return
+        a.confirmed = (number, conflict.new)
+        again()
+
     def focus_search(self) -> None:
         self.picker.query.setFocus()
         self.picker.query.selectAll()
@@ -725,7 +818,8 @@ class IntakeView(QWidget):
             # the draft follows, so the documents print what is on the screen.
             if self._proxy_ready():
                 cid, proxy = self.case.id, self.applicant.proxy_input()
-                self._run(lambda: cases.update_parties(self.ctx.db, self.user, cid, a, proxy), self._parties_saved)
+                self._run_parties(lambda: cases.update_parties(self.ctx.db, self.user, cid, a, proxy),
+                                  self._parties_saved, self._applicant_changed)
             return
         self._run(lambda: cases.applicant_cases(self.ctx.db, a.kind, a.id_number), self._show_history)
         if self.choice and self.case is None:
@@ -750,8 +844,8 @@ class IntakeView(QWidget):
         draft, then decide — one background task, one transaction (``clerk.actions``)."""
         cid, a, proxy = self.case.id, self.applicant.applicant_input(), self.applicant.proxy_input()
         db, user = self.ctx.db, self.user
-        self._run(lambda: actions.decide_with(db, user, cid, decide, applicant=a, proxy=proxy, form=form_values),
-                  lambda info: self._decided(info, kind))
+        self._run_parties(lambda: actions.decide_with(db, user, cid, decide, applicant=a, proxy=proxy, form=form_values),
+                          lambda info: self._decided(info, kind), lambda: self._decide(decide, kind, form_values))
 
     def _show_history(self, previous: list[CaseInfo]) -> None:
         if not previous:
@@ -763,6 +857,7 @@ class IntakeView(QWidget):
     def _matter_chosen(self, kind: str, code: str, name: str) -> None:
         self.choice = (kind, code, name)
         self.case = None
+        self.materials_pending = ()
         self._load_questions({})
         self._start()
 
@@ -774,10 +869,28 @@ class IntakeView(QWidget):
         def load():
             if kind == "bundle":
                 guide = get_bundle_guide(self.ctx.db, code, None)
-                return [(m.code, m.name, q) for m in guide.matters for q in m.questions]
-            return [("", "", q) for q in get_guide(self.ctx.db, code, None).questions]
+                pending = tuple(m.name for m in guide.matters if m.materials_pending)
+                return [(m.code, m.name, q) for m in guide.matters for q in m.questions], pending
+            g = get_guide(self.ctx.db, code, None)
+            return [("", "", q) for q in g.questions], ((g.name,) if g.materials_pending else ())
 
-        self._run(load, lambda qs: self.situation.show_questions(qs, answers))
+        def show(result):
+            questions, pending = result
+            self.materials_pending = pending
+            if answers:
+                self.situation.show_questions(questions, answers)
+            else:
+                self._questions_loaded(questions)
+            if pending and self.case is not None:
+                self._case_loaded(self.case)  # the status line names the missing list
+
+        self._run(load, show)
+
+    def _questions_loaded(self, questions: list[tuple[str, str, Any]]) -> None:
+        self.situation.show_questions(questions, {})
+        # the matter was just chosen from the search: its open questions are the next thing to do
+        if self.picker.isAncestorOf(QApplication.focusWidget()):
+            self.situation.focus_first_unanswered()
 
     def _start(self) -> None:
         if self.choice is None:
@@ -796,7 +909,7 @@ class IntakeView(QWidget):
                                     proxy=proxy, window_number=self.ctx.window_number, ticket_id=self.ticket_id,
                                     workstation=self.ctx.workstation)
 
-        self._run(start, self._case_loaded)
+        self._run_parties(start, self._case_loaded, self._start)
 
     def set_ticket(self, ticket: Any) -> None:
         """The ticket called at this window: cases accepted now are linked to it."""
@@ -814,6 +927,10 @@ class IntakeView(QWidget):
         if info.form and first:
             empty = sum(1 for f in info.form if f.required and not f.value)
             form = f"申请表 {len(info.form)} 项" + (f"（{empty} 项必填未填，Ctrl+T 填写）" if empty else "") + "，"
+        if self.materials_pending:
+            self.say(f"{'、'.join(self.materials_pending)}：材料清单待补充（目录未列申请材料）。请按申请人实际提交的材料"
+                     f"点“登记材料…”逐项登记（已登记 {len(info.checks)} 项），{form}F5 受理。")
+            return
         self.say(f"{info.matter_name}：{len(info.checks)} 项材料，{todo} 项待核验，{form}F4 全部已提交，F5 受理。")
 
     def _show_form(self, info: CaseInfo | None) -> None:
@@ -912,6 +1029,19 @@ class IntakeView(QWidget):
         if self.case is not None:
             self.checklist.show_checks(self.case)
 
+    def record_extra(self, name: str | None = None) -> None:
+        """登记材料: a presented document the catalog does not list (one copy, original; 份数/形式
+        can be changed after)."""
+        if self.case is None:
+            self.say("请先选择事项", error=True)
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "登记材料", "申请人提交的材料名称：")
+            if not ok:
+                return
+        cid, text = self.case.id, name.strip()
+        self._run(lambda: cases.record_extra_material(self.ctx.db, self.user, cid, text), self._case_loaded)
+
     def all_presented(self) -> None:
         if self.case is None:
             self.say("请先选择事项", error=True)
@@ -923,6 +1053,9 @@ class IntakeView(QWidget):
     def accept(self) -> None:
         if self.case is None:
             self.say("请先选择事项并核验材料", error=True)
+            return
+        if self.situation.focus_first_unanswered():
+            self.say("还有情形问题未回答，材料清单可能不准确：请先回答（方向键选择）", error=True)
             return
         values, problems = self.form.pending()
         if problems:
@@ -951,8 +1084,8 @@ class IntakeView(QWidget):
         if self.case is None:
             self.say("请先选择事项", error=True)
             return
-        reason, ok = QInputDialog.getMultiLineText(self, "不予受理", "不予受理的理由（将打印在通知书上）：")
-        if not ok:
+        reason = ask_reason(self, "不予受理", "不予受理的理由（将打印在通知书上）：", cases.REASON_MIN_CHARS)
+        if reason is None:
             return
         self._decide(lambda cid: cases.refuse_case(self.ctx.db, self.user, cid, reason), "refusal")
 
@@ -1019,6 +1152,7 @@ class IntakeView(QWidget):
                 return
         self.case = None
         self.choice = None
+        self.materials_pending = ()
         self.applicant.clear()
         self.picker.clear()
         self.situation.show_questions([], {})
