@@ -23,13 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import requests  # noqa: E402
+import requests
 
-from bench.sync_desk import bulk_cases, make_desk, start_backoffice  # noqa: E402
-from clerk import sync  # noqa: E402
-from clerk.attachments import store_blob  # noqa: E402
-from clerk.sync.http import Client  # noqa: E402
-from clerk.sync.push import Options, upload_blob  # noqa: E402
+from bench.sync_desk import bulk_cases, make_desk, start_backoffice
+from clerk import sync
+from clerk.attachments import store_blob
+from clerk.sync.http import Client
+from clerk.sync.push import Options, upload_blob
 
 ENROL = "demo-enrol-33022501"
 
@@ -37,7 +37,7 @@ ENROL = "demo-enrol-33022501"
 class _Sink(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         left = int(self.headers["Content-Length"])
         h = hashlib.sha256()
         while left:

@@ -34,12 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select, text
 
-from bench.sync_desk import bulk_cases, make_desk, start_backoffice  # noqa: E402
-from clerk import cases, sync  # noqa: E402
-from clerk.attachments import blob_path  # noqa: E402
-from clerk.models import Attachment, Case, OutboxEntry  # noqa: E402
+from bench.sync_desk import bulk_cases, make_desk, start_backoffice
+from clerk import cases, sync
+from clerk.attachments import blob_path
+from clerk.models import Attachment, Case, OutboxEntry
 
 ROOT = Path(__file__).resolve().parents[1]
 ENROL = "demo-enrol-33022501"

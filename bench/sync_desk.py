@@ -18,13 +18,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.orm import selectinload  # noqa: E402
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from clerk.attachments import store_blob  # noqa: E402
-from clerk.db import Database  # noqa: E402
-from clerk.migrate import upgrade  # noqa: E402
-from clerk.models import Attachment, Case, MaterialCheck, OutboxEntry  # noqa: E402
+from clerk.attachments import store_blob
+from clerk.db import Database
+from clerk.migrate import upgrade
+from clerk.models import Attachment, Case, MaterialCheck, OutboxEntry
 
 _templates: dict[str, tuple[int, ...]] = {}  # database → the two template cases
 CLONED = ("matter_id", "bundle_id", "applicant_id", "proxy_id", "hall_id", "window_id", "clerk_id", "workstation",

@@ -16,7 +16,7 @@ from typing import Any
 from .state import backoffice_configured, configured_in
 
 # the decisions that belong to the departments: refused at the desk once a back office is configured
-from ..cases import DEPARTMENT_ACTIONS  # noqa: E402  (one list, kept in clerk.cases)
+from ..cases import DEPARTMENT_ACTIONS  # one list, kept in clerk.cases
 
 __all__ = ["DEPARTMENT_ACTIONS", "backoffice_configured", "configured_in", "enrol", "run_once", "status",
            "retry", "items", "prune", "loop", "case_rows", "forget"]

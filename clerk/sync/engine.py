@@ -184,7 +184,7 @@ def prune(db: Database, now: dt.datetime | None = None) -> int:
         cutoff = (now or state.now()) - dt.timedelta(days=state.retention_days(s))
         res = s.execute(delete(OutboxEntry).where(OutboxEntry.state.in_(("sent", "covered")),
                                                   OutboxEntry.sent_at < cutoff))
-        return int(res.rowcount or 0)
+        return int(getattr(res, "rowcount", 0) or 0)
 
 
 def enrol(db: Database, server: str, code: str, name: str = "", *, workstation: str | None = None,
@@ -203,7 +203,7 @@ def enrol(db: Database, server: str, code: str, name: str = "", *, workstation: 
     client = Client(server, timeout=(5.0, timeout))
     try:
         resp = client.request("POST", f"{API}/workstations", body=body)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # requests raises many kinds: all mean the server was not reached
         r = network_result(exc)
         raise ClerkError(f"无法连接后台 {server}：{r.message}", f"cannot reach {server}") from exc
     finally:

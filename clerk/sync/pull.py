@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from .. import cases as C
+from .. import cases as rules
 from ..db import Database
 from ..models import CalendarDay, Case, CaseState, OutboxEntry
 from . import state
@@ -66,13 +66,14 @@ def path(start: str, target: str) -> list[str]:
     while queue:
         at, steps = queue.popleft()
         for action in FOLLOW:
-            sources, to, _ = C.ACTIONS[action]
-            if at in sources and to.value not in seen:
+            sources, to_state, _ = rules.ACTIONS[action]
+            to = str(to_state)  # a CaseState: its value
+            if at in sources and to not in seen:
                 nxt = steps + [action]
                 if to == target:
                     return nxt
-                seen.add(to.value)
-                queue.append((to.value, nxt))
+                seen.add(to)
+                queue.append((to, nxt))
     return []
 
 
@@ -119,7 +120,7 @@ def apply_page(db: Database, changes: list[dict[str, Any]], cursor: str, report:
             report.changes += 1
             kind = ch.get("kind")
             if kind == "case.status":
-                case = by_uuid.get(ch.get("case_uuid"))
+                case = by_uuid.get(str(ch.get("case_uuid") or ""))
                 if case is None:
                     report.unknown += 1
                     continue
@@ -187,26 +188,26 @@ def _step(s: Session, case: Case, action: str, data: dict[str, Any], at: dt.date
                  for i in data.get("items") or () if isinstance(i, dict)]
         text = str(data.get("text") or data.get("reason") or "")
         due = data.get("due_date")
-        C._move(s, case, action, None, ws, items=[i["name"] for i in items], reason=text, due_date=due,
+        rules._move(s, case, action, None, ws, items=[i["name"] for i in items], reason=text, due_date=due,
                 source="backoffice", by=by)
         if text:
             case.reason = text
-        rounds = [dict(r) for r in C._meta(case).get("supplements", ())]
+        rounds = [dict(r) for r in rules._meta(case).get("supplements", ())]
         rounds.append({"requested_at": at.isoformat(timespec="seconds"), "items": items, "text": text,
                        "by": by, "due_date": due})
-        C._set_meta(case, supplements=rounds)
+        rules._set_meta(case, supplements=rounds)
         return
     if action == "supply_supplement":
-        C._move(s, case, action, None, ws, source="backoffice", by=by)
-        rounds = [dict(r) for r in C._meta(case).get("supplements", ())]
+        rules._move(s, case, action, None, ws, source="backoffice", by=by)
+        rounds = [dict(r) for r in rules._meta(case).get("supplements", ())]
         if rounds and not rounds[-1].get("supplied_at"):
             rounds[-1].update(supplied_at=at.isoformat(timespec="seconds"),
                               supplied_items=[i["name"] for i in rounds[-1].get("items", ())],
                               supplied_note=str(data.get("text") or ""), supplied_by=by)
-            C._set_meta(case, supplements=rounds)
+            rules._set_meta(case, supplements=rounds)
         return
     reason = str(data.get("reason") or "")
-    C._move(s, case, action, None, ws, source="backoffice", by=by, reason=reason,
+    rules._move(s, case, action, None, ws, source="backoffice", by=by, reason=reason,
             window=str(data.get("window") or ""))
     if action in ("approve", "reject"):
         case.decided_at = at

@@ -69,9 +69,9 @@ def roots_for(s: Session, entries: Sequence[OutboxEntry]) -> dict[int, str | Non
         by_uuid.update({u: p or u for u, p in rows})
     nums = sorted(numbers)
     for i in range(0, len(nums), chunk):
-        rows = s.execute(select(Case.number, Case.uuid, parent.uuid).outerjoin(parent, Case.parent_id == parent.id)
-                         .where(Case.number.in_(nums[i:i + chunk])))
-        by_number.update({n: (p or u) for n, u, p in rows})
+        found = s.execute(select(Case.number, Case.uuid, parent.uuid).outerjoin(parent, Case.parent_id == parent.id)
+                          .where(Case.number.in_(nums[i:i + chunk])))
+        by_number.update({n: (p or u) for n, u, p in found if n})
     out: dict[int, str | None] = {}
     for e in entries:
         if e.kind.startswith("case."):

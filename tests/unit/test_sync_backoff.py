@@ -38,7 +38,7 @@ def _resp(status, body, ctype="application/json", headers=None):
 
 
 def test_only_a_json_reply_echoing_the_request_is_done():
-    echo = lambda d: d.get("uuid") == "u1"  # noqa: E731
+    echo = lambda d: d.get("uuid") == "u1"
     assert classify(_resp(201, '{"uuid": "u1", "number": "N"}'), echo).kind == "ok"
     assert classify(_resp(200, "<html>请登录</html>", "text/html"), echo).kind == "retry"
     assert classify(_resp(201, '{"uuid": "u2"}'), echo).kind == "retry"
