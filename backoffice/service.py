@@ -340,13 +340,18 @@ def put_case(store: Store, who: Who, case_uuid: str, body: dict[str, Any]) -> Re
         found = existing(s, caller)
         if found is not None:
             return found
-        wanted = {a["sha256"] for _k, a in _attachments(body)}
+        wanted = {a["sha256"]: a.get("size") for _k, a in _attachments(body)}
         if wanted:
-            have = set(s.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted), Blob.complete.is_(True))))
-            missing = sorted(wanted - have)
+            have = {sha: length for sha, length in s.execute(
+                select(Blob.sha256, Blob.length).where(Blob.sha256.in_(list(wanted)), Blob.complete.is_(True)))}
+            missing = sorted(set(wanted) - set(have))
             if missing:
                 raise ApiError(422, "missing_blob", f"附件尚未上传完整：{', '.join(m[:12] for m in missing)}",
                                "attachments not held complete: " + ", ".join(missing), missing=missing)
+            wrong = sorted(sha for sha, size in wanted.items() if size is not None and size != have[sha])
+            if wrong:
+                raise ApiError(422, "invalid_body", f"附件大小与服务器保存的不符：{', '.join(w[:12] for w in wrong)}",
+                               "attachment size differs from the blob held: " + ", ".join(wrong))
         at = now()
         state = body["state"]
         reply = {"uuid": case_uuid, "number": body["number"], "state": state, "version": 1,
@@ -921,6 +926,7 @@ def sign_in(store: Store, username: str, password: str) -> tuple[str, DeptSessio
             raise ApiError(401, "sign_in_refused", "用户名或密码不正确", "wrong user name or password")
         dept = s.get(Department, user.department_id)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        s.query(WebSession).filter(WebSession.expires_at < now()).delete()  # housekeeping
         s.add(WebSession(token_hash=_sha(token), username=user.username, csrf=csrf, created_at=now(),
                          expires_at=now() + dt.timedelta(hours=SESSION_HOURS)))
         return token, DeptSession(user.username, user.display_name, dept.name if dept else "", csrf)

@@ -177,6 +177,8 @@ def test_a_case_naming_a_blob_the_server_lacks_is_refused(bo, token):
     assert r.status_code == 422 and error_code(r) == "missing_blob"
     assert r.json()["error"]["missing"] == [missing["sha256"]]
     held = upload(bo, token, os.urandom(3000))
+    r = put(bo, token, sample_case(attachments=[{**held, "size": 2999}]))
+    assert r.status_code == 422 and "大小" in r.json()["error"]["message"]
     body = sample_case(attachments=[held])
     assert put(bo, token, body).status_code == 201
     row = next(c for c in requests.get(f"{bo.url}/api/v1/cases", headers=bo.auth(token), params={"limit": 5000})
