@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -424,3 +425,12 @@ def test_a_reader_following_the_feed_while_cases_move_misses_nothing(bo):
     assert seen == [c["seq"] for c in after]
     mine = {c["case_uuid"] for c in after if c.get("state") == "withdrawn"}
     assert {b["uuid"] for b in bodies} <= mine
+
+
+def test_the_server_publishes_the_committed_contract(bo):
+    import yaml
+
+    served = requests.get(f"{bo.url}/api/v1/openapi.json").json()
+    committed = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.yaml").read_text("utf-8"))
+    assert served == committed
+    assert served["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
