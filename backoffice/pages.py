@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from clerk.dto import FORM_LABELS
 from clerk.privacy import mask_id, mask_phone
 
 from . import blobs, core, departments, service
@@ -27,7 +28,6 @@ LOGIN_COOKIE = "bo_login_csrf"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 MATERIAL_STATUS = {"presented": "已提交", "shared": "共享获取", "deferred": "容缺后补", "missing": "缺少",
                    "pending": "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 DECISION_LABELS = {k: v[3] for k, v in service.DECISIONS.items()}
 
 

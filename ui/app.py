@@ -126,7 +126,7 @@ def run_app(args: argparse.Namespace) -> int:
     def backup_today() -> None:  # its own thread: a large backup must not hold the database worker
         try:
             daily_backup(cfg)
-        except Exception:  # noqa: BLE001 - logged; the counter works on without it
+        except Exception:  # logged; the counter works on without it
             logging.getLogger("clerk").exception("daily backup failed")
 
     threading.Thread(target=backup_today, name="daily-backup", daemon=True).start()

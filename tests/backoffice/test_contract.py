@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.backoffice_server import DEMO_HALL, backoffice_shared, sample_case  # noqa: F401
+from tests.backoffice_server import DEMO_HALL, sample_case
 
 TUS = "application/offset+octet-stream"
 

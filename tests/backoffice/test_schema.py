@@ -125,8 +125,8 @@ def test_sqlite_commits_are_durable_unless_a_benchmark_asks(tmp_path):
                 assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == expected
                 assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             with st.tx() as s, st.read() as r:  # a reader is not blocked by an open writer
-                s.add(Hall(code="3302259%d" % expected, name="h", enrolment_hash="x"))
+                s.add(Hall(code=f"3302259{expected}", name="h", enrolment_hash="x"))
                 s.flush()
-                assert r.get(Hall, "3302259%d" % expected) is None  # not committed yet
+                assert r.get(Hall, f"3302259{expected}") is None  # not committed yet
         finally:
             st.dispose()
