@@ -10,12 +10,13 @@ wait. PostgreSQL needs none of this.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import StorageError
@@ -77,31 +78,48 @@ class UnitOfWork:
 
     Database failures become :class:`StorageError` with a message the clerk can act on; the
     transaction is rolled back, so nothing is half-written.
+
+    A unit made by ``Database.atomic()`` is *ambient* on its thread: while it is open, every
+    ``db.uow()`` of that database on that thread joins it (same session, no commit of its own),
+    so several service calls — one screen action — commit or fail as a whole. A joined part
+    that fails dooms the whole: it rolls back even if the caller swallowed the error.
     """
 
     def __init__(self, factory: sessionmaker[Session], user: Any = None, workstation: str = "",
-                 read_only: bool = False) -> None:
+                 ambient: threading.local | None = None, read_only: bool = False) -> None:
         self._factory = factory
         self.read_only = read_only  # rolled back at the end: nothing a reader flushed is kept
         self.session: Session | None = None
         self.user = user  # clerk.dto.UserInfo of the signed-in person, for role checks and audit
         self.workstation = workstation
+        self._ambient = ambient
+        self.doomed = False
 
     def __enter__(self) -> Session:
         if self.session is not None:
             raise RuntimeError("unit of work is not re-entrant")
         self.session = self._factory()
+        if self._ambient is not None:
+            if getattr(self._ambient, "unit", None) is not None:
+                raise RuntimeError("an atomic unit of work is already open on this thread")
+            self._ambient.unit = self
         return self.session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         session, self.session = self.session, None
         assert session is not None
+        if self._ambient is not None:
+            self._ambient.unit = None
         try:
             if self.read_only:
                 # close() below ends the transaction (no snapshot to restore: nothing is kept)
                 if isinstance(exc, OperationalError):
                     raise storage_error(exc) from exc
-            elif exc_type is None:
+                return
+            if exc_type is None and self.doomed:
+                session.rollback()
+                raise RuntimeError("a part of this transaction failed; everything was rolled back")
+            if exc_type is None:
                 try:
                     session.commit()
                 except OperationalError as err:
@@ -119,6 +137,27 @@ class UnitOfWork:
         if self.session is None:
             raise RuntimeError("unit of work used outside 'with'")
         return self.session
+
+
+class _JoinedUnit:
+    """``db.uow()`` inside an open ``db.atomic()`` on the same thread: the outer session; the
+    outer unit commits or rolls back."""
+
+    def __init__(self, outer: UnitOfWork) -> None:
+        self.outer = outer
+        self.user = outer.user
+        self.workstation = outer.workstation
+
+    def __enter__(self) -> Session:
+        return self.outer.s
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.outer.doomed = True
+
+    @property
+    def s(self) -> Session:
+        return self.outer.s
 
 
 def storage_error(err: Exception) -> StorageError:
@@ -154,7 +193,7 @@ def redact_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001
         return url.split("@")[-1]
 
 
@@ -167,14 +206,33 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
                                           expire_on_commit=False)
+        self._ambient = threading.local()
 
     def uow(self, user: Any = None, workstation: str = "") -> UnitOfWork:
+        """A unit of work of its own — or, inside ``atomic()`` on this thread, a part of that one."""
+        outer = getattr(self._ambient, "unit", None)
+        if outer is not None:
+            return _JoinedUnit(outer)  # type: ignore[return-value]  # same protocol
         return UnitOfWork(self.sessions, user=user, workstation=workstation)
 
     def read(self) -> UnitOfWork:
         """A unit of work that only reads: on SQLite it begins DEFERRED (no write lock, never
-        waits for a writer in WAL mode) and it is rolled back at the end, whatever it touched."""
+        waits for a writer in WAL mode) and it is rolled back at the end, whatever it touched.
+        Inside ``atomic()`` on this thread it is a part of that unit (it sees its writes)."""
+        outer = getattr(self._ambient, "unit", None)
+        if outer is not None:
+            return _JoinedUnit(outer)  # type: ignore[return-value]  # same protocol
         return UnitOfWork(self.read_sessions, read_only=True)
+
+    def atomic(self, user: Any = None, workstation: str = "") -> UnitOfWork:
+        """One transaction for several service calls (one screen action)::
+
+            with db.atomic():
+                cases.update_parties(db, ...)
+                cases.set_form(db, ...)
+                cases.accept_case(db, ...)      # all three commit together, or none does
+        """
+        return UnitOfWork(self.sessions, user=user, workstation=workstation, ambient=self._ambient)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

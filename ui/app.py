@@ -154,7 +154,7 @@ def run_app(args: argparse.Namespace) -> int:
     def backup_today() -> None:  # its own thread: a large backup must not hold the database worker
         try:
             daily_backup(cfg)
-        except Exception:  # noqa: BLE001 - logged; the counter works on without it
+        except Exception:  # logged; the counter works on without it
             logging.getLogger("clerk").exception("daily backup failed")
 
     threading.Thread(target=backup_today, name="daily-backup", daemon=True).start()
@@ -192,12 +192,12 @@ def run_app(args: argparse.Namespace) -> int:
         win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
         guard.activated.connect(win.bring_forward)
         signed_out: list[bool] = []
-        win.closed.connect(lambda out: (signed_out.append(out), app.quit()))
+        win.closed.connect(lambda out, said=signed_out: (said.append(out), app.quit()))
         win.show()
         screen2.place()
         if args.screenshot:
-            def shoot() -> None:
-                win.grab().save(args.screenshot)
+            def shoot(shown: MainWindow = win) -> None:
+                shown.grab().save(args.screenshot)
                 app.quit()
             QTimer.singleShot(1500, shoot)
         rc = app.exec()
