@@ -76,6 +76,9 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
+        from .accounts import install_counter_security
+
+        self.idle_lock = install_counter_security(self, ctx, settings_menu)  # idle lock, 锁屏, 用户管理
         self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:
