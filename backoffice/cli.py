@@ -88,7 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import service
-    from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_URL
+    from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_SQLITE_SYNC, ENV_URL
 
     store = open_store(args, remember=bool(args.database_url), seed=not args.no_demo)
     store.dispose()
@@ -97,6 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ[ENV_MAX_BLOB] = str(int(args.max_blob_mb * 1024 * 1024))
     if args.faults:
         os.environ[ENV_FAULTS] = str(Path(args.faults).resolve())
+    os.environ[ENV_SQLITE_SYNC] = args.sqlite_synchronous
     from clerk.db import redact_url
 
     print(f"后台已启动 back office at http://{args.host}:{args.port}/ (部门页面 /dept/, API /api/v1/, "
@@ -251,7 +252,8 @@ def cmd_register(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     try:
-        result = enrol(db, args.server, args.code, args.name)
+        extra = {k: v for k, v in (("workstation", args.workstation), ("hall_code", args.hall)) if v}
+        result = enrol(db, args.server, args.code, args.name, **extra)
     finally:
         db.dispose()
     if isinstance(result, dict):
@@ -277,6 +279,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--max-blob-mb", type=float, default=64)
     c.add_argument("--no-demo", action="store_true", help="空数据库不建演示大厅和部门账号")
     c.add_argument("--faults", default=None, help="测试用故障计划文件 (tests only)")
+    c.add_argument("--sqlite-synchronous", choices=["full", "normal"], default="full",
+                   help="SQLite: normal = 提交不逐次落盘，断电可能丢失最近提交（仅用于基准测试）")
     c.add_argument("--log-level", default="warning")
     c.add_argument("--access-log", action="store_true")
     c.set_defaults(handler=cmd_serve)
@@ -337,6 +341,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--server", required=True)
     c.add_argument("--code", required=True, help="大厅注册码 enrolment code")
     c.add_argument("--name", default="", help="窗口名称")
+    c.add_argument("--workstation", default=None, help="窗口编号（默认：本机设置）")
+    c.add_argument("--hall", default=None, help="大厅编码（默认：本机设置）")
     c.set_defaults(handler=cmd_register)
 
 

@@ -16,6 +16,7 @@ from clerk.dto import CaseInfo
 from clerk.bootstrap import hall_summary
 
 from .context import AppContext
+from .screens import fit_window
 from clerk.device_settings import load_device_settings, paper_width
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class PdfPreview(QDialog):
     def __init__(self, path: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"打印预览 — {title}")
-        self.resize(820, 1000)
+        fit_window(self, 820, 1000)  # 打印/关闭 stay on screen at 1366×768
         self.path = path
         self.doc: Any = None
         lay = QVBoxLayout(self)

@@ -123,9 +123,11 @@ class ApplicantPanel(QGroupBox):
         self.name.setText(card.name)
         self.id_number.setText(card.id_number)
         self.address.setText(card.address)
+        self.address.setCursorPosition(0)  # the beginning of a long address, not its tail
         # No open-source WLT decoder exists: say so instead of showing a made-up photo.
         note = card.photo_note if isinstance(getattr(card, "photo_note", ""), str) else ""
-        self.card_status.setText(f"已读卡：{card.name}（{card.card_type_label}）" + (f"\n{note}" if note else ""))
+        # the card type on a line of its own: "居民身份证" never breaks in the middle
+        self.card_status.setText(f"已读卡：{card.name}\n{card.card_type_label}" + (f"\n{note}" if note else ""))
         self._card = card
         self.changed.emit()
 
@@ -212,7 +214,8 @@ class MatterPicker(QGroupBox):
         self.results.clear()
         for h in hits:
             tag = "【一件事】" if h.kind == "bundle" else ""
-            item = QListWidgetItem(f"{tag}{h.name}    {h.department or ''}  {h.code}")
+            parent = f"〔{h.parent}〕" if getattr(h, "parent", "") else ""  # the 主项 of a 子项
+            item = QListWidgetItem(f"{tag}{h.name}{parent}    {h.department or ''}  {h.code}")
             item.setData(Qt.ItemDataRole.UserRole, (h.kind, h.code, h.name))
             self.results.addItem(item)
         if hits:
@@ -258,6 +261,7 @@ class SituationPanel(QGroupBox):
         self.lay = QVBoxLayout(self)
         self._groups: dict[str, tuple[QButtonGroup, list[tuple[str, QWidget]]]] = {}
         self._deciding: list[str] = []  # group keys whose answer decides materials
+        self.holder: QWidget | None = None  # the scroll area around the panel, shown with it
         self.setVisible(False)
 
     def show_questions(self, questions: list[tuple[str, str, Any]], answers: dict[str, Any]) -> None:
@@ -297,6 +301,8 @@ class SituationPanel(QGroupBox):
                 self._deciding.append(f"{prefix}|{q.key}")
             self.lay.addWidget(box)
         self.setVisible(bool(questions))
+        if self.holder is not None:
+            self.holder.setVisible(bool(questions))
 
     def unanswered(self) -> list[str]:
         """Group keys of the questions that decide materials and have no answer yet."""
@@ -308,7 +314,10 @@ class SituationPanel(QGroupBox):
         open_ = self.unanswered()
         if not open_:
             return False
-        self._groups[open_[0]][1][0][1].setFocus()
+        first = self._groups[open_[0]][1][0][1]
+        first.setFocus()
+        if self.holder is not None and hasattr(self.holder, "ensureWidgetVisible"):
+            self.holder.ensureWidgetVisible(first)
         return True
 
     def answers(self) -> dict[str, Any]:
@@ -603,11 +612,14 @@ class ChecklistTable(QTableWidget):
                 note.append(f"{c.share_source} {c.share_reference}")
             if c.due_date:
                 note.append(f"补交期限 {c.due_date:%Y-%m-%d}")
-            if len(c.matters) > 1:
-                note.append("共用：" + "、".join(c.matters))
+            if len(c.matters) > 1:  # the names in the tooltip: a row stays one line, more rows show
+                note.append(f"{len(c.matters)} 项事项共用")
             if self.attachment_counts.get(c.key):
                 note.append(f"已附扫描件 {self.attachment_counts[c.key]} 份")
-            self.setItem(row, 3, QTableWidgetItem("；".join(note)))
+            item = QTableWidgetItem("；".join(note))
+            if len(c.matters) > 1:
+                item.setToolTip("共用：" + "、".join(c.matters))
+            self.setItem(row, 3, item)
         self._checks = {c.key: c for c in info.checks}
         self.resizeRowsToContents()
         self._updating = False
@@ -642,6 +654,7 @@ class IntakeView(QWidget):
         self.case: CaseInfo | None = None
         self.ticket_id: int | None = None
         self.choice: tuple[str, str, str] | None = None
+        self.materials_pending: tuple[str, ...] = ()  # names of chosen matters without a material list
         self.applicant = ApplicantPanel()
         self.picker = MatterPicker(ctx)
         self.situation = SituationPanel()
@@ -680,7 +693,15 @@ class IntakeView(QWidget):
         mlay = QVBoxLayout(middle)
         mlay.setContentsMargins(0, 0, 0, 0)
         mlay.addWidget(self.picker, 2)
-        mlay.addWidget(self.situation)
+        # a bundle asks many questions: they scroll instead of making the window taller than the screen
+        self.situation_scroll = QScrollArea()
+        self.situation_scroll.setObjectName("situation_scroll")
+        self.situation_scroll.setWidgetResizable(True)
+        self.situation_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.situation_scroll.setWidget(self.situation)
+        self.situation_scroll.setVisible(False)
+        self.situation.holder = self.situation_scroll
+        mlay.addWidget(self.situation_scroll, 3)
         right = QGroupBox("材料核验")
         rlay = QVBoxLayout(right)
         rlay.addWidget(self.checklist)
@@ -689,8 +710,13 @@ class IntakeView(QWidget):
         amount.setToolTip("已提交材料的份数和原件/复印件（也可双击材料行）")
         amount.clicked.connect(lambda: self.checklist.edit_amount())
         QShortcut(QKeySequence("Ctrl+E"), self, activated=lambda: self.checklist.edit_amount())
+        extra = QPushButton("登记材料…")
+        extra.setObjectName("btn_extra_material")
+        extra.setToolTip("登记申请人提交的、目录未列出的材料（材料清单待补充的事项用它逐项登记）")
+        extra.clicked.connect(self.record_extra)
         arow = QHBoxLayout()
         arow.addWidget(amount)
+        arow.addWidget(extra)
         arow.addStretch(1)
         rlay.addLayout(arow)
         self.scan_bar = ScanAttachBar(ctx, self)
@@ -837,6 +863,7 @@ class IntakeView(QWidget):
     def _matter_chosen(self, kind: str, code: str, name: str) -> None:
         self.choice = (kind, code, name)
         self.case = None
+        self.materials_pending = ()
         self._load_questions({})
         self._start()
 
@@ -848,10 +875,22 @@ class IntakeView(QWidget):
         def load():
             if kind == "bundle":
                 guide = get_bundle_guide(self.ctx.db, code, None)
-                return [(m.code, m.name, q) for m in guide.matters for q in m.questions]
-            return [("", "", q) for q in get_guide(self.ctx.db, code, None).questions]
+                pending = tuple(m.name for m in guide.matters if m.materials_pending)
+                return [(m.code, m.name, q) for m in guide.matters for q in m.questions], pending
+            g = get_guide(self.ctx.db, code, None)
+            return [("", "", q) for q in g.questions], ((g.name,) if g.materials_pending else ())
 
-        self._run(load, self._questions_loaded if not answers else (lambda qs: self.situation.show_questions(qs, answers)))
+        def show(result):
+            questions, pending = result
+            self.materials_pending = pending
+            if answers:
+                self.situation.show_questions(questions, answers)
+            else:
+                self._questions_loaded(questions)
+            if pending and self.case is not None:
+                self._case_loaded(self.case)  # the status line names the missing list
+
+        self._run(load, show)
 
     def _questions_loaded(self, questions: list[tuple[str, str, Any]]) -> None:
         self.situation.show_questions(questions, {})
@@ -894,6 +933,10 @@ class IntakeView(QWidget):
         if info.form and first:
             empty = sum(1 for f in info.form if f.required and not f.value)
             form = f"申请表 {len(info.form)} 项" + (f"（{empty} 项必填未填，Ctrl+T 填写）" if empty else "") + "，"
+        if self.materials_pending:
+            self.say(f"{'、'.join(self.materials_pending)}：材料清单待补充（目录未列申请材料）。请按申请人实际提交的材料"
+                     f"点“登记材料…”逐项登记（已登记 {len(info.checks)} 项），{form}F5 受理。")
+            return
         self.say(f"{info.matter_name}：{len(info.checks)} 项材料，{todo} 项待核验，{form}F4 全部已提交，F5 受理。")
 
     def _show_form(self, info: CaseInfo | None) -> None:
@@ -981,6 +1024,19 @@ class IntakeView(QWidget):
     def _refresh(self) -> None:
         if self.case is not None:
             self.checklist.show_checks(self.case)
+
+    def record_extra(self, name: str | None = None) -> None:
+        """登记材料: a presented document the catalog does not list (one copy, original; 份数/形式
+        can be changed after)."""
+        if self.case is None:
+            self.say("请先选择事项", error=True)
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "登记材料", "申请人提交的材料名称：")
+            if not ok:
+                return
+        cid, text = self.case.id, name.strip()
+        self._run(lambda: cases.record_extra_material(self.ctx.db, self.user, cid, text), self._case_loaded)
 
     def all_presented(self) -> None:
         if self.case is None:
@@ -1099,6 +1155,7 @@ class IntakeView(QWidget):
                 return
         self.case = None
         self.choice = None
+        self.materials_pending = ()
         self.applicant.clear()
         self.picker.clear()
         self.situation.show_questions([], {})

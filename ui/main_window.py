@@ -20,6 +20,7 @@ from .queue_panel import QueueWidget
 from .voice import VoiceCaller
 from .guide import GuideView
 from .intake import IntakeView
+from .screens import fit_window
 from .wedge import WedgeFilter
 
 
@@ -37,7 +38,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.documents = documents = documents or DocumentService(ctx)
-        self.resize(1366, 800)
+        fit_window(self, 1366, 800)
         header = self.header = QLabel("")
         header.setProperty("role", "title")
         header.setObjectName("header")
@@ -76,6 +77,17 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
+        if applicant_screen is not None:  # with one screen it opens only when asked for
+            settings_menu.addAction("显示申请人屏", lambda: applicant_screen.place(on_request=True)).setObjectName(
+                "act_applicant_screen")
+        from .catalog_import import CatalogImporter, can_import
+
+        self.catalog_importer = CatalogImporter(ctx, self)  # lives as long as the window (see module)
+        if can_import(ctx):
+            settings_menu.addAction("导入事项目录…", self.catalog_importer.choose_and_start).setObjectName(
+                "act_import_catalog")
+            self.catalog_importer.finished.connect(
+                lambda r: self.statusBar().showMessage(f"事项目录已导入：{r.matters} 个事项", 10_000))
         from .accounts import install_counter_security
 
         self.idle_lock = install_counter_security(self, ctx, settings_menu)  # idle lock, 锁屏, 用户管理
