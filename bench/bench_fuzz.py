@@ -28,8 +28,10 @@ def main() -> int:
         failed += not ok
         print(f"fuzz_{name.removeprefix('test_')}: examples={examples} seconds={took:.1f} "
               f"failures={0 if ok else 1}", flush=True)
-        if not ok:
-            print("\n".join(line for line in r.stdout.splitlines() if "Falsifying" in line or line.startswith("E ")))
+        if not ok:  # hypothesis' minimal example, or whatever else stopped the run
+            lines = r.stdout.splitlines()
+            found = [line for line in lines if "Falsifying" in line or line.startswith("E ")]
+            print("\n".join(found or lines[-15:]))
     return 1 if failed else 0
 
 
