@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, forms
+from . import audit, clock, forms
 from .auth import COUNTER_ROLES, require_role
 from .calendar import WorkCalendar
 from .db import Database
@@ -40,6 +40,7 @@ from .numbering import next_case_number
 from .privacy import mask_id, mask_phone
 from .situations import MergedMaterial, merge_materials, normalise_answers, unanswered_deciding
 from .validation import validate_id_number, validate_phone, validate_uscc
+from .dto import FORM_LABELS
 
 S = CaseState
 STATE_LABELS = {
@@ -49,7 +50,6 @@ STATE_LABELS = {
 }
 CHECK_LABELS = {CheckStatus.PRESENTED: "已提交", CheckStatus.SHARED: "共享获取", CheckStatus.DEFERRED: "容缺",
                 CheckStatus.MISSING: "缺少", CheckStatus.PENDING: "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 
 # action → (states it may start from, state it leads to, what the clerk reads)
 ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
@@ -77,7 +77,7 @@ DONE_STATES = (S.DELIVERED, S.WITHDRAWN, S.REFUSED, S.NOTIFIED)
 # --------------------------------------------------------------------------- helpers
 
 def _now() -> dt.datetime:
-    return dt.datetime.now()
+    return clock.now()
 
 
 def _setting(s: Session, key: str, default: str) -> str:
