@@ -40,7 +40,7 @@ def _account(u: User) -> Account:
                    bool(u.must_change_password), u.locked_until, u.failed_logins or 0)
 
 
-def _get(s, username: str) -> User:  # noqa: ANN001
+def _get(s, username: str) -> User:
     user = s.scalar(select(User).where(User.username == username.strip()))
     if user is None:
         raise NotFound(f"没有用户 {username}", f"no user {username}")

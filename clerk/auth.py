@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -60,7 +61,7 @@ def lock_seconds(failures: int) -> int:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def to_info(user: User, *, must_change: bool = False) -> UserInfo:
@@ -94,7 +95,7 @@ def login(db: Database, username: str, password: str, workstation: str = "", *,
             audit.record(s, "login.locked", username=name, workstation=workstation, seconds=locked_for)
             ok = None
         elif user is None or not user.active or not check_password(password, user.password_hash):
-            detail: dict[str, object] = {}
+            detail: dict[str, Any] = {}
             if user is not None:
                 user.failed_logins = (user.failed_logins or 0) + 1
                 wait = lock_seconds(user.failed_logins)

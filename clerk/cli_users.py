@@ -56,7 +56,7 @@ def _new_password(prompt: str = "新密码 new password: ") -> str:
     return first
 
 
-def _admin(args: argparse.Namespace):  # noqa: ANN202
+def _admin(args: argparse.Namespace):
     from .commands import acting, open_db
 
     db = open_db(args)
