@@ -1,7 +1,7 @@
 """accounts: user_account.must_change_password, failed_logins, locked_until, password_changed_at
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02 15:10:00
 
 Default passwords are changed at first sign-in (outside demo mode); repeated failed sign-ins lock
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
