@@ -54,7 +54,7 @@ def confirmed_on_back_office(s: Session, case_ids: list[int]) -> set[int]:
     answers with ``confirmed_cases(session, case_ids) -> set[int]``. No back office in this build
     or none set up: nothing to wait for. One set up that cannot answer: keep everything."""
     try:
-        from . import sync  # type: ignore[attr-defined]
+        from . import sync
     except ImportError:
         return set(case_ids)
     configured = getattr(sync, "configured_in", None)
