@@ -1,7 +1,7 @@
 """indexes for a year of data: case list views and search, bundle children, a case's history
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-02 15:00:00
 
 The queue's change signal: triggers on ``ticket`` (issued; state, window, call time, zone or
@@ -23,7 +23,7 @@ SQLITE_BUMP = ("INSERT OR IGNORE INTO queue_version (hall_id, version) VALUES (N
 
 
 revision = '0005'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
