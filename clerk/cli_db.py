@@ -33,6 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     pg.add_argument("--days", type=int, help="保留天数 days to keep (default: config retention_days)")
     pg.add_argument("--dry-run", action="store_true", help="只列出，不删除 list only")
     pg.set_defaults(handler=_purge)
+    ar = dsub.add_parser("archive", help="年度归档：导出并删除 N 年前已办结的办件和审计记录 export and remove "
+                         "finished cases and audit entries older than N years (a manager confirms)")
+    ar.add_argument("--years", type=int, required=True, help="保留年数 years to keep")
+    ar.add_argument("--out", required=True, help="归档文件 archive file (.jsonl.gz)")
+    ar.add_argument("--confirm", action="store_true", help="确认导出并删除（不加则只统计）confirm: export and delete")
+    ar.set_defaults(handler=_archive)
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -153,4 +159,23 @@ def _purge(args: argparse.Namespace) -> int:
           + ("" if report.dry_run else f"，删除 {report.files_deleted} 个文件，释放 {report.bytes_freed / 1e6:.1f} MB"))
     if report.waiting_for_back_office:
         print(f"另有 {report.waiting_for_back_office} 个办件等待后台确认收到后再清理")
+    return 0
+
+
+def _archive(args: argparse.Namespace) -> int:
+    from .archive import archive
+    from .commands import acting, open_db
+
+    db = open_db(args)
+    try:
+        who = acting(args, db, "data.archive") if args.confirm else {}
+        report = archive(db, args.out, args.years, confirm=args.confirm, **who)
+    finally:
+        db.dispose()
+    if not report.done:
+        print(f"{report.cutoff:%Y-%m-%d} 以前已办结的办件 {report.cases} 件、审计记录 {report.audit_entries} 条将归档到 "
+              f"{report.path} 并从数据库删除；确认请加 --confirm（须管理员登录 --user）")
+    else:
+        print(f"已归档 {report.cases} 件办件和 {report.audit_entries} 条审计记录（共 {report.rows} 行）到 {report.path}，"
+              "并已从数据库删除")
     return 0
