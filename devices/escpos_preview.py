@@ -34,7 +34,7 @@ def _font_path(font_path: str | None) -> str:
         for candidate in FALLBACK_FONTS:
             if Path(candidate).is_file():
                 return candidate
-    raise DeviceError("未找到中文字体，无法生成小票预览，请安装 fonts-wqy-zenhei", "no CJK font for preview")
+    raise DeviceError("未找到中文字体，无法生成小票预览：随程序附带的字体文件缺失，请重新安装本程序", "no CJK font for preview")
 
 
 def _text_image(line: TextLine, font: ImageFont.FreeTypeFont) -> Image.Image:

@@ -5,8 +5,9 @@ Noto CJK, so a candidate is accepted only after reportlab has actually loaded it
 happens once per process (cached); nothing is searched at import time.
 
 ``CLERK_CJK_FONT`` (``path`` or ``path#index`` for a TTC), when set, is the only candidate;
-otherwise: fonts bundled in ``printing/fonts/`` > known Windows / Debian / UOS / Kylin / macOS
-paths > ``fc-list :lang=zh``.
+otherwise: known Windows / Debian / UOS / Kylin / macOS paths (宋体 first: official documents are
+set in 宋体) > ``fc-list :lang=zh`` > the font bundled in ``printing/fonts/`` (WenQuanYi Micro Hei,
+Apache-2.0), so a fresh machine with no CJK font at all still prints correct documents.
 """
 from __future__ import annotations
 
@@ -48,8 +49,11 @@ _BOLD_CANDIDATES: tuple[tuple[Path, int], ...] = (
     (Path("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc"), 0),
 )
 
-INSTALL_HINT = ("未找到可嵌入 PDF 的中文 TrueType 字体。请安装 fonts-wqy-zenhei"
-                "（sudo apt install fonts-wqy-zenhei），或设置环境变量 CLERK_CJK_FONT 指向 .ttf/.ttc 字体文件。")
+BUNDLED_FONT = Path(__file__).with_name("fonts") / "wqy-microhei.ttc"
+
+INSTALL_HINT = ("未找到可嵌入 PDF 的中文 TrueType 字体，随程序附带的字体文件 printing/fonts/wqy-microhei.ttc "
+                "也缺失或已损坏。请重新安装本程序（python -m pip install -e .），"
+                "或设置环境变量 CLERK_CJK_FONT 指向 .ttf/.ttc 字体文件（公文宜用系统宋体）。")
 
 
 @dataclass(frozen=True)
@@ -142,17 +146,19 @@ def register_fonts() -> CjkFonts:
                 why = ("不存在" if not path.is_file()
                        else "无法嵌入 PDF（需要 TrueType 轮廓的 .ttf/.ttc，不能是 CFF/OTF）")
                 raise FontMissing(f"环境变量 CLERK_CJK_FONT 指定的字体文件{why}：{path}。"
-                                  "可删除该设置，并安装 fonts-wqy-zenhei"
-                                  "（sudo apt install fonts-wqy-zenhei）。",
+                                  "请改为可用的字体文件，或删除该设置"
+                                  "（将使用系统宋体，没有时用随程序附带的文泉驿微米黑）。",
                                   f"CLERK_CJK_FONT={path} is missing or not an embeddable TrueType font")
         else:
-            regular = (_try_register(REGULAR, _bundled() + list(_REGULAR_CANDIDATES))
-                       or _try_register(REGULAR, _fc_list_candidates()))
+            # The system's own faces first; the bundled font is the last resort.
+            regular = (_try_register(REGULAR, list(_REGULAR_CANDIDATES))
+                       or _try_register(REGULAR, _fc_list_candidates())
+                       or _try_register(REGULAR, _bundled()))
         if regular is None:
-            raise FontMissing(INSTALL_HINT, "no embeddable CJK TrueType font found; install "
-                              "fonts-wqy-zenhei or set CLERK_CJK_FONT")
+            raise FontMissing(INSTALL_HINT, "no embeddable CJK TrueType font found and the bundled "
+                              "printing/fonts/wqy-microhei.ttc is missing; reinstall or set CLERK_CJK_FONT")
         # The heading face falls back to the body face: one font is enough for a correct document.
-        bold = None if env else _try_register(BOLD, _bundled() + list(_BOLD_CANDIDATES))
+        bold = None if env else _try_register(BOLD, list(_BOLD_CANDIDATES))
         if bold is None:
             bold = _try_register(BOLD, [regular]) or regular
         from reportlab.lib.fonts import addMapping
@@ -163,6 +169,14 @@ def register_fonts() -> CjkFonts:
         addMapping(REGULAR, 1, 1, BOLD)
         _cached = CjkFonts(REGULAR, BOLD, regular[0], bold[0], regular[1], bold[1])
         return _cached
+
+
+def is_bundled(path: Path) -> bool:
+    """True when ``path`` is the font shipped inside the package (no system CJK font was found)."""
+    try:
+        return path.resolve().parent == BUNDLED_FONT.resolve().parent
+    except OSError:
+        return False
 
 
 def cjk_font_path() -> Path:

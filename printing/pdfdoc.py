@@ -39,7 +39,7 @@ CONTENT_W = PAGE_W - 2 * MARGIN_X
 FIRST_HEADER_H = 46 * mm
 LATER_HEADER_H = 12 * mm
 QR_SIZE = 26 * mm
-BAR_WIDTH = 0.34 * mm        # >= 2 px per module at 150 dpi, so a phone or pyzbar reads it
+BAR_WIDTH = 0.34 * mm        # >= 2 px per module at 150 dpi, so a phone or a barcode decoder reads it
 BAR_HEIGHT = 8 * mm
 GRID = colors.HexColor("#333333")
 SHADE = colors.HexColor("#EEEEEE")

@@ -1,5 +1,6 @@
-"""Test helpers for real PDFs: text back out (pypdf), pages to PNG (poppler's pdftoppm), barcodes
-decoded from the PNG (zbar), the fonts a PDF carries — plus sample documents to render.
+"""Test helpers for real PDFs: text back out (pypdf), pages to PNG (pypdfium2, PDFium's renderer),
+barcodes decoded from the PNG (zxing-cpp), the fonts a PDF carries — plus sample documents to render.
+All from PyPI wheels: no poppler, no libzbar on the machine.
 
 One rule: helpers read what a person (or a scanner) would get from the paper; they never peek at
 reportlab internals.
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,26 +30,46 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def pdf_to_pngs(pdf: bytes, out_dir: Path | None = None, dpi: int = 150) -> list[Path]:
-    """Rasterise every page with ``pdftoppm -r dpi -png``; returns the PNGs in page order."""
-    exe = shutil.which("pdftoppm")
-    if exe is None:
-        raise RuntimeError("pdftoppm not found: apt install poppler-utils")
+    """Rasterise every page at ``dpi`` with PDFium; returns the PNGs (``page-N.png``) in page order."""
+    import pypdfium2 as pdfium
+
     folder = Path(out_dir or tempfile.mkdtemp(prefix="clerk-pdf-"))
     folder.mkdir(parents=True, exist_ok=True)
-    src = folder / "doc.pdf"
-    src.write_bytes(pdf)
-    subprocess.run([exe, "-r", str(dpi), "-png", str(src), str(folder / "page")], check=True,
-                   capture_output=True, timeout=60)
-    return sorted(folder.glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        pages = []
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                bitmap = page.render(scale=dpi / 72)
+                path = folder / f"page-{i + 1}.png"
+                bitmap.to_pil().save(path)
+                bitmap.close()
+            finally:
+                page.close()
+            pages.append(path)
+        return pages
+    finally:
+        doc.close()
+
+
+# zxing-cpp's format names → the symbology names the tests compare (those zbar reports).
+_SYMBOLOGY = {"QRCode": "QRCODE", "Code128": "CODE128", "Code39": "CODE39", "EAN13": "EAN13",
+              "EAN8": "EAN8", "DataMatrix": "DATAMATRIX", "PDF417": "PDF417"}
 
 
 def decode_codes(png: Path) -> list[tuple[str, str]]:
-    """Every barcode zbar finds on the image, as (symbology, text), e.g. ("QRCODE", "3302…")."""
+    """Every barcode zxing-cpp finds on the image, as (symbology, text), e.g. ("QRCODE", "3302…")."""
+    import zxingcpp
     from PIL import Image
-    from pyzbar.pyzbar import decode
 
     with Image.open(png) as img:
-        return sorted((sym.type, sym.data.decode("utf-8")) for sym in decode(img.convert("L")))
+        found = zxingcpp.read_barcodes(img.convert("L"))
+    codes = set()
+    for code in found:
+        name = code.format.name
+        codes.add((_SYMBOLOGY.get(name, name.upper()), code.text))
+    return sorted(codes)
 
 
 @dataclass(frozen=True)

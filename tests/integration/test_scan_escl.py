@@ -1,5 +1,5 @@
 """eSCL over real HTTP on loopback: ``EsclScanner`` against ``EsclServer``, and the
-``clerk devices scan`` handler writing a PDF that pypdf and poppler read back."""
+``clerk devices scan`` handler writing a PDF that pypdf and PDFium read back."""
 from __future__ import annotations
 
 import argparse

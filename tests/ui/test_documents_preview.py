@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.pdftools import decode_codes
+from tests.pdftools import decode_codes, pdf_to_pngs
 from tests.ui.test_documents_receipt import _accepted, ctx  # noqa: F401 - fixture
 from clerk.device_settings import save_device_settings
 from ui.documents import DocumentService, PdfPreview
@@ -76,9 +75,6 @@ def test_preview_prints_the_real_pages(qtbot, ctx, tmp_path, monkeypatch):  # no
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
     assert preview.print_to(printer) == preview.doc.pageCount() >= 1
-    out = tmp_path / "png"
-    out.mkdir()
-    subprocess.run(["pdftoppm", "-r", "100", "-png", str(tmp_path / "printed.pdf"), str(out / "p")], check=True)
-    pages = sorted(out.glob("*.png"))
+    pages = pdf_to_pngs((tmp_path / "printed.pdf").read_bytes(), tmp_path / "png", dpi=100)
     assert len(pages) == preview.doc.pageCount()
     assert ("QRCODE", case.number) in decode_codes(pages[0])

@@ -169,7 +169,7 @@ def test_font_override_must_be_truetype_and_the_error_names_the_package(tmp_path
     try:
         with pytest.raises(FontMissing) as err:
             fonts.register_fonts()
-        assert "fonts-wqy-zenhei" in err.value.message and "CLERK_CJK_FONT" in err.value.message
+        assert "CLERK_CJK_FONT" in err.value.message and "删除该设置" in err.value.message
         monkeypatch.setenv("CLERK_CJK_FONT", str(tmp_path / "missing.ttc"))
         with pytest.raises(FontMissing, match="不存在"):
             fonts.register_fonts()
@@ -289,3 +289,51 @@ def test_receipt_lists_the_application_form_under_申请信息_with_ids_and_phon
     assert father not in flat and "13905741234" not in flat and "出生体重" not in flat
     assert flat.index("申请信息") < flat.index("温馨提示")
     pdf_to_pngs(pdf, tmp_path)  # renders (looked at by eye while writing the layout)
+
+
+# ---- the bundled font ------------------------------------------------------------------------
+
+def _isolated_search(monkeypatch, regular: tuple = (), bold: tuple = ()) -> None:
+    """Font search limited to ``regular``/``bold`` system paths, no fc-list, no override."""
+    monkeypatch.delenv("CLERK_CJK_FONT", raising=False)
+    monkeypatch.setattr(fonts, "_REGULAR_CANDIDATES", regular)
+    monkeypatch.setattr(fonts, "_BOLD_CANDIDATES", bold)
+    monkeypatch.setattr(fonts, "_fc_list_candidates", lambda: [])
+    fonts._reset_for_tests()
+
+
+def test_a_machine_without_any_cjk_font_prints_with_the_bundled_one(monkeypatch):
+    _isolated_search(monkeypatch)
+    try:
+        found = fonts.register_fonts()
+        assert found.regular_path == fonts.BUNDLED_FONT and fonts.is_bundled(found.regular_path)
+        pdf = render_receipt(sample_receipt(2))
+        assert "受理回执" in squash(pdf_text(pdf))
+        assert {f.name.split("+")[-1] for f in pdf_fonts(pdf) if f.embedded} == {"WenQuanYiMicroHei-0"}
+    finally:
+        fonts._reset_for_tests()
+    licence = fonts.BUNDLED_FONT.with_name("LICENSE-wqy-microhei.txt").read_text(encoding="utf-8")
+    assert "Apache License" in licence and "WenQuanYi" in licence
+
+
+def test_a_system_song_face_wins_over_the_bundled_font(tmp_path, monkeypatch):
+    # A real TrueType file at a "system" path (a copy: this machine has no 宋体 of its own).
+    system_song = tmp_path / "simsun.ttc"
+    system_song.write_bytes(fonts.BUNDLED_FONT.read_bytes())
+    _isolated_search(monkeypatch, regular=((tmp_path / "absent.ttc", 0), (system_song, 0)))
+    try:
+        found = fonts.register_fonts()
+        assert found.regular_path == system_song and not fonts.is_bundled(found.regular_path)
+        assert found.bold_path == system_song  # no 黑体: headings use the body face
+    finally:
+        fonts._reset_for_tests()
+
+
+def test_without_the_bundled_file_the_error_says_to_reinstall(tmp_path, monkeypatch):
+    _isolated_search(monkeypatch)
+    monkeypatch.setattr(fonts, "_bundled", lambda: [(tmp_path / "wqy-microhei.ttc", 0)])
+    try:
+        with pytest.raises(FontMissing, match="重新安装"):
+            fonts.register_fonts()
+    finally:
+        fonts._reset_for_tests()
