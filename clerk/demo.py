@@ -394,8 +394,11 @@ def _attach(st: _State, user: UserInfo, info: CaseInfo, at: dt.datetime) -> None
     key = next((c.key for c in info.checks if c.status == "presented"), None)
     if key is None:
         return
+    head, tail = b"%PDF-1.4\n%demo scan\n", b"\n%%EOF\n"
     size = min(st.attach_budget, st.rng.randrange(120_000, 700_000))
-    data = b"%PDF-1.4\n%demo scan\n" + st.rng.randbytes(max(0, size - 24)) + b"\n%%EOF\n"
+    if size <= len(head) + len(tail):
+        return
+    data = head + st.rng.randbytes(size - len(head) - len(tail)) + tail
     attachments.attach(st.db, user, st.files_dir, info.id, key, f"{key}.pdf", data,
                        pages=st.rng.randint(1, 4), now=at)
     st.attach_budget -= len(data)

@@ -40,6 +40,15 @@ TOP_MATTERS = 20
 MAX_RANGE_DAYS = 400
 LANE_LABELS = {"normal": "普通", "elderly": "老年人", "disabled": "残疾人", "military": "军人", "booked": "预约"}
 BAD_LEVELS = (1, 2)
+HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                 "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+                 "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日"}
+
+
+def day_name(cal: WorkCalendar, day: dt.date) -> str:
+    """The holiday (or adjusted working day) name in Chinese; "" for an ordinary day."""
+    name = cal.day_name(day)
+    return HOLIDAY_NAMES.get(name, name)
 
 
 # --------------------------------------------------------------------------- results
@@ -523,9 +532,9 @@ def _figures(s: Session, hall_id: int, hall_name: str, cal: WorkCalendar, d0: dt
     day = d0
     while day <= d1:
         workdays += cal.is_workday(day)
-        name = cal.day_name(day)
+        name = day_name(cal, day)
         if name:
-            day_names.append(f"{day:%m-%d} {name}{'' if cal.is_workday(day) else '（休）'}")
+            day_names.append(f"{day:%m-%d} {name}{'（调休上班）' if cal.is_workday(day) else '（休）'}")
         day += dt.timedelta(days=1)
     return Figures(hall_name=hall_name, start=d0, end=d1, tickets=tc(all_states), wait=wait_all, serve=serve_all,
                    by_zone=by_zone, by_hour=by_hour, cases_accepted=int(accepted), immediate=int(immediate),
@@ -570,7 +579,7 @@ def daily_report(db: Database, hall_code: str, day: dt.date) -> DailyReport:
         hall_id, name = _hall(s, hall_code)
         cal = WorkCalendar.load(s)
         figures = _figures(s, hall_id, name, cal, day, day)
-        return DailyReport(day, cal.is_workday(day), cal.day_name(day), figures)
+        return DailyReport(day, cal.is_workday(day), day_name(cal, day), figures)
 
 
 def range_report(db: Database, hall_code: str, d0: dt.date, d1: dt.date) -> RangeReport:
