@@ -77,6 +77,8 @@ def run_app(args: argparse.Namespace) -> int:
                                           dialog.reject()))
         if dialog.exec() != LoginDialog.DialogCode.Accepted:
             return 0
+    if ctx.user is not None and ctx.user.role == "manager":
+        return _run_manager(app, ctx, args)  # the manager's home: dashboard and reports, no intake
     from .applicant_screen import ApplicantScreen
     from clerk.device_settings import load_device_settings
 
@@ -95,6 +97,22 @@ def run_app(args: argparse.Namespace) -> int:
         QTimer.singleShot(1500, shoot)
     rc = app.exec()
     hub.stop()
+    ctx.tasks.shutdown()
+    ctx.db.dispose()
+    return rc
+
+
+def _run_manager(app: QApplication, ctx: AppContext, args: argparse.Namespace) -> int:
+    from .manager.window import ManagerWindow
+
+    win = ManagerWindow(ctx)
+    win.show()
+    if args.screenshot:
+        def shoot() -> None:
+            win.grab().save(args.screenshot)
+            app.quit()
+        QTimer.singleShot(2500, shoot)
+    rc = app.exec()
     ctx.tasks.shutdown()
     ctx.db.dispose()
     return rc

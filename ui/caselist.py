@@ -10,17 +10,21 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFormLayout, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from clerk import cases
+from clerk.reports import near_horizon, supervision_level
 from clerk.cases import ACTIONS, CARRIERS, CHECK_LABELS
 from clerk.dto import CaseInfo
 
 from .context import AppContext
 
+SUPERVISION_ROLE = Qt.ItemDataRole.UserRole + 7  # "red" / "yellow" on a row flagged by 电子监察
+SUPERVISION_COLOURS = {"red": "#fdecea", "yellow": "#fff4e0"}
 REMIND_INTERVAL_MS = 10 * 60 * 1000  # the deferred-materials banner is refreshed this often
 HAND_OVER_WAYS = ("窗口领取（核验领取人身份证）", "邮寄送达（填写快递单号）")
 VIEWS = (("today", "今日办件"), ("open", "在办"), ("overdue", "已超期"), ("due_soon", "即将到期"),
@@ -178,6 +182,7 @@ class CaseListView(QWidget):
         self.query.returnPressed.connect(self.find)
         self.table.itemSelectionChanged.connect(self._selected)
         self._rows: list[CaseInfo] = []
+        self._horizon: tuple[dt.date | None, dt.date] = (None, dt.date.today())
         self.remind_timer = QTimer(self)
         self.remind_timer.setInterval(REMIND_INTERVAL_MS)
         self.remind_timer.timeout.connect(self.remind)
@@ -226,12 +231,33 @@ class CaseListView(QWidget):
     def _show(self, rows: list[CaseInfo]) -> None:
         self._rows = rows
         self.table.setRowCount(len(rows))
+        today = dt.date.today()
+        horizon = self._horizon[1] if self._horizon[0] == today else today - dt.timedelta(days=1)
+        if self._horizon[0] != today:  # red at once; yellow when the hall's calendar has answered
+            self._refresh_horizon()
         for i, c in enumerate(rows):
             values = [c.number or "（草稿）", c.matter_name, (c.applicant.name + " " + c.applicant.id_number_masked)
                       if c.applicant else "", c.state_label, str(c.promised_date or "")]
+            level = supervision_level(c.state, c.promised_date, today, horizon)  # 电子监察 red/yellow
             for j, v in enumerate(values):
-                self.table.setItem(i, j, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                if level:
+                    item.setBackground(QColor(SUPERVISION_COLOURS[level]))
+                    item.setData(SUPERVISION_ROLE, level)
+                    item.setToolTip("已超过承诺办结日期" if level == "red" else "2 个工作日内到期")
+                self.table.setItem(i, j, item)
         self.say(f"共 {len(rows)} 件")
+
+    def _refresh_horizon(self) -> None:
+        """The last promised date that is near-overdue today (2 working days on), then recolour."""
+        db, today = self.ctx.db, dt.date.today()
+        self.ctx.tasks.run(lambda: (today, near_horizon(db, today)), self._got_horizon, lambda _m: None)
+
+    def _got_horizon(self, value: tuple[dt.date, dt.date]) -> None:
+        first = self._horizon[0] != value[0]
+        self._horizon = value
+        if first and self._rows:
+            self._show(self._rows)
 
     def _selected(self) -> None:
         row = self.table.currentRow()
