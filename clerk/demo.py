@@ -123,7 +123,7 @@ def _applicant(rng: random.Random) -> ApplicantInput:
                           address=f"象山县丹东街道{rng.randrange(1, 300)}号")
 
 
-def _demo_clerks(db: Database, hall_code: str, windows: int) -> dict[int, UserInfo]:
+def demo_clerks(db: Database, hall_code: str, windows: int) -> dict[int, UserInfo]:
     """One clerk account per window (``demo01`` …); the default ``clerk`` sits at window 1."""
     with db.uow() as s:
         hall = s.scalar(select(Hall).where(Hall.code == hall_code))
@@ -206,7 +206,7 @@ def seed_demo(db: Database, files_dir: Path | None = None, *, cases_total: int =
     rng.shuffle(matters)
     end = end or (dt.date.today() - dt.timedelta(days=1))
     day_list = working_days(cal, end, days)
-    clerks = _demo_clerks(db, hall_code, len(zones_of))
+    clerks = demo_clerks(db, hall_code, len(zones_of))
     st = _State(rng=rng, db=db, hall_code=hall_code, files_dir=files_dir,
                 attach_budget=int(attachments_mb * 1024 * 1024), cal=cal,
                 end=dt.datetime.combine(end, CLOSE_PM), clerks=clerks, zones_of=zones_of)
