@@ -11,7 +11,8 @@ from .config import Config, load_config
 from .db import Database
 from .migrate import ensure_current
 
-GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.cli_demo")
+GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor",
+          "clerk.cli_demo")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

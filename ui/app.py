@@ -8,7 +8,7 @@ import sys
 import time
 
 from PySide6.QtCore import QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clerk.errors import ClerkError
 
@@ -52,6 +52,43 @@ def open_context(args: argparse.Namespace) -> AppContext:
     return AppContext(cfg=cfg, db=db, tasks=TaskManager(), window_number=getattr(args, "window", 1) or 1)
 
 
+SMOKE_TEXT = "窗口综合受理登录"
+
+
+def _smoke(app: QApplication, ctx: AppContext, dialog: QWidget) -> int:
+    """``clerk app --smoke`` / ``CLERK_SMOKE=1 clerk``: the app started (config, database migrated
+    and seeded, fonts, Qt platform); paint the sign-in dialog once, check it, print one line, exit.
+    Exit 1 when the dialog painted blank or its font cannot draw Chinese."""
+    from PySide6.QtGui import QFontMetrics
+
+    from clerk.db import redact_url
+
+    report: dict[str, object] = {}
+
+    def look() -> None:
+        image = dialog.grab().toImage()
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+        metrics = QFontMetrics(dialog.font())
+        report.update(size=f"{image.width()}×{image.height()}", painted=len(colours) > 1,
+                      chinese=all(metrics.inFontUcs4(ord(ch)) for ch in SMOKE_TEXT),
+                      family=dialog.font().family())
+        dialog.reject()
+
+    QTimer.singleShot(0, dialog, look)
+    dialog.exec()
+    ctx.tasks.shutdown()
+    ctx.db.dispose()
+    ok = bool(report.get("painted")) and bool(report.get("chinese"))
+    line = (f"登录窗口已绘制（{report.get('size')}），界面字体 {report.get('family')}，"
+            f"平台 {app.platformName()}，数据库 {redact_url(ctx.cfg.database_url)}")
+    if ok:
+        print(f"启动检查通过：{line}")
+        return 0
+    why = "窗口没有画出内容" if not report.get("painted") else "界面字体不能显示中文"
+    print(f"启动检查失败：{why}；{line}。请运行 clerk doctor", file=sys.stderr)
+    return 1
+
+
 def run_app(args: argparse.Namespace) -> int:
     app = make_app()
     try:
@@ -72,6 +109,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx.user = auth.login(ctx.db, args.user, args.password or "", ctx.workstation)
     else:
         dialog = LoginDialog(ctx, name)
+        if getattr(args, "smoke", False) or os.environ.get("CLERK_SMOKE") == "1":
+            return _smoke(app, ctx, dialog)
         if os.environ.get("CLERK_BENCH_STARTUP"):
             QTimer.singleShot(0, lambda: (print(f"login_window_ms={(time.perf_counter() - STARTED) * 1000:.0f}"),
                                           dialog.reject()))

@@ -16,10 +16,52 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--printer", help="取号机的号票打印机 URL（覆盖设备设置） kiosk ticket printer URL")
     p.add_argument("--demo-devices", action="store_true",
                    help="使用模拟读卡器与打印机 use emulated card reader and printer")
+    p.add_argument("--smoke", action="store_true",
+                   help="启动检查：绘制登录窗口后退出（也可设 CLERK_SMOKE=1） paint the sign-in dialog and exit")
     p.set_defaults(handler=_run)
 
 
+def preflight(env=None) -> str | None:
+    """Why Qt would abort at start on this Linux desktop (a platform plug-in whose system libraries
+    are missing, no display at all), as a Chinese message; None when it should start. Qt's own
+    message for a missing library blames xcb-cursor0 whatever is missing."""
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    from .doctor import chosen_platform, platform_libraries, qt_dir
+
+    env = os.environ if env is None else env
+    platform = chosen_platform(env)
+    if platform is None:
+        return ("没有图形显示（DISPLAY、WAYLAND_DISPLAY 都未设置），无法打开窗口。请在桌面会话中启动；"
+                "检查本机请运行 clerk doctor")
+    qt = qt_dir()
+    if platform not in ("xcb", "wayland") or qt is None:
+        return None
+    candidates = [platform]
+    if platform == "wayland" and not env.get("QT_QPA_PLATFORM") and env.get("DISPLAY"):
+        candidates.append("xcb")   # Qt falls back to X11 (XWayland) when wayland cannot load
+    missing: list[str] = []
+    for candidate in candidates:
+        lacking = platform_libraries(qt, candidate, quick=True)
+        if not lacking:
+            return None
+        missing = missing or lacking
+    from clerk.doctor import install_hint
+
+    return (f"Qt 平台插件 {platform} 缺少系统库 {'、'.join(missing)}，程序无法启动。"
+            f"{install_hint(missing)}。完整检查：clerk doctor")
+
+
 def _run(args: argparse.Namespace) -> int:
+    import sys
+
+    problem = preflight()
+    if problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 1
     if getattr(args, "mode", "clerk") in ("kiosk", "display"):
         from .modes import run_mode
 

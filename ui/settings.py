@@ -452,10 +452,14 @@ class DeviceSettingsDialog(QDialog):
         self.voice.announce(ticket, window)
         if speaking and self.voice.speaks:
             self._show("voice", f"正在用语音引擎 {self.voice.engine} 播报：{sample}", False)
+        elif self.voice.silent:
+            self._show("voice", f"未发声：{self.voice.fallback_reason}", True)
         else:
             self._show("voice", f"已播放提示音（{self.voice.fallback_reason}）", False)
 
     def _voice_fallback(self, reason: str) -> None:
+        if self.voice is not None and self.voice.silent:
+            return   # said on click, as 未发声
         if self.results["voice"].text():   # only after a test: the reason at start is shown on click
             self._show("voice", f"已播放提示音（{reason}）", False)
 

@@ -9,6 +9,11 @@ Why the chime is used is always readable as ``fallback_reason`` ("" while speech
 also sent as ``fallback`` — from the event loop, so a listener connected right after the
 constructor gets it. An engine that fails while speaking (state ``Error``) gets the chime for
 that call and every later one, and says so through ``fallback``.
+
+A machine without the sound library Qt Multimedia links against (libpulse.so.0: no PulseAudio
+or PipeWire client installed) can neither speak nor play the chime: the caller is then
+``silent`` — calls still show on the hall display — and ``fallback_reason`` names the missing
+library and the package that provides it (shown in 设置 and by ``clerk doctor``).
 """
 from __future__ import annotations
 
@@ -20,6 +25,30 @@ import wave
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+
+_audio_problem: list[str] = []
+
+
+def audio_problem() -> str:
+    """"" when Qt Multimedia loads on this machine; else the loader's message (once per process).
+
+    Qt TextToSpeech and the chime (QSoundEffect) both need libQt6Multimedia, which links
+    libpulse.so.0: without it neither speech nor chime is possible."""
+    if not _audio_problem:
+        try:
+            import PySide6.QtMultimedia  # noqa: F401
+        except ImportError as exc:
+            _audio_problem.append(str(exc) or type(exc).__name__)
+        else:
+            _audio_problem.append("")
+    return _audio_problem[0]
+
+
+def silent_reason(problem: str) -> str:
+    """The 设置 text for a machine where Qt Multimedia cannot load."""
+    lib = problem.split(":", 1)[0].strip() if ".so" in problem else "Qt Multimedia"
+    hint = "（Debian/UOS/麒麟：安装 libpulse0 后重启程序）" if "libpulse" in problem else ""
+    return f"本机缺少声音库 {lib}，不能语音播报，也不能播放提示音；叫号只显示在叫号屏{hint}"
 
 
 def call_text(ticket: str, window: int) -> str:
@@ -58,6 +87,12 @@ class VoiceCaller(QObject):
         self._effect = None
         self.chimes = 0  # how many times the chime was asked for
         self._watching = False
+        problem = audio_problem()
+        if problem:
+            self.mode = "silent"
+            self._fallback_reason = silent_reason(problem)
+            QTimer.singleShot(0, self, lambda: self.fallback.emit(self._fallback_reason))
+            return
         try:
             from PySide6.QtTextToSpeech import QTextToSpeech
 
@@ -89,7 +124,12 @@ class VoiceCaller(QObject):
 
     @property
     def speaks(self) -> bool:
-        return self.tts is not None and self.mode != "chime"
+        return self.tts is not None and self.mode not in ("chime", "silent")
+
+    @property
+    def silent(self) -> bool:
+        """No sound at all on this machine (Qt Multimedia cannot load)."""
+        return self.mode == "silent"
 
     def _use_chime(self, reason: str) -> None:
         self.mode = "chime"
@@ -144,6 +184,8 @@ class VoiceCaller(QObject):
 
     def _play_chime(self) -> None:
         self.chimes += 1
+        if self.silent:
+            return
         if os.environ.get("CLERK_NO_AUDIO") == "1":  # tests, headless machines: counted, not played
             return
         try:

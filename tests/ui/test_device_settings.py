@@ -16,6 +16,7 @@ from printing.slip import render_test_page
 from clerk.device_settings import load_device_settings
 from ui.device_hub import DeviceHub
 from ui.settings import DeviceSettingsDialog
+from ui.voice import audio_problem as _audio_problem
 
 LI_ID = "330225199203150021"
 
@@ -299,12 +300,18 @@ def mock_voice(monkeypatch):
     return chimes
 
 
+needs_audio = pytest.mark.skipif(bool(_audio_problem()),
+                                 reason=f"Qt Multimedia cannot load here: {_audio_problem()}")
+
+
+@needs_audio
 def test_voice_test_without_a_chinese_voice_plays_the_chime_and_says_so(qtbot, dialog, mock_voice):
     qtbot.mouseClick(dialog.buttons["voice"], Qt.MouseButton.LeftButton)
     assert mock_voice == [1]
     assert dialog.results["voice"].text() == "已播放提示音（语音引擎 mock 没有中文语音，改用提示音）"
 
 
+@needs_audio
 def test_voice_test_speaks_the_sample_call(qtbot, dialog, mock_voice, monkeypatch):
     import ui.voice
 
@@ -312,6 +319,23 @@ def test_voice_test_speaks_the_sample_call(qtbot, dialog, mock_voice, monkeypatc
     qtbot.mouseClick(dialog.buttons["voice"], Qt.MouseButton.LeftButton)
     assert mock_voice == []
     assert dialog.results["voice"].text() == "正在用语音引擎 mock 播报：请 A001 号到 1 号窗口办理"
+
+
+def test_voice_test_on_a_machine_without_the_sound_library_says_nothing_can_sound(qtbot, dialog,
+                                                                                 monkeypatch):
+    import ui.voice
+
+    if not _audio_problem():   # this machine has libpulse: make it look like one that has not
+        monkeypatch.setattr(ui.voice, "_audio_problem",
+                            ["libpulse.so.0: cannot open shared object file: No such file or directory"])
+    qtbot.mouseClick(dialog.buttons["voice"], Qt.MouseButton.LeftButton)
+    text = dialog.results["voice"].text()
+    assert text.startswith("未发声：本机缺少声音库") and "叫号屏" in text
+    assert dialog.voice.silent and dialog.voice.chimes == 1
+    got: list[str] = []
+    dialog.voice.fallback.connect(got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)   # the signal from the event loop ...
+    assert dialog.results["voice"].text() == text       # ... changes nothing on the screen
 
 
 def test_a_caller_that_does_not_name_its_workstation(ui_ctx):

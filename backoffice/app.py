@@ -1,0 +1,245 @@
+"""The HTTP face of the back office: the v1 API of docs/api/openapi.yaml and the department pages.
+
+One rule: handlers only translate HTTP to ``service`` calls and back; every decision is in
+``service``. The app holds no state of its own besides the database, so any number of workers or
+hosts can serve one database (``app_from_env`` is the factory uvicorn's workers import).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import schemas, service
+from .service import ApiError, Caller, Store
+
+API_VERSION = "1.0.0"
+ERRORS = {"model": schemas.ErrorBody}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    max_blob: int = service.MAX_BLOB
+    faults: str | None = None  # a fault plan file (tests only)
+
+
+def _error_response(exc: ApiError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def _json(reply: service.Reply) -> JSONResponse:
+    headers = dict(reply.headers)
+    if reply.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(reply.body, status_code=reply.status, headers=headers)
+
+
+async def _raw_json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        raise ApiError(400, "bad_request", "请求体不是有效的 JSON", "body is not valid JSON") from None
+
+
+bearer = HTTPBearer(auto_error=False, description="the workstation's token from POST /api/v1/workstations")
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    header = f"Bearer {credentials.credentials}" if credentials else request.headers.get("authorization")
+    return service.authenticate(_store(request), header)
+
+
+Auth = Annotated[Caller, Depends(caller)]
+
+
+def api_router() -> APIRouter:
+    r = APIRouter(prefix="/api/v1", responses={401: ERRORS})
+
+    @r.get("/health", tags=["auth"])
+    def health() -> dict[str, Any]:
+        """No token needed: is a back office answering here, and which API version."""
+        return {"ok": True, "service": "window-clerk-backoffice", "api": API_VERSION}
+
+    @r.post("/workstations", status_code=201, response_model=schemas.RegistrationReply, tags=["auth"],
+            responses={403: ERRORS, 422: ERRORS})
+    async def register_workstation(body: schemas.Registration, request: Request) -> JSONResponse:
+        """Register a workstation with the hall's enrolment code; returns its bearer token. Registering
+        the same workstation again issues a new token and revokes the older ones."""
+        reply = await run_in_threadpool(service.register_workstation, _store(request), body.hall_code,
+                                        body.workstation, body.name, body.enrolment_code)
+        return _json(reply)
+
+    @r.put("/cases/{case_uuid}", status_code=201, response_model=schemas.CaseReply, tags=["cases"],
+           responses={200: {"description": "never: a replay answers 201 with Idempotent-Replayed: true"},
+                      403: ERRORS, 404: ERRORS, 409: ERRORS, 422: ERRORS})
+    async def put_case(case_uuid: str, body: schemas.CaseSnapshot, request: Request, who: Auth) -> JSONResponse:
+        """The intake snapshot, sent once on acceptance. Idempotent by uuid: the same canonical body
+        again → the stored reply (201, ``Idempotent-Replayed: true``); another body → 409 ``conflict``;
+        an attachment not held complete → 422 ``missing_blob``."""
+        raw = await _raw_json(request)
+        return _json(await run_in_threadpool(service.put_case, _store(request), who, case_uuid, raw))
+
+    @r.post("/cases/{case_uuid}/events", status_code=201, response_model=schemas.EventReply, tags=["cases"],
+            responses={400: ERRORS, 404: ERRORS, 409: ERRORS, 422: ERRORS})
+    async def post_event(case_uuid: str, body: schemas.EventBody, request: Request, who: Auth,
+                         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> JSONResponse:
+        """A later desk fact. Same key + same body → the stored reply; same key + other body → 422
+        ``idempotency_mismatch``; no key → 400; a move the state machine refuses → 409
+        ``illegal_transition`` (permanent)."""
+        raw = await _raw_json(request)
+        return _json(await run_in_threadpool(service.post_event, _store(request), who, case_uuid,
+                                             idempotency_key, raw))
+
+    @r.get("/cases", response_model=schemas.CaseList, tags=["cases"], responses={403: ERRORS})
+    def list_cases(request: Request, who: Auth, hall: str | None = None, since: str | None = None,
+                   limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+                   offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
+        """What the server holds for the token's hall."""
+        if hall and hall != who.hall_code:
+            raise ApiError(403, "forbidden", "只能查看本大厅的办件", "a hall sees only its own cases")
+        return JSONResponse(service.list_cases(_store(request), who, since or None, limit, offset))
+
+    @r.get("/changes", response_model=schemas.ChangesPage, tags=["changes"], responses={410: ERRORS})
+    def get_changes(request: Request, who: Auth, cursor: str | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JSONResponse:
+        """The status feed of the token's hall, in ``seq`` order, with an opaque cursor; replaying a
+        page is harmless. An invalid cursor → 410 ``cursor_expired`` (resync from empty)."""
+        return JSONResponse(service.changes(_store(request), who, cursor or None, limit))
+
+    blob_headers = {"Upload-Offset": {"schema": {"type": "integer"}}, "Upload-Length": {"schema": {"type": "integer"}},
+                    "Blob-Complete": {"schema": {"type": "string", "enum": ["true", "false"]}}}
+
+    @r.head("/blobs/{sha256}", tags=["blobs"],
+            responses={200: {"description": "held (maybe partly)", "headers": blob_headers}, 404: {}})
+    def head_blob(sha256: str, request: Request, who: Auth) -> Response:
+        """How many bytes of the blob the server holds."""
+        try:
+            return Response(status_code=200, headers=service.head_blob(_store(request), sha256))
+        except ApiError as exc:
+            return Response(status_code=exc.status, headers=exc.headers)
+
+    @r.post("/blobs/{sha256}", status_code=201, tags=["blobs"],
+            responses={200: {"description": "exists already", "headers": blob_headers},
+                       201: {"description": "created", "headers": blob_headers}, 400: ERRORS, 413: ERRORS})
+    def create_blob(sha256: str, request: Request, who: Auth,
+                    upload_length: Annotated[int | None, Header(alias="Upload-Length")] = None) -> Response:
+        """Start an upload of ``Upload-Length`` bytes (200 if the blob exists: a complete blob is
+        never sent again)."""
+        reply = service.create_blob(_store(request), sha256, upload_length, request.app.state.settings.max_blob)
+        return Response(status_code=reply.status, headers=reply.headers)
+
+    @r.patch("/blobs/{sha256}", status_code=204, tags=["blobs"],
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+             responses={204: {"description": "stored", "headers": blob_headers}, 404: ERRORS, 409: ERRORS,
+                        413: ERRORS, 415: ERRORS, 422: ERRORS})
+    async def patch_blob(sha256: str, request: Request, who: Auth,
+                         upload_offset: Annotated[int | None, Header(alias="Upload-Offset")] = None) -> Response:
+        """The next chunk (≤ 4 MiB) at ``Upload-Offset``. A wrong offset → 409 ``offset_mismatch``;
+        on the last byte the sha256 is checked: mismatch → 422 ``checksum_mismatch``, data discarded."""
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/offset+octet-stream":
+            raise ApiError(415, "bad_content_type", "上传内容类型应为 application/offset+octet-stream",
+                           "Content-Type must be application/offset+octet-stream")
+        declared = int(request.headers.get("content-length") or 0)
+        if declared > service.MAX_CHUNK:
+            raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
+        data = await request.body()
+        reply = await run_in_threadpool(service.patch_blob, _store(request), sha256, upload_offset, data)
+        return Response(status_code=204, headers=reply.headers)
+
+    @r.get("/blobs/{sha256}", tags=["blobs"], response_class=Response,
+           responses={200: {"content": {"application/octet-stream": {}}}, 404: ERRORS})
+    def get_blob(sha256: str, request: Request, who: Auth) -> Response:
+        """The bytes of a complete blob that one of the hall's cases names."""
+        store = _store(request)
+        if not service.blob_visible(store, service._check_sha(sha256), hall_code=who.hall_code):
+            raise service.not_found("附件")
+        return StreamingResponse(service.read_blob(store, sha256), media_type="application/octet-stream")
+
+    return r
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.store.dispose()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="Window Clerk back office API (前台受理 → 后台审批 → 窗口出件)", version=API_VERSION,
+                  description="The contract between a hall's desks and the county back office. Every error is "
+                              "`{\"error\": {\"code\", \"message\" (中文), \"english\"}}`.",
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None, lifespan=_lifespan)
+    app.state.settings = settings
+    app.state.store = Store(settings.database_url)
+    app.include_router(api_router())
+
+    from .pages import pages_router
+
+    app.include_router(pages_router())
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return _error_response(ApiError(422, "invalid_body", f"请求内容有误：{where} {first.get('msg', '')}".strip(),
+                                        f"invalid request: {where}: {first.get('msg', '')}",
+                                        errors=[{"loc": list(map(str, e.get("loc", ()))), "msg": e.get("msg", "")}
+                                                for e in exc.errors()[:20]]))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        zh = {404: "没有这个地址", 405: "不支持该请求方法"}.get(exc.status_code, "请求有误")
+        return _error_response(ApiError(exc.status_code, code, zh, str(exc.detail)))
+
+    if settings.faults:
+        from .faults import FaultMiddleware
+
+        app.add_middleware(FaultMiddleware, plan_path=settings.faults)
+    return app
+
+
+ENV_URL, ENV_MAX_BLOB, ENV_FAULTS = "CLERK_BACKOFFICE_DATABASE_URL", "CLERK_BACKOFFICE_MAX_BLOB", "CLERK_BACKOFFICE_FAULTS"
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn's worker processes call (``serve`` sets the environment)."""
+    url = os.environ.get(ENV_URL)
+    if not url:
+        raise RuntimeError(f"{ENV_URL} is not set")
+    return create_app(Settings(database_url=url, max_blob=int(os.environ.get(ENV_MAX_BLOB) or service.MAX_BLOB),
+                               faults=os.environ.get(ENV_FAULTS) or None))
+
+
+def openapi_document() -> dict[str, Any]:
+    """The contract as the code states it (docs/api/openapi.yaml is this, committed)."""
+    app = create_app(Settings(database_url="sqlite://"))
+    try:
+        return app.openapi()
+    finally:
+        app.state.store.dispose()
+
+
+def default_database_url(data_dir: str | os.PathLike[str]) -> str:
+    return f"sqlite:///{(Path(data_dir) / 'backoffice.sqlite3').as_posix()}"
