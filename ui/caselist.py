@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFormLayout, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
@@ -231,22 +231,29 @@ class CaseListView(QWidget):
     def _show(self, rows: list[CaseInfo]) -> None:
         self._rows = rows
         self.table.setRowCount(len(rows))
+        for i, c in enumerate(rows):
+            values = [c.number or "（草稿）", c.matter_name, (c.applicant.name + " " + c.applicant.id_number_masked)
+                      if c.applicant else "", c.state_label, str(c.promised_date or "")]
+            for j, v in enumerate(values):
+                self.table.setItem(i, j, QTableWidgetItem(v))
+        self._colour()
+        self.say(f"共 {len(rows)} 件")
+
+    def _colour(self) -> None:
+        """电子监察 on the clerk's list: overdue rows red, due within 2 working days yellow."""
         today = dt.date.today()
         horizon = self._horizon[1] if self._horizon[0] == today else today - dt.timedelta(days=1)
         if self._horizon[0] != today:  # red at once; yellow when the hall's calendar has answered
             self._refresh_horizon()
-        for i, c in enumerate(rows):
-            values = [c.number or "（草稿）", c.matter_name, (c.applicant.name + " " + c.applicant.id_number_masked)
-                      if c.applicant else "", c.state_label, str(c.promised_date or "")]
-            level = supervision_level(c.state, c.promised_date, today, horizon)  # 电子监察 red/yellow
-            for j, v in enumerate(values):
-                item = QTableWidgetItem(v)
-                if level:
-                    item.setBackground(QColor(SUPERVISION_COLOURS[level]))
-                    item.setData(SUPERVISION_ROLE, level)
-                    item.setToolTip("已超过承诺办结日期" if level == "red" else "2 个工作日内到期")
-                self.table.setItem(i, j, item)
-        self.say(f"共 {len(rows)} 件")
+        for i, c in enumerate(self._rows[:self.table.rowCount()]):
+            level = supervision_level(c.state, c.promised_date, today, horizon)
+            for j in range(self.table.columnCount()):
+                item = self.table.item(i, j)
+                if item is None:
+                    continue
+                item.setData(SUPERVISION_ROLE, level or None)
+                item.setBackground(QColor(SUPERVISION_COLOURS[level]) if level else QBrush())
+                item.setToolTip({"red": "已超过承诺办结日期", "yellow": "2 个工作日内到期"}.get(level, ""))
 
     def _refresh_horizon(self) -> None:
         """The last promised date that is near-overdue today (2 working days on), then recolour."""
@@ -257,7 +264,7 @@ class CaseListView(QWidget):
         first = self._horizon[0] != value[0]
         self._horizon = value
         if first and self._rows:
-            self._show(self._rows)
+            self._colour()
 
     def _selected(self) -> None:
         row = self.table.currentRow()
@@ -434,3 +441,4 @@ class CaseListView(QWidget):
             if row.id == c.id:
                 self._rows[i] = c
                 self.table.setItem(i, 3, QTableWidgetItem(c.state_label))
+                self._colour()  # a decided case is no longer flagged
