@@ -251,7 +251,8 @@ def cmd_register(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     try:
-        result = enrol(db, args.server, args.code, args.name)
+        extra = {k: v for k, v in (("workstation", args.workstation), ("hall_code", args.hall)) if v}
+        result = enrol(db, args.server, args.code, args.name, **extra)
     finally:
         db.dispose()
     if isinstance(result, dict):
@@ -337,6 +338,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--server", required=True)
     c.add_argument("--code", required=True, help="大厅注册码 enrolment code")
     c.add_argument("--name", default="", help="窗口名称")
+    c.add_argument("--workstation", default=None, help="窗口编号（默认：本机设置）")
+    c.add_argument("--hall", default=None, help="大厅编码（默认：本机设置）")
     c.set_defaults(handler=cmd_register)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import create_engine, event, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -62,6 +62,7 @@ DECISIONS: dict[str, tuple[str, frozenset[str], str, str]] = {
 EVENT_MOVES: dict[str, list[tuple[str, frozenset[str], str]]] = {
     "supplement_supplied": [("supply_supplement", frozenset({S.SUPPLEMENT}), S.IN_REVIEW)],
     "handed_over": [("hand_over", frozenset({S.RESULT_READY}), S.DELIVERED),
+                    # 即办: an accepted case is handed over only when data.on_the_spot is true
                     ("finish_on_the_spot", frozenset({S.ACCEPTED}), S.DELIVERED)],
     "posted": [("hand_over", frozenset({S.RESULT_READY}), S.DELIVERED)],
     "withdrawn": [("withdraw", frozenset({S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN)],
@@ -135,14 +136,39 @@ def check_password(password: str, stored: str) -> bool:
 
 # --------------------------------------------------------------------------- the store
 
+def _sqlite_reader(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # our BEGIN below, not pysqlite's
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
 class Store:
-    """An engine and its sessions; ``tx()`` is one transaction (commit or roll back)."""
+    """An engine and its sessions; ``tx()`` is one transaction (commit or roll back), ``read()`` one
+    that only reads. On SQLite a write transaction begins IMMEDIATE (clerk.db.make_engine: it takes
+    the write lock at once, so two writers never deadlock half way), while a read transaction
+    begins DEFERRED on its own engine: in WAL mode readers then never wait for a writer's fsync."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.is_pg = url.startswith("postgresql")
+        self.read_engine = self.engine
+        if url.startswith("sqlite"):
+            self.read_engine = create_engine(url, connect_args={"timeout": 10})
+            event.listen(self.read_engine, "connect", _sqlite_reader)
+            event.listen(self.read_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        s = self.read_sessions()
+        try:
+            yield s
+        finally:
+            s.close()  # ends the transaction; loaded objects stay readable (detached, not expired)
 
     @contextlib.contextmanager
     def tx(self) -> Iterator[Session]:
@@ -167,6 +193,8 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
 
 def _lock(s: Session, stmt: Any, store_is_pg: bool) -> Any:
@@ -235,7 +263,7 @@ def authenticate(store: Store, authorization: str | None) -> Caller:
     if not token:
         raise ApiError(401, "unauthorized", "缺少访问令牌，请先注册本窗口", "missing bearer token",
                        {"WWW-Authenticate": "Bearer"})
-    with store.tx() as s:
+    with store.read() as s:
         row = s.execute(select(Token.revoked_at, Workstation.id, Workstation.hall_code, Workstation.code)
                         .join(Workstation, Workstation.id == Token.workstation_id)
                         .where(Token.token_hash == _sha(token))).first()
@@ -331,7 +359,7 @@ def put_case(store: Store, caller: Caller, case_uuid: str, body: dict[str, Any])
 
 
 def list_cases(store: Store, caller: Caller, since: str | None, limit: int, offset: int) -> dict[str, Any]:
-    with store.tx() as s:
+    with store.read() as s:
         q = select(Case).where(Case.hall_code == caller.hall_code)
         if since:
             try:
@@ -491,11 +519,13 @@ def _apply_event(s: Session, case: Case, target: Case, body: dict[str, Any], cal
     matters = [target] if target.kind == "matter" else list(
         s.scalars(select(Case).where(Case.parent_uuid == target.uuid).order_by(Case.number)))
     feed_data = {k: v for k, v in data.items() if k in ("reason", "note", "items", "window", "to", "carrier",
-                                                       "tracking_number")}
+                                                       "tracking_number", "on_the_spot")}
     feed_data.setdefault("window", caller.workstation)
     moved = 0
     for matter in matters:
-        for _action, sources, to in moves:
+        for action, sources, to in moves:
+            if action == "finish_on_the_spot" and data.get("on_the_spot") is not True:
+                continue  # an accepted case is handed over only when the desk finished it on the spot
             if matter.state in sources:
                 _move(s, matter, to, pending, case.hall_code, feed_data, at)
                 moved += 1
@@ -591,7 +621,7 @@ def _decode_cursor(server_id: str, cursor: str) -> int:
 
 
 def changes(store: Store, caller: Caller, cursor: str | None, limit: int) -> dict[str, Any]:
-    with store.tx() as s:
+    with store.read() as s:
         server_id = _server_id(s)
         after = _decode_cursor(server_id, cursor) if cursor else 0
         if after > (s.scalar(select(func.max(Change.seq))) or 0):
@@ -628,7 +658,7 @@ def blob_headers(blob: Blob) -> dict[str, str]:
 
 def head_blob(store: Store, sha256: str) -> dict[str, str]:
     _check_sha(sha256)
-    with store.tx() as s:
+    with store.read() as s:
         blob = s.get(Blob, sha256)
         if blob is None:
             raise not_found("附件")
@@ -725,7 +755,7 @@ def patch_blob(store: Store, sha256: str, offset: int | None, data: bytes) -> Re
 
 def blob_visible(store: Store, sha256: str, hall_code: str | None = None, department: str | None = None) -> bool:
     """A hall reads the blobs its cases name; a department those of its matter cases."""
-    with store.tx() as s:
+    with store.read() as s:
         q = select(func.count()).select_from(CaseBlob).join(Case, Case.uuid == CaseBlob.case_uuid) \
             .where(CaseBlob.sha256 == sha256)
         if hall_code is not None:
@@ -740,7 +770,7 @@ def blob_visible(store: Store, sha256: str, hall_code: str | None = None, depart
 def read_blob(store: Store, sha256: str) -> Iterator[bytes]:
     """The bytes of a complete blob, chunk by chunk (one short transaction per chunk)."""
     _check_sha(sha256)
-    with store.tx() as s:
+    with store.read() as s:
         blob = s.get(Blob, sha256)
         if blob is None or not blob.complete:
             raise not_found("附件")
@@ -748,7 +778,7 @@ def read_blob(store: Store, sha256: str) -> Iterator[bytes]:
 
     def gen() -> Iterator[bytes]:
         for off in offsets:
-            with store.tx() as s:
+            with store.read() as s:
                 yield s.scalar(select(BlobChunk.data).where(BlobChunk.sha256 == sha256, BlobChunk.offset == off))
 
     return gen()
@@ -850,7 +880,7 @@ def sign_in(store: Store, username: str, password: str) -> tuple[str, DeptSessio
 def session_of(store: Store, token: str | None) -> DeptSession | None:
     if not token:
         return None
-    with store.tx() as s:
+    with store.read() as s:
         row = s.execute(select(WebSession, DeptUser, Department).join(DeptUser, DeptUser.username == WebSession.username)
                         .join(Department, Department.id == DeptUser.department_id)
                         .where(WebSession.token_hash == _sha(token))).first()
@@ -867,7 +897,7 @@ def sign_out(store: Store, token: str | None) -> None:
 
 def inbox(store: Store, department: str, show: str = "open") -> list[dict[str, Any]]:
     open_states = (S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT, S.APPROVED, S.REJECTED)
-    with store.tx() as s:
+    with store.read() as s:
         q = select(Case).where(Case.department == department, Case.kind == "matter",
                                Case.state.notin_((S.NOTIFIED, S.REFUSED)))
         if show == "open":
@@ -881,7 +911,7 @@ def inbox(store: Store, department: str, show: str = "open") -> list[dict[str, A
 
 def case_view(store: Store, case_uuid: str, department: str) -> dict[str, Any]:
     """A matter case as its department sees it (the snapshot of its bundle for a bundle's case)."""
-    with store.tx() as s:
+    with store.read() as s:
         case = s.get(Case, case_uuid)
         if case is None or case.kind != "matter" or case.department != department:
             raise not_found()

@@ -23,7 +23,10 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from . import audit
+from .auth import authorize
 from .db import Database
+from .dto import UserInfo
 from .errors import ValidationError
 from .models import CalendarDay, CalendarYear
 
@@ -255,19 +258,23 @@ def parse_calendar_file(path: str | Path) -> tuple[dict[dt.date, tuple[bool, str
     return days, years | {d.year for d in days}
 
 
-def import_calendar_file(session: Session, path: str | Path, *, source: str = "import") -> CalendarImport:
+def import_calendar_file(session: Session, path: str | Path, *, source: str = "import",
+                         user: UserInfo | None = None, workstation: str = "") -> CalendarImport:
     """Replace the overrides of the file's year(s) with the file's days and mark the year(s)
     complete. All or nothing: the file is checked in full before the first write, and the
     caller's unit of work rolls back anything on error."""
     days, years = parse_calendar_file(path)
-    write_calendar(session, days, years, source=source)
+    write_calendar(session, days, years, source=source, user=user, workstation=workstation)
     return CalendarImport(tuple(sorted(years)), len(days))
 
 
 def write_calendar(session: Session, days: Mapping[dt.date, tuple[bool, str]], years: Iterable[int],
-                   *, source: str = "import") -> None:
+                   *, source: str = "import", user: UserInfo | None = None, workstation: str = "") -> None:
     """Store a complete arrangement for ``years`` (overrides of those years are replaced)."""
+    who = authorize(user, "calendar.change")
     years = sorted(set(years))
+    audit.record(session, "calendar.change", username=who, workstation=workstation, entity="calendar",
+                 entity_id=",".join(map(str, years))[:60], source=source, days=len(days))
     for year in years:
         session.execute(delete(CalendarDay).where(CalendarDay.day >= dt.date(year, 1, 1),
                                                   CalendarDay.day <= dt.date(year, 12, 31)))

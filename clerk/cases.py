@@ -32,13 +32,13 @@ from .calendar import WorkCalendar
 from .db import Database
 from .dto import (ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, FormFieldInfo, ProxyInput, SupplementInfo,
                   UserInfo)
-from .errors import IllegalTransition, NotFound, ValidationError
+from .errors import ApplicantChanged, IllegalTransition, NotFound, ValidationError
 from .models import (Applicant, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
                      MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, User,
                      Window, utcnow)
 from .numbering import next_case_number
 from .privacy import mask_id, mask_phone
-from .situations import MergedMaterial, merge_materials, normalise_answers
+from .situations import MergedMaterial, merge_materials, normalise_answers, unanswered_deciding
 from .validation import validate_id_number, validate_phone, validate_uscc
 
 S = CaseState
@@ -66,6 +66,7 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "finish_on_the_spot": (frozenset({S.ACCEPTED}), S.DELIVERED, "即办办结"),
     "withdraw": (frozenset({S.DRAFT, S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN, "撤回"),
 }
+REASON_MIN_CHARS = 4  # a written refusal reason is at least this long (it is printed)
 FOLLOW_UP_DAYS = 90  # a one-time notice older than this is a new start, not a return
 CARRIERS = ("中国邮政EMS", "顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递")
 _TRACKING = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,29}$")
@@ -109,6 +110,8 @@ def _move(s: Session, case: Case, action: str, user: UserInfo | None, workstatio
     before = case.state
     case.state = target.value
     case.version += 1
+    if action in ("accept", "notify", "refuse"):
+        case.parties = _parties_snapshot(case)
     if target == S.DELIVERED or target in (S.NOTIFIED, S.REFUSED, S.WITHDRAWN):
         case.finished_at = when
     username = user.username if user else ""
@@ -195,7 +198,15 @@ def _requirement_text(m: MaterialRequirement) -> str:
     return "，".join(parts)
 
 
-def _upsert_applicant(s: Session, data: ApplicantInput) -> Applicant:
+def _upsert_applicant(s: Session, data: ApplicantInput, user: UserInfo | None = None,
+                      workstation: str = "") -> Applicant:
+    """The applicant record for this ID number, created or brought up to date.
+
+    A name that differs from the stored one is not overwritten silently — earlier cases keep the
+    parties they were decided with (``Case.parties``), and the record changes only when the clerk
+    confirmed old → new (``ApplicantInput.confirm_change``); otherwise :class:`ApplicantChanged`
+    names both (and says when the stored name was read from the card). Every change of the name,
+    phone or address is an audit entry with what it was and what it became (masked)."""
     name = data.name.strip()
     if not name:
         raise ValidationError("请填写申请人姓名或企业名称", "applicant name required")
@@ -209,21 +220,58 @@ def _upsert_applicant(s: Session, data: ApplicantInput) -> Applicant:
             raise ValidationError("请填写证件号码", "document number required")
     phone = validate_phone(data.phone) if data.phone.strip() else ""
     row = s.scalar(select(Applicant).where(Applicant.kind == data.kind, Applicant.id_number == number))
+    changes: dict[str, Any] = {}
     if row is None:
         row = Applicant(kind=data.kind, id_number=number, name=name)
         s.add(row)
+    elif row.name != name:
+        if not data.confirm_change:
+            card = row.name_source == "card"
+            whose = "证件号码" if data.kind == ApplicantKind.PERSON else "统一社会信用代码"
+            raise ApplicantChanged(
+                f"该{whose}已登记的申请人为“{row.name}”{'（读卡所得）' if card else ''}，本次为“{name}”。"
+                "请核对证件：确认要把申请人姓名由“" + row.name + "”改为“" + name + "”吗？以前的办件仍保留原姓名",
+                "the ID number is registered with another name: confirm the change",
+                old=row.name, new=name, old_from_card=card)
+        changes["name"] = (row.name, name)
     row.name = name
+    if data.from_card:
+        row.name_source = "card"
+    elif "name" in changes:
+        row.name_source = "typed"
     row.id_type = data.id_type if data.kind == ApplicantKind.PERSON else "uscc"
     for attr in ("address", "sex", "nation", "legal_representative"):
         value = getattr(data, attr)
         if value:
+            if attr == "address" and row.address and row.address != value:
+                changes["address"] = (row.address, value)
             setattr(row, attr, value)
     if phone:
+        if row.phone and row.phone != phone:
+            changes["phone"] = (mask_phone(row.phone), mask_phone(phone))
         row.phone = phone
     if data.birth_date:
         row.birth_date = data.birth_date
     s.flush()
+    if changes:
+        audit.record(s, "applicant.change", username=user.username if user else "", workstation=workstation,
+                     entity="applicant", entity_id=row.id,
+                     **{k: {"old": v[0], "new": v[1]} for k, v in changes.items()})
     return row
+
+
+def _parties_snapshot(case: Case) -> dict[str, Any]:
+    """The applicant and proxy as the decision prints them (kept on the case for good)."""
+    a, p = case.applicant, case.proxy
+    snap: dict[str, Any] = {}
+    if a is not None:
+        snap["applicant"] = {"id": a.id, "kind": a.kind, "name": a.name, "id_type": a.id_type,
+                             "id_number": a.id_number, "phone": a.phone, "address": a.address,
+                             "legal_representative": a.legal_representative}
+    if p is not None:
+        snap["proxy"] = {"name": p.name, "id_number": p.id_number, "phone": p.phone, "relation": p.relation,
+                         "authorisation": p.authorisation}
+    return snap
 
 
 def _proxy(s: Session, data: ProxyInput | None) -> Proxy | None:
@@ -334,7 +382,13 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
             requirement=_requirement_text(r.first) if r else "", matters=tuple(r.matter_names) if r else ()))
     a = case.applicant
     applicant = None
-    if a is not None:
+    snap = case.parties or {}
+    if "applicant" in snap:  # decided: the parties as the documents printed them
+        sa = snap["applicant"]
+        applicant = ApplicantInfo(id=sa.get("id") or (a.id if a else 0), kind=sa["kind"], name=sa["name"],
+                                  id_number_masked=mask_id(sa["id_number"]), phone_masked=mask_phone(sa.get("phone", "")),
+                                  address=sa.get("address", ""))
+    elif a is not None:
         applicant = ApplicantInfo(id=a.id, kind=a.kind, name=a.name, id_number_masked=mask_id(a.id_number),
                                   phone_masked=mask_phone(a.phone), address=a.address)
     clerk = s.get(User, case.clerk_id) if case.clerk_id else None
@@ -359,7 +413,8 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
         state_label=STATE_LABELS[CaseState(case.state)], matter_code=case.matter.code if case.matter else None,
         matter_name=name, bundle_code=case.bundle.code if case.bundle else None, department=dept,
         kind=case.matter.kind if case.matter else "bundle", applicant=applicant,
-        proxy_name=case.proxy.name if case.proxy else "", situation=_answers(case),
+        proxy_name=(snap["proxy"]["name"] if "proxy" in snap else "") if "applicant" in snap
+        else (case.proxy.name if case.proxy else ""), situation=_answers(case),
         checks=tuple(checks), created_at=case.created_at, accepted_at=case.accepted_at,
         promised_date=case.promised_date, promised_days=days, statutory_days=statutory,
         delivery=case.delivery, post_address=case.post_address, tracking_number=case.tracking_number,
@@ -472,7 +527,7 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
     if bool(matter_code) == bool(bundle_code):
         raise ValidationError("请选择一个事项或一件事", "choose one matter or one bundle")
     with db.uow() as s:
-        a = _upsert_applicant(s, applicant)
+        a = _upsert_applicant(s, applicant, user, workstation)
         p = _proxy(s, proxy)
         window = None
         if window_number is not None and user.hall_id is not None:
@@ -540,7 +595,7 @@ def update_parties(db: Database, user: UserInfo, case_id: int, applicant: Applic
         case = _get_case(s, case_id)
         if case.state != S.DRAFT:
             raise IllegalTransition("办件已提交，申请人信息不能再修改", "parties of a decided case are frozen")
-        a = _upsert_applicant(s, applicant)
+        a = _upsert_applicant(s, applicant, user, case.workstation)
         p = _proxy(s, proxy)
         other_person = a.id != case.applicant_id
         for target in (case, *case.children):
@@ -660,9 +715,12 @@ def check_material(db: Database, user: UserInfo, case_id: int, key: str, status:
 
 def _problems_for_acceptance(case: Case) -> list[str]:
     reqs = _requirements(case)
+    open_questions = [q for matter, answers in _per_matter(case) for q in unanswered_deciding(matter, answers)]
     missing = [c.name for c in case.checks if _required(reqs, c.material_key)
                and c.status in (CheckStatus.MISSING, CheckStatus.PENDING)]
     problems = []
+    if open_questions:
+        problems.append("以下情形问题尚未回答，材料清单可能不准确：" + "、".join(open_questions) + "。请先回答情形问题")
     if missing:
         problems.append("以下材料缺少或未核验：" + "、".join(missing) + "。请补齐、容缺或出具一次性告知书")
     deferred = [c for c in case.checks if c.status == CheckStatus.DEFERRED]
@@ -762,8 +820,8 @@ def issue_one_time_notice(db: Database, user: UserInfo, case_id: int, note: str 
 def refuse_case(db: Database, user: UserInfo, case_id: int, reason: str, now: dt.datetime | None = None) -> CaseInfo:
     """不予受理, with the written reason."""
     require_role(user, COUNTER_ROLES, "不予受理")
-    if len(reason.strip()) < 4:
-        raise ValidationError("请写明不予受理的理由（不少于 4 个字）", "a reason is required")
+    if len(reason.strip()) < REASON_MIN_CHARS:
+        raise ValidationError(f"请写明不予受理的理由（不少于 {REASON_MIN_CHARS} 个字）", "a reason is required")
     now = now or _now()
     with db.uow() as s:
         case = _get_case(s, case_id)

@@ -22,11 +22,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from . import audit
 from . import catalog_io as io
+from .auth import authorize
 from . import forms
 from .forms import FormField
 from .catalog_io import FORM_LABELS, CatalogFileError
 from .db import Database
+from .dto import UserInfo
 from .errors import NotFound, ValidationError
 from .models import (Bundle, BundleItem, Case, MaterialCheck, MaterialRequirement, Matter, Setting,
                      SituationOption, SituationQuestion)
@@ -99,6 +102,7 @@ class GuideQuestion:
     multiple: bool
     options: tuple[GuideOption, ...]
     chosen: tuple[str, ...] = ()
+    decides: bool = False  # an option of it is linked to a material: acceptance needs an answer
 
 
 @dataclass(frozen=True)
@@ -188,11 +192,13 @@ class BundleSummary:
 
 # --------------------------------------------------------------------------- import
 
-def import_catalog(db: Database, path: str | Path, *, replace: bool = False) -> ImportReport:
+def import_catalog(db: Database, path: str | Path, *, replace: bool = False, user: UserInfo | None = None,
+                   workstation: str = "") -> ImportReport:
     """Import a catalog file (.json / .xlsx / .csv). ``replace``: matters and bundles missing
     from the file are removed (or, when cases use them, kept inactive); a file with no bundle
     section (CSV, a workbook without a 一件事 sheet) leaves bundles alone. Raises
     ``CatalogFileError`` for an unreadable file and ``CatalogImportError`` for bad rows."""
+    who = authorize(user, "catalog.import")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in _SUPPORTED:
@@ -230,6 +236,11 @@ def import_catalog(db: Database, path: str | Path, *, replace: bool = False) -> 
     try:
         with db.uow() as s:
             _apply(s, res.matters, res.bundles, report, replace, keep_bundles=not res.has_bundles)
+            audit.record(s, "catalog.replace" if replace else "catalog.import", username=who,
+                         workstation=workstation, entity="catalog", entity_id=report.version[:60],
+                         source=path.name, matters=report.matters, created=report.matters_created,
+                         updated=report.matters_updated, deactivated=report.matters_deactivated,
+                         removed=report.matters_removed, bundles_removed=report.bundles_removed)
     except (IntegrityError, DataError) as err:
         raise ValidationError(f"目录与现有数据冲突，未导入任何内容：{err.orig}", f"integrity error: {err.orig}")
     invalidate(db.engine)
@@ -564,7 +575,8 @@ def _guide(m: Matter, answers: Mapping[str, Sequence[str]] | None, *, every_mate
     norm = normalise_answers(m, answers)
     mats = m.materials if every_material else applicable_materials(m, norm)
     questions = tuple(GuideQuestion(q.key, q.text, q.multiple, tuple(GuideOption(o.key, o.text) for o in q.options),
-                                    tuple(norm.get(q.key, []))) for q in m.questions)
+                                    tuple(norm.get(q.key, [])), any(o.materials for o in q.options))
+                      for q in m.questions)
     return MatterGuide(
         m.code, m.name, m.short_name, m.department, m.zone_code, zone_name(m.zone_code), m.kind,
         KIND_LABELS.get(m.kind, m.kind), m.statutory_days, m.promised_days, m.fee, m.visits_required, m.online,

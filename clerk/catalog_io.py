@@ -160,7 +160,7 @@ def write_json(path: Path, version: str, matters: list[dict[str, Any]], bundles:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    write_atomic(path, data)
+    write_atomic(path, data, mode=0o644)  # a catalog holds no personal data; halls share it
 
 
 # --------------------------------------------------------------------------- sheets: columns

@@ -15,7 +15,12 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from typing import Any, NoReturn
 
-from .errors import ClerkError
+from .errors import ClerkError, PermissionDenied
+from .privacy import printable
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 3  # not signed in, wrong password or the role may not do it
 
 Handler = Callable[[argparse.Namespace], int | None]
 
@@ -45,12 +50,14 @@ class ClerkArgumentParser(argparse.ArgumentParser):
                 zh = text.format(*m.groups())
                 break
         self.print_usage(sys.stderr)
-        self.exit(2, f"错误：{zh} ({message})\n")
+        self.exit(EXIT_USAGE, printable(f"错误：{zh} ({message})") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = ClerkArgumentParser(prog="clerk", description="Window Clerk 窗口综合受理")
     p.add_argument("--data-dir", help="数据目录 data folder (default: platform data folder or CLERK_DATA_DIR)")
+    p.add_argument("--user", help="登录用户 sign in as NAME for commands that change data (or CLERK_USER); "
+                   "password from a prompt, the OS keyring or CLERK_PASSWORD")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     from . import commands  # core command groups (catalog, db, validate, queue, …)
@@ -77,6 +84,9 @@ def _start_log(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .secure import private_umask
+
+    private_umask()  # everything this process writes (database, log, spool, PDFs, backups) is owner-only
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
@@ -93,8 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args) or 0)
     except ClerkError as exc:
         logging.getLogger("clerk.cli").warning("%s: %s", args.command, exc.one_line())
-        print(f"错误：{exc.one_line()}", file=sys.stderr)
-        return 1
+        print(printable(f"错误：{exc.one_line()}"), file=sys.stderr)
+        return EXIT_REFUSED if isinstance(exc, PermissionDenied) else EXIT_ERROR
     except Exception as exc:  # a database failure outside a unit of work: still one line
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -102,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not isinstance(exc, SQLAlchemyError):
             raise
-        print(f"错误：{database_error(exc).one_line()}", file=sys.stderr)
+        print(printable(f"错误：{database_error(exc).one_line()}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

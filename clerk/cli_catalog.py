@@ -54,9 +54,13 @@ def _print_report(r: ImportReport) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     # No demo seeding here: a hall importing its own catalog must not get the demo one as well.
+    from .commands import acting, open_config
+    from .seed import seed_defaults
+
     db = _open(args, seed=False)
+    seed_defaults(db, open_config(args), catalog=None)  # the hall and accounts, never the demo catalog
     try:
-        report = import_catalog(db, args.file, replace=args.replace)
+        report = import_catalog(db, args.file, replace=args.replace, **acting(args, db, "catalog.import"))
     except CatalogImportError as err:
         r = err.report
         print(f"错误：目录中有 {len(r.errors)} 处错误，未导入任何内容 ({err.english})", file=sys.stderr)

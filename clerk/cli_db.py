@@ -1,8 +1,10 @@
-"""``clerk db upgrade|current``: schema migrations of the configured database."""
+"""``clerk db upgrade|current|check|backup|restore``: schema migrations, the integrity check,
+backup and restore of the configured database (backup and restore: an admin signs in)."""
 from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 from collections.abc import Iterator
 
 from . import migrate
@@ -17,6 +19,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     cur = dsub.add_parser("current", help="当前结构版本 current revision")
     cur.add_argument("--url")
     cur.set_defaults(handler=_current)
+    chk = dsub.add_parser("check", help="检查数据库完整性 PRAGMA quick_check (SQLite)")
+    chk.set_defaults(handler=_check)
+    bk = dsub.add_parser("backup", help="备份数据库和扫描件 back up the database and attachments into one archive")
+    bk.add_argument("file", nargs="?", help="备份文件 archive (.zip); with --auto: the data folder's backups/")
+    bk.add_argument("--auto", action="store_true", help="每日自动备份（今天已备份则跳过）并轮换 daily backup with rotation")
+    bk.set_defaults(handler=_backup)
+    rs = dsub.add_parser("restore", help="从备份恢复 restore from an archive (the current database is kept)")
+    rs.add_argument("file")
+    rs.set_defaults(handler=_restore)
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -50,3 +61,67 @@ def _explained(url: str) -> Iterator[None]:
         yield
     except SQLAlchemyError as exc:
         raise database_error(exc, url) from exc
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .backup import check_database
+    from .commands import open_config
+
+    cfg = open_config(args)
+    check_database(cfg)
+    print("数据库完整性检查通过 quick_check ok" if cfg.is_sqlite else "PostgreSQL 数据库由服务器检查 (not SQLite)")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from . import backup
+    from .commands import open_db, sign_in
+    from .errors import ValidationError
+
+    if not args.file and not args.auto:
+        raise ValidationError("请给出备份文件名，或用 --auto 做每日自动备份", "name the archive or use --auto")
+    db = open_db(args)
+    try:
+        sign_in(args, db, "data.maintain")
+    finally:
+        db.dispose()
+    from .commands import open_config
+
+    cfg = open_config(args)
+    report = backup.daily_backup(cfg) if args.auto and not args.file else backup.backup(cfg, args.file)
+    if report is None:
+        print("今天已备份，跳过 today's backup exists")
+        return 0
+    print(f"已备份到 {report.path}：数据库（{report.database}，版本 {report.revision}）和 {report.files} 个文件，"
+          f"共 {report.bytes / 1e6:.1f} MB")
+    for skipped in report.skipped:
+        print(f"警告：未能读取 {skipped}", file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from . import backup
+    from .commands import open_config, sign_in
+    from .config import check_config
+    from .db import Database
+    from .secure import sqlite_path
+
+    cfg = check_config(open_config(args))
+    backup.verify(args.file)  # a damaged archive is refused before anyone signs in or anything moves
+    current_file = sqlite_path(cfg.database_url)
+    healthy = not cfg.is_sqlite or (current_file is not None and current_file.exists()
+                                    and not backup.quick_check_file(current_file))
+    if healthy:
+        # A working database: only its admin may overwrite it. A damaged or missing one cannot
+        # check a password; whoever can reach the data folder restores it (and could anyway).
+        db = Database(cfg.database_url)
+        try:
+            sign_in(args, db, "data.maintain")
+        finally:
+            db.dispose()
+    report = backup.restore(cfg, args.file)
+    with _explained(cfg.database_url):
+        migrate.ensure_current(cfg.database_url)
+    kept = f"；原数据库已保留为 {report.kept_as}" if report.kept_as else ""
+    print(f"已从 {args.file} 恢复数据库，补回 {report.files_added} 个文件（{report.files_present} 个已存在）{kept}")
+    return 0

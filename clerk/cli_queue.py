@@ -17,12 +17,17 @@ from typing import Any
 from sqlalchemy import select
 
 from . import queue
+from .auth import is_manager, service_account
 from .bootstrap import ensure_hall
 from .db import Database
 from .errors import ClerkError, NotFound, ValidationError
+from .models import Hall
 
 # The CLI exits at once and sends no heartbeat, so its calls get a long lease.
 CLI_LEASE_SECONDS = 900
+# `take --printer`: the ticket was issued (its number is on stdout) but not printed — a kiosk
+# script must not take a second ticket; it reprints from the spool instead.
+EXIT_NOT_PRINTED = 4
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,17 +53,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     take.add_argument("--lane", default="normal", help="通道 lane, one the hall has open (clerk queue lanes); "
                       "by default: " + ", ".join(f"{k} {v.label}" for k, v in queue.LANES.items()))
     take.add_argument("--applicant-id", type=int, help="申请人编号 applicant id (repeat visitors)")
-    take.add_argument("--printer", help="取号打印机 ticket printer URL, e.g. tcp://192.168.1.60:9100")
+    take.add_argument("--printer", help="取号打印机 ticket printer URL, e.g. tcp://192.168.1.60:9100; "
+                      f"issued but not printed: exit {EXIT_NOT_PRINTED}, JSON printed=false and print_error")
     call = cmd("call", "叫号 call the next ticket", _call, window=True, holder=True)
     call.add_argument("--lease", type=int, default=CLI_LEASE_SECONDS, help="租约秒数 lease seconds")
-    cmd("recall", "重呼 call the same ticket again", _recall, window=True, ticket=True)
-    cmd("start", "开始办理 start serving", _start, window=True, ticket=True)
-    cmd("finish", "办结 finish", _finish, window=True, ticket=True)
-    cmd("no-show", "过号 the called person did not come", _no_show, window=True, ticket=True)
+    cmd("recall", "重呼 call the same ticket again", _recall, window=True, ticket=True, holder=True)
+    cmd("start", "开始办理 start serving", _start, window=True, ticket=True, holder=True)
+    cmd("finish", "办结 finish", _finish, window=True, ticket=True, holder=True)
+    cmd("no-show", "过号 the called person did not come", _no_show, window=True, ticket=True, holder=True)
     cmd("cancel", "取消 cancel a waiting ticket", _cancel, ticket=True)
     ret = cmd("return", "过号重排 put a missed ticket back", _return, ticket=True)
     ret.add_argument("--grace", type=int, help="宽限分钟 grace minutes (default: the hall's setting)")
-    tr = cmd("transfer", "转移 transfer to a zone or window", _transfer, window=True, ticket=True)
+    tr = cmd("transfer", "转移 transfer to a zone or window", _transfer, window=True, ticket=True, holder=True)
     tr.add_argument("--to-zone", help="转往分区 target zone")
     tr.add_argument("--to-window", type=int, help="转往窗口 target window")
     tr.add_argument("--note", default="", help="转移说明 note")
@@ -89,10 +95,24 @@ def _open(args: argparse.Namespace) -> tuple[Database, str, str]:
         db = open_db(args)
     except ImportError:
         # The seeding module pulls in the catalog importer; the queue only needs the hall.
-        db = open_db(args, seed=False)
+        db = open_db(args, seed=False)  # checks the configured hall (never created for a wrong code)
         with db.uow() as s:
-            ensure_hall(s, code=cfg.hall_code)
+            if not s.scalar(select(Hall.id).limit(1)):
+                ensure_hall(s, code=cfg.hall_code)
     return db, args.hall or cfg.hall_code, f"cli:{cfg.workstation}"
+
+
+def _who(args: argparse.Namespace, db: Database, permission: str) -> dict[str, Any]:
+    """``user=``/``workstation=`` for a changing command (signed in, or refused with exit 3)."""
+    from .commands import acting
+
+    return acting(args, db, permission)
+
+
+def _holder(args: argparse.Namespace, who: dict[str, Any], default: str) -> str | None:
+    """The holder a window action acts as: a manager may act on any ticket (None); anyone else
+    only on tickets their own calls hold (``--holder`` or cli:<workstation>)."""
+    return None if is_manager(who["user"]) and not args.holder else (args.holder or default)
 
 
 def _plain(obj: Any) -> Any:
@@ -136,21 +156,45 @@ def _ticket_id(args: argparse.Namespace, db: Database, hall: str) -> int:
 # --------------------------------------------------------------------------- handlers
 
 def _take(args: argparse.Namespace) -> int:
+    import os
+
+    from .commands import open_config
+
     db, hall, _ = _open(args)
-    t = queue.take_ticket(db, hall, args.zone, lane=args.lane, applicant_id=args.applicant_id)
+    if getattr(args, "user", None) or os.environ.get("CLERK_USER"):
+        who = _who(args, db, "queue.take")
+    else:
+        # A kiosk script: the workstation's take-only service account, audited as such.
+        ws = open_config(args).workstation
+        who = {"user": service_account("kiosk", ws), "workstation": ws}
+    t = queue.take_ticket(db, hall, args.zone, lane=args.lane, applicant_id=args.applicant_id, **who)
     repeat = f"（今日另有未办结：{'、'.join(t.repeat_open)}）" if t.repeat_open else ""
-    rc = _emit(args, t, _line(t) + repeat)
-    if args.printer:
-        # The ticket is issued whatever the printer does: its number is already on stdout.
+    if not args.printer:
+        return _emit(args, t, _line(t) + repeat)
+    # The ticket is issued whatever the printer does; the output says both.
+    error = None
+    try:
         _print_ticket(args, db, hall, t)
-    return rc
+    except ClerkError as exc:
+        error = exc
+    if args.json:
+        data = _plain(t) | {"printed": error is None, "print_error": error.message if error else None,
+                            "print_job": error.details.get("job_id") if error else None}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        print(_line(t) + repeat + ("" if error is None else "（未打印）"))
+    if error is not None:
+        from .privacy import printable
+
+        print(printable(f"错误：{error.one_line()}"), file=sys.stderr)
+        return EXIT_NOT_PRINTED
+    return 0
 
 
 def _print_ticket(args: argparse.Namespace, db: Any, hall_code: str, t: queue.TicketInfo) -> None:
     from importlib.metadata import entry_points
 
     from .commands import open_config
-    from .models import Hall
 
     printers = {ep.name: ep for ep in entry_points(group="clerk.ticket_printers")}
     if "escpos" not in printers:
@@ -165,73 +209,85 @@ def _print_ticket(args: argparse.Namespace, db: Any, hall_code: str, t: queue.Ti
             note=queue.no_show_note(queue.no_show_grace_minutes(db, hall_code)))
     except ClerkError as exc:
         raise ClerkError(f"{exc.message}（号码 {t.display} 已发出，可重打）",
-                         f"{exc.english} (ticket {t.display} was issued)") from exc
+                         f"{exc.english} (ticket {t.display} was issued)", **exc.details) from exc
     print(message, file=sys.stderr)
 
 
 def _call(args: argparse.Namespace) -> int:
     db, hall, holder = _open(args)
-    t = queue.call_next(db, hall, args.window, args.holder or holder, lease_seconds=args.lease)
+    who = _who(args, db, "queue.window")
+    t = queue.call_next(db, hall, args.window, args.holder or holder, lease_seconds=args.lease, **who)
     return _emit(args, t, _line(t))
 
 
-def _simple(action: Any) -> Any:
+def _simple(action: Any, *, held: bool = True) -> Any:
     def handler(args: argparse.Namespace) -> int:
-        db, hall, _ = _open(args)
-        t = action(db, _ticket_id(args, db, hall))
+        db, hall, default_holder = _open(args)
+        who = _who(args, db, "queue.window")
+        tid = _ticket_id(args, db, hall)
+        if held:
+            t = action(db, tid, _holder(args, who, default_holder), **who)
+        else:
+            t = action(db, tid, **who)
         return _emit(args, t, _line(t))
     return handler
 
 
-_recall = _simple(lambda db, tid: queue.recall(db, tid, lease_seconds=CLI_LEASE_SECONDS))
+_recall = _simple(lambda db, tid, holder, **who: queue.recall(db, tid, holder, lease_seconds=CLI_LEASE_SECONDS,
+                                                              **who))
 _start = _simple(queue.start_serving)
 _finish = _simple(queue.finish)
 _no_show = _simple(queue.no_show)
-_cancel = _simple(queue.cancel)
+_cancel = _simple(queue.cancel, held=False)
 
 
 def _return(args: argparse.Namespace) -> int:
     db, hall, _ = _open(args)
     if not args.ticket:
         raise NotFound("请用 --ticket 指明过号的号码", "name the missed ticket with --ticket")
-    t = queue.return_ticket(db, hall, args.ticket, grace_minutes=args.grace)
+    who = _who(args, db, "queue.window")
+    t = queue.return_ticket(db, hall, args.ticket, grace_minutes=args.grace, **who)
     return _emit(args, t, _line(t))
 
 
 def _transfer(args: argparse.Namespace) -> int:
-    db, hall, _ = _open(args)
+    db, hall, default_holder = _open(args)
+    who = _who(args, db, "queue.window")
     t = queue.transfer(db, _ticket_id(args, db, hall), to_zone=args.to_zone, to_window=args.to_window,
-                       note=args.note)
+                       note=args.note, holder=_holder(args, who, default_holder), **who)
     return _emit(args, t, _line(t))
 
 
 def _walk_in(args: argparse.Namespace) -> int:
     db, hall, holder = _open(args)
-    t = queue.walk_in(db, hall, args.window, args.zone, args.holder or holder, lease_seconds=CLI_LEASE_SECONDS)
+    who = _who(args, db, "queue.window")
+    t = queue.walk_in(db, hall, args.window, args.zone, args.holder or holder, lease_seconds=CLI_LEASE_SECONDS,
+                      **who)
     return _emit(args, t, _line(t))
 
 
 def _pause(args: argparse.Namespace) -> int:
     db, hall, _ = _open(args)
-    queue.pause_window(db, hall, args.window)
+    queue.pause_window(db, hall, args.window, **_who(args, db, "queue.window"))
     return _emit(args, {"window": args.window, "paused": True}, f"{args.window} 号窗口已暂停叫号")
 
 
 def _resume(args: argparse.Namespace) -> int:
     db, hall, _ = _open(args)
-    queue.resume_window(db, hall, args.window)
+    queue.resume_window(db, hall, args.window, **_who(args, db, "queue.window"))
     return _emit(args, {"window": args.window, "paused": False}, f"{args.window} 号窗口已恢复叫号")
 
 
 def _heartbeat(args: argparse.Namespace) -> int:
     db, _, holder = _open(args)
+    _who(args, db, "queue.window")
     n = queue.heartbeat(db, args.holder or holder, lease_seconds=args.lease)
     return _emit(args, {"renewed": n}, f"已续约 {n} 个号")
 
 
 def _release(args: argparse.Namespace) -> int:
     db, _, _ = _open(args)
-    released = queue.release_expired(db)
+    released = queue.release_expired(db, **_who(args, db, "queue.window"))
     return _emit(args, {"released": released}, "已释放：" + ("、".join(released) or "无"))
 
 
@@ -263,9 +319,10 @@ def _read_text(path: str) -> str:
 def _lanes(args: argparse.Namespace) -> int:
     db, hall, _ = _open(args)
     if args.set:
-        st = queue.set_hall_lanes(db, hall, _read_text(args.set))
+        text = _read_text(args.set)
+        st = queue.set_hall_lanes(db, hall, text, **_who(args, db, "queue.settings"))
     elif args.reset:
-        st = queue.set_hall_lanes(db, hall, None)
+        st = queue.set_hall_lanes(db, hall, None, **_who(args, db, "queue.settings"))
     else:
         st = queue.lane_settings(db, hall)
     if st.problem:
@@ -284,7 +341,7 @@ def _lanes(args: argparse.Namespace) -> int:
 def _grace(args: argparse.Namespace) -> int:
     db, hall, _ = _open(args)
     if args.set is not None:
-        minutes = queue.set_no_show_grace(db, hall, args.set)
+        minutes = queue.set_no_show_grace(db, hall, args.set, **_who(args, db, "queue.settings"))
     else:
         minutes = queue.no_show_grace_minutes(db, hall)
     line = (f"{hall} 大厅过号 {minutes} 分钟内可重排" if minutes else f"{hall} 大厅过号后不能重排")

@@ -88,10 +88,13 @@ def _calendar_import(args: argparse.Namespace) -> int:
     from .calendar import import_calendar_file
     from .commands import open_db
 
+    from .commands import acting
+
     db = open_db(args)
     try:
+        who = acting(args, db, "calendar.change")
         with db.uow() as s:
-            result = import_calendar_file(s, args.file)
+            result = import_calendar_file(s, args.file, **who)
     finally:
         db.dispose()
     years = "、".join(str(y) for y in result.years)

@@ -27,6 +27,8 @@ class ApplicantInput:
     birth_date: dt.date | None = None
     legal_representative: str = ""
     id_type: str = "resident"
+    from_card: bool = False       # filled in by the ID-card reader, not typed
+    confirm_change: bool = False  # the clerk confirmed a name that differs from the stored one
 
 
 @dataclass(frozen=True)

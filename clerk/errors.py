@@ -33,3 +33,8 @@ class IllegalTransition(ClerkError):
 
 class StorageError(ClerkError):
     """The database could not be reached or written (full disk, locked, network)."""
+
+
+class ApplicantChanged(ValidationError):
+    """The ID number is registered with another name: the clerk must confirm old → new before
+    the applicant record changes (``details``: ``old``, ``new``, ``old_from_card``)."""

@@ -12,13 +12,15 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> Path:
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o600) -> Path:
+    """Owner-only (0600) unless ``mode`` says otherwise: most of what the app writes carries
+    personal data. A folder it has to create is owner-only too."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
+    _mkdirs_private(folder)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     try:
-        os.chmod(tmp, mode)  # mkstemp's 0600 would hide the file from the hall's file share
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -29,3 +31,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
             os.unlink(tmp)
         raise
     return target
+
+
+def _mkdirs_private(folder: Path) -> None:
+    """``mkdir -p`` where every folder it creates (not the existing ones) is owner-only."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)

@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from .privacy import mask_text
+from .privacy import mask_text, printable
+from .secure import make_private, private_dir
 
 LOG_NAME = "clerk.log"
 MAX_BYTES = 1_000_000
@@ -20,9 +21,19 @@ BACKUPS = 5
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """The log names people and cases: the file (and each rotated one) is owner-only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        stream = super()._open()
+        make_private(self.baseFilename)
+        return stream
+
+
 class MaskingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
+        # Masked, and control characters from user input (ESC sequences …) made visible.
+        return printable(mask_text(super().format(record)))
 
 
 def setup_logging(data_dir: str | Path, level: int = logging.INFO) -> Path:
@@ -39,8 +50,8 @@ def setup_logging(data_dir: str | Path, level: int = logging.INFO) -> Path:
         root.removeHandler(old)
         old.close()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        private_dir(folder)
+        handler: logging.Handler = PrivateRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
     except OSError as exc:
         handler = logging.StreamHandler()

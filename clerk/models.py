@@ -60,6 +60,8 @@ class Role(StrEnum):
     AGENT = "agent"      # 代办员
     MANAGER = "manager"  # 中心管理员 (reports)
     ADMIN = "admin"      # 系统管理员
+    KIOSK = "kiosk"      # 取号机 service account: takes tickets only
+    DISPLAY = "display"  # 大厅显示屏 service account: reads the board only
 
 
 class MatterKind(StrEnum):
@@ -323,6 +325,9 @@ class Applicant(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     legal_representative: Mapped[str] = mapped_column(String(60), default="")
+    # where the name came from: "card" (read from the ID card) or "typed"; a typed name that
+    # differs from a card-read one is a warning the clerk confirms (clerk.cases)
+    name_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -364,6 +369,9 @@ class Case(Base):
     form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     # facts without a column of their own: "follows" (the notified case continued), "supplements"
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # the applicant and proxy as they were when the case was decided (accepted, notified,
+    # refused): what the receipt printed, whatever later happens to the applicant record
+    parties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     department: Mapped[str] = mapped_column(String(100), default="")
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

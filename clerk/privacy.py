@@ -62,18 +62,65 @@ def mask_name(name: str | None) -> str:
     return s[0] + MASK * (len(s) - 2) + s[-1]
 
 
-# Free text (log lines, tracebacks): whole tokens only, so a case number such as
-# 33022501W01202611230007 (23 characters) or a date is left alone.
-_EDGE_L, _EDGE_R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
-_ID_IN_TEXT = re.compile(_EDGE_L + r"(?:\d{17}[\dXx]|\d{15})" + _EDGE_R)
-_USCC_IN_TEXT = re.compile(_EDGE_L + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _EDGE_R)
-_MOBILE_IN_TEXT = re.compile(_EDGE_L + r"(?:\+?86[- ]?)?1[3-9]\d{9}" + _EDGE_R)
-_LANDLINE_IN_TEXT = re.compile(_EDGE_L + r"0\d{2,3}-\d{7,8}" + _EDGE_R)
+# Free text (log lines, tracebacks, CLI messages). A digit run is taken whole: a number starts
+# after a non-digit (letters may touch it: ``SFZ110105…``, ``tel138…``) and ends before one, so a
+# case number such as 33022501W01202611230007 or a date is left alone. Digits may be grouped by
+# spaces or dashes (``110105 19491231 002X``, ``138-1234-5678``) and written full-width
+# (``１３８…``): full-width and other Unicode digits are read as ASCII first.
+_SEP = r"[ \-]{0,2}"
+_ID_IN_TEXT = re.compile(r"(?<![0-9])(?:\d(?:" + _SEP + r"\d){16}" + _SEP + r"[\dXx]|\d(?:" + _SEP
+                         + r"\d){14})(?![0-9])")
+_USCC_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86" + _SEP + r")?1" + _SEP + r"[3-9](?:" + _SEP
+                             + r"\d){9}(?![0-9])")
+_LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])(0\d{2,3})[ \-]{1,2}(\d{3,4}[ \-]?\d{4})(?![0-9])")
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212\ufe58\ufe63\uff0d"
+_SPACES = "\u3000\u00a0\u2002\u2003\u2009\u202f"
+
+
+def _ascii_digits(text: str) -> str:
+    """Unicode digits (full-width ``１``, Arabic-Indic …) as ASCII, full-width X and dashes and
+    spaces as their ASCII forms; everything else unchanged (Chinese punctuation stays)."""
+    if text.isascii():
+        return text
+    table: dict[int, str] = {}
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        if ch.isdecimal():
+            table[ord(ch)] = str(unicodedata.decimal(ch))
+        elif ch in "Ｘｘ":
+            table[ord(ch)] = "X"
+        elif ch in _DASHES:
+            table[ord(ch)] = "-"
+        elif ch in _SPACES:
+            table[ord(ch)] = " "
+    return text.translate(table) if table else text
+
+
+def _landline(m: re.Match[str]) -> str:
+    return mask_phone(f"{m.group(1)}-{re.sub(r'[^0-9]', '', m.group(2))}")
 
 
 def mask_text(text: str) -> str:
     """Every ID number, credit code and phone number inside free text, masked by the policy."""
-    text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
+    text = _ascii_digits(text)
+    text = _ID_IN_TEXT.sub(lambda m: mask_id(re.sub(r"[ \-]", "", m.group())), text)
     text = _USCC_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
-    text = _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    text = _LANDLINE_IN_TEXT.sub(_landline, text)
+    return _MOBILE_IN_TEXT.sub(_mobile, text)
+
+
+def _mobile(m: re.Match[str]) -> str:
+    digits = re.sub(r"[^0-9]", "", m.group())
+    return "+86 " + mask_phone(digits[2:]) if len(digits) == 13 else mask_phone(digits)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal or a log line: control characters (ESC, BEL, CR, bidi
+    overrides, …) become visible escapes such as ``\\x1b``; newlines and tabs stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)

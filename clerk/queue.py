@@ -36,7 +36,10 @@ from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import audit
+from .auth import authorize, is_manager
 from .db import Database
+from .dto import UserInfo
 from .errors import IllegalTransition, NotFound, ValidationError
 from .models import Applicant, ApplicantKind, Hall, Setting, Ticket, TicketState, Window, WindowZone, Zone
 from .numbering import next_value
@@ -351,13 +354,18 @@ def no_show_grace_minutes(db: Database, hall_code: str) -> int:
         return _grace_in(s, hall_code)
 
 
-def set_no_show_grace(db: Database, hall_code: str, minutes: int) -> int:
+def set_no_show_grace(db: Database, hall_code: str, minutes: int, *, user: UserInfo | None = None,
+                      workstation: str = "") -> int:
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_GRACE_MINUTES:
         raise ValidationError(f"过号重排宽限应为 0–{MAX_GRACE_MINUTES} 分钟的整数，实为 {minutes}",
                               f"grace must be 0..{MAX_GRACE_MINUTES} minutes, got {minutes!r}")
+    who = authorize(user, "queue.settings")
     with db.uow() as s:
         _hall(s, hall_code)
+        before = _grace_in(s, hall_code)
         _put_setting(s, GRACE_SETTING, hall_code, str(minutes))
+        audit.record(s, "queue.grace", username=who, workstation=workstation, entity="hall", entity_id=hall_code,
+                     before=before, after=minutes)
         return minutes
 
 
@@ -460,9 +468,11 @@ def hall_lanes(db: Database, hall_code: str) -> dict[str, Lane]:
     return lane_settings(db, hall_code).enabled
 
 
-def set_hall_lanes(db: Database, hall_code: str, text: str | None) -> LaneSettings:
+def set_hall_lanes(db: Database, hall_code: str, text: str | None, *, user: UserInfo | None = None,
+                   workstation: str = "") -> LaneSettings:
     """Store the hall's lanes (JSON, see ``parse_lanes``); ``None`` goes back to the defaults.
     Tickets already issued keep the priority they were issued with."""
+    who = authorize(user, "queue.settings")
     value = None
     if text is not None:
         lanes = parse_lanes(text)
@@ -470,6 +480,8 @@ def set_hall_lanes(db: Database, hall_code: str, text: str | None) -> LaneSettin
     with db.uow() as s:
         _hall(s, hall_code)
         _put_setting(s, LANES_SETTING, hall_code, value)
+        audit.record(s, "queue.lanes", username=who, workstation=workstation, entity="hall", entity_id=hall_code,
+                     lanes=value or "default")
         return _lanes_in(s, hall_code)
 
 
@@ -565,9 +577,11 @@ def issue_in(s: Session, hall: Hall, zone: Zone, lane: Lane, lane_key: str, now:
 
 def take_ticket(db: Database, hall_code: str, zone_code: str, lane: str = "normal",
                 applicant_id: int | None = None, now: dt.datetime | None = None,
-                lanes: Mapping[str, Lane] | None = None) -> TicketInfo:
+                lanes: Mapping[str, Lane] | None = None, *, user: UserInfo | None = None,
+                workstation: str = "") -> TicketInfo:
     """取号: the next number of the zone today, e.g. A001 (four digits after 999). The lane is
     one the hall has open (``hall_lanes``) unless ``lanes`` is given."""
+    who = authorize(user, "queue.take")
     now = now or _now()
     with db.uow() as s:
         hall = _hall(s, hall_code)
@@ -575,6 +589,9 @@ def take_ticket(db: Database, hall_code: str, zone_code: str, lane: str = "norma
         lanes = lanes if lanes is not None else _lanes_in(s, hall.code).lanes
         key, chosen = _lane(lane, lanes)
         t = issue_in(s, hall, zone, chosen, key, now, applicant_id)
+        if user is not None:  # the in-process kiosk path stays one insert; signed-in takers are audited
+            audit.record(s, "queue.take", username=who, workstation=workstation, entity="ticket",
+                         entity_id=t.display, lane=key)
         repeat: list[str] = []
         if applicant_id is not None:
             repeat = list(s.scalars(select(Ticket.display).where(
@@ -601,12 +618,18 @@ def _release_in(s: Session, hall_id: int, now: dt.datetime) -> list[str]:
     return released
 
 
-def release_expired(db: Database, now: dt.datetime | None = None) -> list[str]:
+def release_expired(db: Database, now: dt.datetime | None = None, *, user: UserInfo | None = None,
+                    workstation: str = "") -> list[str]:
     """Put CALLED tickets whose holder stopped renewing back to WAITING; returns their numbers."""
+    who = authorize(user, "queue.window")
     now = now or _now()
     with db.uow() as s:
         hall_ids = list(s.scalars(select(Hall.id).order_by(Hall.id)))
-        return [d for hall_id in hall_ids for d in _release_in(s, hall_id, now)]
+        released = [d for hall_id in hall_ids for d in _release_in(s, hall_id, now)]
+        if user is not None and released:
+            audit.record(s, "queue.release", username=who, workstation=workstation, entity="ticket",
+                         entity_id=",".join(released)[:60], tickets=released)
+        return released
 
 
 def heartbeat(db: Database, holder: str, now: dt.datetime | None = None,
@@ -669,11 +692,16 @@ def call_next_in(s: Session, hall_code: str, window_number: int, holder: str, no
 
 
 def call_next(db: Database, hall_code: str, window_number: int, holder: str, now: dt.datetime | None = None,
-              lease_seconds: int = LEASE_SECONDS) -> TicketInfo | None:
+              lease_seconds: int = LEASE_SECONDS, *, user: UserInfo | None = None,
+              workstation: str = "") -> TicketInfo | None:
     """下一位: the best waiting ticket for this window, or None when nobody waits."""
+    who = authorize(user, "queue.window")
     now = now or _now()
     with db.uow() as s:
         t, finished = call_next_in(s, hall_code, window_number, holder, now, lease_seconds)
+        if user is not None and (t is not None or finished):
+            audit.record(s, "queue.call", username=who, workstation=workstation, entity="ticket",
+                         entity_id=t.display if t else "", window=window_number, auto_finished=finished or "")
         if t is None:
             return None
         return _info(s, t, auto_finished=finished)
@@ -682,57 +710,69 @@ def call_next(db: Database, hall_code: str, window_number: int, holder: str, now
 # --------------------------------------------------------------------------- window actions
 
 def _act(db: Database, ticket_id: int, action: str, holder: str | None, now: dt.datetime | None,
-         apply: Callable[[Session, Ticket, dt.datetime], None]) -> TicketInfo:
+         apply: Callable[[Session, Ticket, dt.datetime], None], user: UserInfo | None = None,
+         workstation: str = "", **detail: Any) -> TicketInfo:
+    who = authorize(user, "queue.window")
+    if user is not None and holder is None and not is_manager(user):
+        holder = ""  # a counter user names no holder: only tickets nobody holds are theirs to move
     now = now or _now()
     with db.uow() as s:
         t = _ticket(s, ticket_id)
         _check(t, action)
         _check_holder(s, t, holder, action)
+        state = t.state
         apply(s, t, now)
         s.flush()
+        if user is not None:
+            audit.record(s, f"queue.{action}", username=who, workstation=workstation, entity="ticket",
+                         entity_id=t.display, before=state, after=t.state, **detail)
         return _info(s, t)
 
 
 def recall(db: Database, ticket_id: int, holder: str | None = None, now: dt.datetime | None = None,
-           lease_seconds: int = LEASE_SECONDS) -> TicketInfo:
+           lease_seconds: int = LEASE_SECONDS, *, user: UserInfo | None = None, workstation: str = "") -> TicketInfo:
     """重呼: call the same ticket again (call_count + 1, called_at and lease refreshed)."""
     def apply(_s: Session, t: Ticket, at: dt.datetime) -> None:
         t.call_count += 1
         t.called_at, t.lease_until = at, at + dt.timedelta(seconds=lease_seconds)
-    return _act(db, ticket_id, "recall", holder, now, apply)
+    return _act(db, ticket_id, "recall", holder, now, apply, user, workstation)
 
 
 def start_serving(db: Database, ticket_id: int, holder: str | None = None,
-                  now: dt.datetime | None = None) -> TicketInfo:
+                  now: dt.datetime | None = None, *, user: UserInfo | None = None, workstation: str = "") -> TicketInfo:
     def apply(_s: Session, t: Ticket, at: dt.datetime) -> None:
         t.state, t.started_at = T.SERVING.value, at
-    return _act(db, ticket_id, "start", holder, now, apply)
+    return _act(db, ticket_id, "start", holder, now, apply, user, workstation)
 
 
-def finish(db: Database, ticket_id: int, holder: str | None = None, now: dt.datetime | None = None) -> TicketInfo:
+def finish(db: Database, ticket_id: int, holder: str | None = None, now: dt.datetime | None = None, *,
+           user: UserInfo | None = None, workstation: str = "") -> TicketInfo:
     """办结. Finishing a ticket never started counts its service from the call."""
     def apply(_s: Session, t: Ticket, at: dt.datetime) -> None:
         t.started_at = t.started_at or t.called_at
         t.state, t.finished_at, t.holder, t.lease_until = T.DONE.value, at, "", None
-    return _act(db, ticket_id, "finish", holder, now, apply)
+    return _act(db, ticket_id, "finish", holder, now, apply, user, workstation)
 
 
-def no_show(db: Database, ticket_id: int, holder: str | None = None, now: dt.datetime | None = None) -> TicketInfo:
+def no_show(db: Database, ticket_id: int, holder: str | None = None, now: dt.datetime | None = None, *,
+            user: UserInfo | None = None, workstation: str = "") -> TicketInfo:
     """过号: the called person did not come."""
     def apply(_s: Session, t: Ticket, at: dt.datetime) -> None:
         t.state, t.no_show_at, t.holder, t.lease_until = T.NO_SHOW.value, at, "", None
-    return _act(db, ticket_id, "no_show", holder, now, apply)
+    return _act(db, ticket_id, "no_show", holder, now, apply, user, workstation)
 
 
-def cancel(db: Database, ticket_id: int, now: dt.datetime | None = None) -> TicketInfo:
+def cancel(db: Database, ticket_id: int, now: dt.datetime | None = None, *, user: UserInfo | None = None,
+           workstation: str = "") -> TicketInfo:
     """取消: a waiting person leaves (or the kiosk printed by mistake)."""
     def apply(_s: Session, t: Ticket, at: dt.datetime) -> None:
         t.state, t.finished_at = T.CANCELLED.value, at
-    return _act(db, ticket_id, "cancel", None, now, apply)
+    return _act(db, ticket_id, "cancel", None, now, apply, user, workstation)
 
 
 def transfer(db: Database, ticket_id: int, to_zone: str | None = None, to_window: int | None = None,
-             note: str = "", now: dt.datetime | None = None, holder: str | None = None) -> TicketInfo:
+             note: str = "", now: dt.datetime | None = None, holder: str | None = None, *,
+             user: UserInfo | None = None, workstation: str = "") -> TicketInfo:
     """转移: back to WAITING in another zone or for one window; the number and issue time stay,
     so the person does not queue again from the end. A window passes its ``holder`` and cannot
     move a ticket another window holds; ``None`` (manager, CLI) may move any."""
@@ -750,11 +790,13 @@ def transfer(db: Database, ticket_id: int, to_zone: str | None = None, to_window
         t.target_window = to_window
         t.transfer_note = (note or "").strip()[:200]
         _back_to_waiting(t)
-    return _act(db, ticket_id, "transfer", holder, now, apply)
+    return _act(db, ticket_id, "transfer", holder, now, apply, user, workstation,
+                to_zone=to_zone or "", to_window=to_window or 0)
 
 
 def return_ticket(db: Database, hall_code: str, display: str, now: dt.datetime | None = None,
-                  grace_minutes: int | None = None) -> TicketInfo:
+                  grace_minutes: int | None = None, *, user: UserInfo | None = None,
+                  workstation: str = "") -> TicketInfo:
     """过号重排: a 过号 person who comes back within the hall's grace (``no_show_grace_minutes``,
     or ``grace_minutes``) waits again with the original issue time, so a window calls them next
     in their lane."""
@@ -774,14 +816,16 @@ def return_ticket(db: Database, hall_code: str, display: str, now: dt.datetime |
                 f"ticket {t.display} missed its call more than {grace} minutes ago: take a new ticket")
         _back_to_waiting(t)
         t.no_show_at = None
-    return _act(db, ticket_id, "return", None, now, apply)
+    return _act(db, ticket_id, "return", None, now, apply, user, workstation)
 
 
 def walk_in(db: Database, hall_code: str, window_number: int, zone_code: str, holder: str,
             applicant_id: int | None = None, now: dt.datetime | None = None,
-            lease_seconds: int = LEASE_SECONDS) -> TicketInfo:
+            lease_seconds: int = LEASE_SECONDS, *, user: UserInfo | None = None,
+            workstation: str = "") -> TicketInfo:
     """A person at the window without a ticket: a numbered ticket already SERVING there, so the
     case can link to it and the day's figures count it."""
+    who = authorize(user, "queue.window")
     now = now or _now()
     with db.uow() as s:
         hall = _hall(s, hall_code)
@@ -793,23 +837,32 @@ def walk_in(db: Database, hall_code: str, window_number: int, zone_code: str, ho
         t.holder, t.lease_until = holder[:60], now + dt.timedelta(seconds=lease_seconds)
         t.transfer_note = "窗口直接办理"
         s.flush()
+        if user is not None:
+            audit.record(s, "queue.walk_in", username=who, workstation=workstation, entity="ticket",
+                         entity_id=t.display, window=window_number)
         return _info(s, t, auto_finished=finished)
 
 
-def _set_paused(db: Database, hall_code: str, window_number: int, paused: bool) -> bool:
+def _set_paused(db: Database, hall_code: str, window_number: int, paused: bool,
+                user: UserInfo | None, workstation: str) -> bool:
+    who = authorize(user, "queue.window")
     with db.uow() as s:
         window = _window(s, _hall(s, hall_code), window_number)
         window.paused = paused
+        audit.record(s, "queue.pause" if paused else "queue.resume", username=who, workstation=workstation,
+                     entity="window", entity_id=f"{hall_code}:{window_number}")
         return window.paused
 
 
-def pause_window(db: Database, hall_code: str, window_number: int) -> bool:
+def pause_window(db: Database, hall_code: str, window_number: int, *, user: UserInfo | None = None,
+                 workstation: str = "") -> bool:
     """暂停服务: the window calls nobody until resumed (its called ticket stays with it)."""
-    return _set_paused(db, hall_code, window_number, True)
+    return _set_paused(db, hall_code, window_number, True, user, workstation)
 
 
-def resume_window(db: Database, hall_code: str, window_number: int) -> bool:
-    return _set_paused(db, hall_code, window_number, False)
+def resume_window(db: Database, hall_code: str, window_number: int, *, user: UserInfo | None = None,
+                  workstation: str = "") -> bool:
+    return _set_paused(db, hall_code, window_number, False, user, workstation)
 
 
 # --------------------------------------------------------------------------- look-ups

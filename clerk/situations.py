@@ -39,6 +39,14 @@ def open_questions(matter: Matter, answers: Answers | None) -> list[str]:
     return [q.key for q in matter.questions if q.key not in answered]
 
 
+def unanswered_deciding(matter: Matter, answers: Answers | None) -> list[str]:
+    """The texts of the questions still unanswered whose answer decides a material (one of its
+    options is linked to a material): until they are answered the checklist may be wrong."""
+    answered = {k for k, v in (answers or {}).items() if v}
+    return [q.text for q in matter.questions
+            if q.key not in answered and any(o.materials for o in q.options)]
+
+
 def applicable_materials(matter: Matter, answers: Answers | None) -> list[MaterialRequirement]:
     chosen = {(q, o) for q, opts in (answers or {}).items() for o in ([opts] if isinstance(opts, str) else opts)}
     result = []

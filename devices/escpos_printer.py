@@ -26,11 +26,13 @@ from typing import Protocol
 from urllib.parse import parse_qs
 
 from devices.errors import DeviceError, DeviceNotFound, DeviceTimeout, ProtocolError
-from devices.escpos_status import QUERIES, PrinterStatus, parse_status
+from devices.escpos_status import QUERIES, PrinterStatus, check_byte, parse_status
 from devices.worker import runs_on_device_thread
 
 CONNECT_TIMEOUT = 3.0
 STATUS_TIMEOUT = 1.5
+CONFIRM_TIMEOUT = 3.0  # after the job: a printer that has read it answers DLE EOT at once
+NO_CONFIRM = "confirm=0"  # URL option for a printer that never answers DLE EOT (tcp://host:9100?confirm=0)
 URL_HINT = "应为 tcp://主机:9100、serial:端口?baudrate=9600、usb:厂商ID:产品ID、cups:队列名 或 file:路径"
 
 
@@ -272,7 +274,7 @@ def _bad(url: str) -> DeviceError:
 
 
 def _tcp(url: str, rest: str) -> Link:
-    hostport = rest.removeprefix("//").rstrip("/")
+    hostport = rest.removeprefix("//").split("?", 1)[0].rstrip("/")
     host, _, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "9100")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise _bad(url)
@@ -334,6 +336,23 @@ def read_status(link: Link, timeout: float = STATUS_TIMEOUT) -> PrinterStatus:
     return parse_status(*replies)
 
 
+class NotConfirmed(DeviceError):
+    """The job went out but the printer never said it had it (it accepts the connection and
+    does not read, or hangs): the job stays in the spool."""
+
+
+def confirm_delivery(link: Link, timeout: float = CONFIRM_TIMEOUT) -> None:
+    """DLE EOT 1 after the job: the reply can only come once the printer has read everything
+    before it on the same connection. No valid reply within ``timeout`` → ``NotConfirmed``."""
+    try:
+        link.write(QUERIES["printer"])
+        check_byte(link.read(1, timeout)[0])
+    except (DeviceTimeout, ProtocolError) as exc:
+        raise NotConfirmed(f"打印机 {link.url} 未确认收到打印任务（{timeout:g} 秒内无应答），"
+                           "可能未打印，请检查打印机",
+                           f"printer {link.url} did not confirm the job: {exc.english}") from None
+
+
 @runs_on_device_thread
 def printer_status(url: str) -> PrinterStatus:
     link = open_printer(url)
@@ -358,7 +377,7 @@ class PrintSpool:
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # tickets and slips name people
 
     def add(self, url: str, data: bytes, title: str = "") -> SpoolJob:
         now = dt.datetime.now()
@@ -398,8 +417,29 @@ class PrintSpool:
             (self.folder / f"{Path(job_id).name}{suffix}").unlink(missing_ok=True)
 
     def pending(self) -> list[SpoolJob]:
-        return [self.get(p.stem) for p in sorted(self.folder.glob("*.json"))]
+        """Jobs that can be reprinted; a damaged record is left out (see ``damaged``)."""
+        return self.scan()[0]
 
+    def damaged(self) -> list[tuple[str, str]]:
+        """(job id, what is wrong) of records that cannot be read or have lost their data."""
+        return self.scan()[1]
+
+    def scan(self) -> tuple[list[SpoolJob], list[tuple[str, str]]]:
+        jobs: list[SpoolJob] = []
+        bad: list[tuple[str, str]] = []
+        for p in sorted(self.folder.glob("*.json")):
+            try:
+                job = self.get(p.stem)
+            except DeviceError as exc:
+                bad.append((p.stem, exc.message))
+                continue
+            if not (self.folder / f"{p.stem}.bin").exists():
+                bad.append((p.stem, f"打印任务 {p.stem} 的打印数据丢失"))
+                continue
+            jobs.append(job)
+        return jobs, bad
+
+    @runs_on_device_thread
     def reprint(self, job_id: str, url: str | None = None) -> None:
         """Send a kept job again (to ``url`` if given — another printer); removed when sent."""
         job = self.get(job_id)
@@ -410,7 +450,7 @@ class PrintSpool:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())  # a power cut must not leave a half job that prints garbage
@@ -441,6 +481,8 @@ def _send(job: SpoolJob, data: bytes, spool: PrintSpool | None, check_status: bo
                     raise DeviceError(status.message, f"printer {job.url} not ready: {status.as_dict()}",
                                       status=status.as_dict())
             link.write(data)
+            if check_status and link.two_way and NO_CONFIRM not in job.url:
+                confirm_delivery(link)  # 已发送 only once the printer has read it
         finally:
             link.close()
     except (DeviceError, ProtocolError) as exc:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from clerk.errors import ClerkError
 from devices.escpos_printer import PrintSpool, print_job, printer_status
+from devices.worker import device_command
 from printing.escpos import columns
 
 
@@ -65,11 +66,18 @@ def cmd_printer_status(args: argparse.Namespace) -> int:
     return 0 if status.can_print else 1
 
 
+def _report_damaged(bad: list[tuple[str, str]]) -> None:
+    for job_id, why in bad:
+        print(f"警告：已跳过损坏的打印任务 {job_id}：{why}（文件仍在打印任务文件夹中）", file=sys.stderr)
+
+
 def cmd_spool(args: argparse.Namespace) -> int:
-    jobs = PrintSpool(args.spool).pending()
+    jobs, bad = PrintSpool(args.spool).scan()
+    _report_damaged(bad)
     if args.json:
         rows = [{"id": j.id, "created": j.created, "printer": j.url, "title": j.title,
                  "last_error": j.last_error, "attempts": j.attempts} for j in jobs]
+        rows += [{"id": job_id, "damaged": why} for job_id, why in bad]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif not jobs:
         print("没有待重打的打印任务")
@@ -81,7 +89,15 @@ def cmd_spool(args: argparse.Namespace) -> int:
 
 def cmd_reprint(args: argparse.Namespace) -> int:
     spool = PrintSpool(args.spool)
-    ids = [j.id for j in spool.pending()] if args.all else args.job
+    if args.all:
+        jobs, bad = spool.scan()
+        _report_damaged(bad)  # one damaged record never stops the others
+        ids = [j.id for j in jobs]
+        if not ids and bad:
+            print("没有可重打的打印任务")
+            return 0
+    else:
+        ids = args.job
     if not ids:
         raise ClerkError("请指定要重打的任务编号，或用 --all 重打全部", "give job ids or --all")
     for job_id in ids:
@@ -116,7 +132,7 @@ def cmd_emulate(args: argparse.Namespace) -> int:
 def add_commands(dsub: argparse._SubParsersAction) -> None:
     p = dsub.add_parser("print-test", help="打印小票测试页 print an ESC/POS test page")
     _common(p)
-    p.set_defaults(handler=cmd_print_test)
+    p.set_defaults(handler=device_command(cmd_print_test))
 
     p = dsub.add_parser("print-ticket", help="打印取号凭条 print a queue ticket")
     _common(p)
@@ -127,12 +143,12 @@ def add_commands(dsub: argparse._SubParsersAction) -> None:
     p.add_argument("--lane", default="", help="通道，如 绿色通道")
     p.add_argument("--qr", default="", help="二维码内容 (default: the number)")
     p.add_argument("--note", default="过号请到服务台重新取号", help="底部提示")
-    p.set_defaults(handler=cmd_print_ticket)
+    p.set_defaults(handler=device_command(cmd_print_ticket))
 
     p = dsub.add_parser("printer-status", help="查询打印机状态 DLE EOT status")
     p.add_argument("--printer", required=True)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_printer_status)
+    p.set_defaults(handler=device_command(cmd_printer_status))
 
     p = dsub.add_parser("spool", help="列出待重打的打印任务 list jobs kept after a failed print")
     p.add_argument("--spool", required=True, help="任务文件夹（数据目录下的 spool 或 spool/tickets）")
@@ -144,7 +160,7 @@ def add_commands(dsub: argparse._SubParsersAction) -> None:
     p.add_argument("--spool", required=True, help="任务文件夹")
     p.add_argument("--all", action="store_true", help="重打全部待重打任务")
     p.add_argument("--printer", help="改用这台打印机 (default: the job's own printer)")
-    p.set_defaults(handler=cmd_reprint)
+    p.set_defaults(handler=device_command(cmd_reprint))
 
     p = dsub.add_parser("emulate-printer", help="运行模拟小票打印机 loopback ESC/POS printer")
     p.add_argument("--listen", default="127.0.0.1:9100", help="主机:端口 (default 127.0.0.1:9100)")

@@ -9,6 +9,7 @@ from typing import Any
 from printing.ticket import TicketSlip, render_ticket
 
 from .escpos_printer import PrintSpool, print_job
+from .worker import DeviceWorker
 
 
 def ticket_slip(ticket: Any, hall_name: str, *, qr_payload: str, note: str) -> TicketSlip:
@@ -22,7 +23,12 @@ def ticket_slip(ticket: Any, hall_name: str, *, qr_payload: str, note: str) -> T
 
 def print_ticket(url: str, ticket: Any, hall_name: str, *, qr_payload: str, note: str, width_mm: int = 80,
                  spool_dir: Path | None = None) -> str:
-    """Print and say what happened; a failure raises DeviceError (the job stays in the spool)."""
+    """Print and say what happened; a failure raises DeviceError (the job stays in the spool).
+    For the command line: the print runs on a device thread of its own (``DeviceWorker``)."""
     data = render_ticket(ticket_slip(ticket, hall_name, qr_payload=qr_payload, note=note), width_mm)
-    print_job(url, data, PrintSpool(spool_dir) if spool_dir else None, title=f"取号 {ticket.display}")
+    worker = DeviceWorker()
+    try:
+        worker.call(print_job, url, data, PrintSpool(spool_dir) if spool_dir else None, title=f"取号 {ticket.display}")
+    finally:
+        worker.shutdown()
     return f"已打印 {ticket.display}"

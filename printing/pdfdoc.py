@@ -160,7 +160,7 @@ def requirements_table(items: Sequence[Any]) -> Table:
 
 
 def signature_block(rows: Sequence[tuple[str, str]], *, before: float = 10 * mm,
-                    lead: Sequence[Flowable] = ()) -> Flowable:
+                    lead: Sequence[Flowable] = (), row_padding: float = 7) -> Flowable:
     """Lines to sign on: each row is (left label, right label); a label ending in '：' gets a rule.
 
     Kept together with ``lead`` (the text being signed for), so signatures never sit alone at
@@ -172,7 +172,7 @@ def signature_block(rows: Sequence[tuple[str, str]], *, before: float = 10 * mm,
             for left, right in rows]
     table = Table(data, colWidths=[CONTENT_W * 0.58, CONTENT_W * 0.42], hAlign="LEFT")
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), register_fonts().regular, 11),
-                               ("TOPPADDING", (0, 0), (-1, -1), 7),
+                               ("TOPPADDING", (0, 0), (-1, -1), row_padding),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return KeepTogether([*lead, Spacer(1, before), table])
 
@@ -291,6 +291,12 @@ def _footer_canvas(head: DocHeader) -> type[Canvas]:
 
 def build_pdf(head: DocHeader, story: list[Flowable]) -> bytes:
     """Lay ``story`` out on A4 inside the shared frame and return the PDF bytes."""
+    return build_pdf_pages(head, story)[0]
+
+
+def build_pdf_pages(head: DocHeader, story: list[Flowable]) -> tuple[bytes, int]:
+    """``build_pdf`` and the number of pages it laid out (for documents that tighten their
+    layout rather than leave a page holding only their closing lines)."""
     styles()  # registers fonts first, so a missing font fails before any layout work
     buf = io.BytesIO()
     doc = BaseDocTemplate(buf, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
@@ -315,4 +321,4 @@ def build_pdf(head: DocHeader, story: list[Flowable]) -> bytes:
     except Exception as exc:  # reportlab raises LayoutError, ValueError… for unprintable input
         raise PrintingError(f"文书“{head.title}”生成失败：{exc}",
                             f"could not render {head.title}: {exc}") from exc
-    return buf.getvalue()
+    return buf.getvalue(), doc.page

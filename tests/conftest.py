@@ -113,6 +113,16 @@ def any_db(request, tmp_path) -> Database:
     database.dispose()
 
 
+@pytest.fixture
+def device_thread():
+    """Driver tests call drivers directly: the test's thread is the device thread meanwhile
+    (``devices.worker.claim_device_thread``; the drivers' check is always on)."""
+    from devices.worker import claim_device_thread
+
+    with claim_device_thread():
+        yield
+
+
 # Qt objects must die on the GUI thread (see ui/gcguard.py): no automatic collection in this
 # test process — it would run in whichever thread allocates (a background task, the device
 # thread) — and a collection on the main thread after each test instead.

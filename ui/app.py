@@ -5,36 +5,53 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 
-from PySide6.QtCore import QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clerk.errors import ClerkError
 
+from .bootstrap import close_context, make_context, make_hub
 from .context import AppContext
 from .style import apply_style
-from .taskman import TaskManager
 
 STARTED = time.perf_counter()
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
-    from .modes import guard_signal_refcount
-
-    guard_signal_refcount()  # PySide6 6.12 on Python 3.11 leaks a reference to True per emit
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("窗口综合受理")
     app.setOrganizationName("WindowClerk")
-    translator = QTranslator(app)
-    here = os.path.join(os.path.dirname(__file__), "i18n")
-    if translator.load(QLocale(), "clerk", "_", here):  # zh_CN is the source language
-        app.installTranslator(translator)
+    install_translations(app)
     apply_style(app)
     from . import gcguard
 
     gcguard.install(app)  # cyclic garbage (Qt objects among it) collected on this thread only
     return app  # type: ignore[return-value]
+
+
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[QTranslator]:
+    """The app's own strings are written in zh_CN; a translation (ui/i18n/clerk_<lang>.qm) is
+    loaded for another language when one exists. Qt's own dialog texts (OK/Cancel, Yes/No, the
+    file and print dialogs) follow the same language: qtbase_zh_CN from the Qt installation when
+    the app speaks Chinese, so no English button sits in a Chinese dialog."""
+    locale = locale or QLocale()
+    installed: list[QTranslator] = []
+    own = QTranslator(app)
+    here = os.path.join(os.path.dirname(__file__), "i18n")
+    speaks_other = own.load(locale, "clerk", "_", here)
+    if speaks_other:
+        app.installTranslator(own)
+        installed.append(own)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    qt_locale = locale if speaks_other else QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    qt = QTranslator(app)
+    if qt.load(qt_locale, "qtbase", "_", qt_dir):
+        app.installTranslator(qt)
+        installed.append(qt)
+    return installed
 
 
 def open_context(args: argparse.Namespace) -> AppContext:
@@ -48,8 +65,11 @@ def open_context(args: argparse.Namespace) -> AppContext:
     logging.getLogger("clerk").info("start %s: mode %s, hall %s, workstation %s, database %s", __version__,
                                     getattr(args, "mode", "clerk"), cfg.hall_code, cfg.workstation,
                                     redact_url(cfg.database_url))
+    from clerk.backup import check_database
+
+    check_database(cfg)  # a damaged SQLite file stops here, with the way back to the newest backup
     db = open_db(args)
-    return AppContext(cfg=cfg, db=db, tasks=TaskManager(), window_number=getattr(args, "window", 1) or 1)
+    return make_context(cfg, db=db, window_number=getattr(args, "window", 1) or 1)
 
 
 SMOKE_TEXT = "窗口综合受理登录"
@@ -99,10 +119,21 @@ def run_app(args: argparse.Namespace) -> int:
     from clerk.catalog import warm_search
 
     ctx.tasks.run(lambda: warm_search(ctx.db))  # the first search then answers at once
-    from .login import LoginDialog
-    from .main_window import MainWindow, hall_name
+    from clerk.backup import daily_backup
 
-    name = hall_name(ctx)
+    cfg = ctx.cfg
+
+    def backup_today() -> None:  # its own thread: a large backup must not hold the database worker
+        try:
+            daily_backup(cfg)
+        except Exception:  # noqa: BLE001 - logged; the counter works on without it
+            logging.getLogger("clerk").exception("daily backup failed")
+
+    threading.Thread(target=backup_today, name="daily-backup", daemon=True).start()
+    from .login import LoginDialog
+    from .main_window import MainWindow
+
+    name = ctx.hall.name
     if args.user:
         from clerk import auth
 
@@ -119,11 +150,8 @@ def run_app(args: argparse.Namespace) -> int:
     if ctx.user is not None and ctx.user.role == "manager":
         return _run_manager(app, ctx, args)  # the manager's home: dashboard and reports, no intake
     from .applicant_screen import ApplicantScreen
-    from clerk.device_settings import load_device_settings
 
-    from .device_hub import DeviceHub
-
-    hub = DeviceHub(load_device_settings(ctx.db, ctx.workstation), demo=bool(getattr(args, "demo_devices", False)))
+    hub = make_hub(ctx, demo=bool(getattr(args, "demo_devices", False)))
     screen2 = ApplicantScreen(name)
     win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
     win.show()
@@ -135,9 +163,7 @@ def run_app(args: argparse.Namespace) -> int:
             app.quit()
         QTimer.singleShot(1500, shoot)
     rc = app.exec()
-    hub.stop()
-    ctx.tasks.shutdown()
-    ctx.db.dispose()
+    close_context(ctx)
     return rc
 
 

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QLin
 from clerk.cases import EVALUATION_LEVELS, REASON_TAGS
 from clerk.dto import CaseInfo
 
+from .screens import fit_window, second_screen
+
 BIG = "font-size: 30px;"
 LEVEL_COLOURS = {5: "#1e8449", 4: "#27ae60", 3: "#7f8c8d", 2: "#d35400", 1: "#c0392b"}
 
@@ -99,19 +101,23 @@ class ApplicantScreen(QWidget):
 
     # ---------------------------------------------------------------- placement
     def target_screen(self) -> QScreen | None:
-        screens = QGuiApplication.screens()
-        primary = QGuiApplication.primaryScreen()
-        others = [s for s in screens if s is not primary]
-        return others[0] if others else None
+        return second_screen()
 
-    def place(self) -> None:
+    def place(self, on_request: bool = False) -> None:
+        """Full screen on the second (applicant-facing) screen. With one screen it would cover
+        the clerk's work, so it stays hidden unless asked for (设置 → 申请人屏), and then opens as
+        a window of its own fitted to the screen."""
         screen = self.target_screen()
         if screen is not None:
+            self.setScreen(screen)
             self.move(screen.geometry().topLeft())
             self.showFullScreen()
-        else:
+        elif on_request:
             self.showNormal()
-            self.resize(900, 600)
+            fit_window(self, 900, 600)
+            self.raise_()
+        else:
+            self.hide()
 
     # ---------------------------------------------------------------- content
     def show_confirm(self, case: CaseInfo) -> None:

@@ -22,10 +22,18 @@ from clerk.cases import ACTIONS, CARRIERS, CHECK_LABELS
 from clerk.dto import CaseInfo
 
 from .context import AppContext
+from .dialogs import ask_reason, confirm
 
 SUPERVISION_ROLE = Qt.ItemDataRole.UserRole + 7  # "red" / "yellow" on a row flagged by 电子监察
 SUPERVISION_COLOURS = {"red": "#fdecea", "yellow": "#fff4e0"}
 REMIND_INTERVAL_MS = 10 * 60 * 1000  # the deferred-materials banner is refreshed this often
+# decisions that cannot be taken back: asked once, with what they do
+IRREVERSIBLE = {
+    "approve": "准予许可，结果将通知申请人",
+    "result_ready": "标记为待出件，申请人可来窗口领取",
+    "start_review": "转入审批",
+    "finish_on_the_spot": "当场办结，结果交给申请人",
+}
 HAND_OVER_WAYS = ("窗口领取（核验领取人身份证）", "邮寄送达（填写快递单号）")
 VIEWS = (("today", "今日办件"), ("open", "在办"), ("overdue", "已超期"), ("due_soon", "即将到期"),
          ("deferred", "容缺待补交"), ("all", "全部"))
@@ -330,14 +338,21 @@ class CaseListView(QWidget):
         if action == "supply_supplement":
             return self.supply_supplement(c)
         if action == "finish_on_the_spot":
+            if not confirm(self, "即办办结", f"办件 {c.number or ''}（{c.matter_name}）：{IRREVERSIBLE[action]}"):
+                return
             self.ctx.tasks.run(lambda: cases.finish_on_the_spot(self.ctx.db, self.ctx.user, c.id),
                                lambda info: self._handed(c, info), lambda m: self.say(m, True))
             return
         reason = ""
+        what = f"办件 {c.number or ''}（{c.matter_name}）"
         if action in ("reject", "withdraw"):
-            reason, ok = QInputDialog.getText(self, ACTIONS[action][2], "原因：")
-            if not ok:
+            label = ACTIONS[action][2]
+            got = ask_reason(self, label, f"{what}{label}的原因（将告知申请人，确定后不可撤销）：", 2, multiline=False)
+            if got is None:
                 return
+            reason = got
+        elif action in IRREVERSIBLE and not confirm(self, ACTIONS[action][2], f"{what}：{IRREVERSIBLE[action]}"):
+            return
         self.ctx.tasks.run(lambda: cases.advance(self.ctx.db, self.ctx.user, c.id, action, reason=reason),
                            self._updated, lambda m: self.say(m, True))
 

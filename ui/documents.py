@@ -1,10 +1,11 @@
 """Producing a case's documents: render (printing/), keep a copy in the data folder, then
 print to the configured A4 printer or show the preview. Rendering runs off the GUI thread; the
-receipt slip goes to the ESC/POS printer through the device thread (``devices.worker``), like
-every other device I/O — the hub's worker when the app has one, else one of our own."""
+receipt slip goes to the ESC/POS printer through the one device thread
+(``ctx.tasks.device_worker``), like every other device I/O."""
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,18 @@ from clerk.dto import CaseInfo
 from clerk.bootstrap import hall_summary
 
 from .context import AppContext
+from .screens import fit_window
 from clerk.device_settings import load_device_settings, paper_width
+
+@dataclass(frozen=True)
+class Produced:
+    """What became of one document: ``printed`` says whether paper came out (or was sent to a
+    printer), so the preview opens only when it did not — decided on this flag, not on the text."""
+    kind: str
+    path: str
+    what: str          # the Chinese line for the status bar
+    printed: bool
+
 
 TITLES = {"receipt": "受理回执", "notice": "一次性告知书", "deferral": "容缺受理承诺书", "refusal": "不予受理通知书",
           "supplement": "补正材料通知书"}
@@ -26,28 +38,18 @@ class DocumentService(QObject):
     failed = Signal(str)
 
     def __init__(self, ctx: AppContext, preview: bool = True, *, worker: Any = None) -> None:
-        """``worker``: the device thread to print slips on (pass ``hub.worker``, or set the
-        ``worker`` attribute later); without one a private ``DeviceWorker`` is started on first use."""
+        """``worker``: the device thread to print slips on; by default the context's one
+        (``ctx.tasks.device_worker``)."""
         super().__init__()
         self.ctx = ctx
         self.preview = preview
         self.worker = worker
-        self._own_worker: Any = None
 
     def device_worker(self) -> Any:
-        if self.worker is not None:
-            return self.worker
-        if self._own_worker is None:
-            from devices.worker import DeviceWorker
-
-            self._own_worker = DeviceWorker()
-        return self._own_worker
+        return self.worker if self.worker is not None else self.ctx.tasks.device_worker
 
     def close(self) -> None:
-        """Stop the private device thread, if one was started (a print still running finishes)."""
-        own, self._own_worker = self._own_worker, None
-        if own is not None:
-            own.shutdown(wait=False)
+        """Nothing to stop: the device thread belongs to the context."""
 
     def folder(self) -> Path:
         return self.ctx.cfg.data_dir / "documents"
@@ -62,7 +64,7 @@ class DocumentService(QObject):
                 paper_width(devices, "receipt_printer"))
 
     def produce(self, case: CaseInfo, kind: str) -> None:
-        def work() -> tuple[str, str, str]:
+        def work() -> Produced:
             from printing.casedocs import render_case_document
             from printing.system_print import print_pdf, save_pdf
 
@@ -76,15 +78,16 @@ class DocumentService(QObject):
             path = self.folder() / f"{case.number}-{kind}.pdf"
             save_pdf(pdf, path)
             if thermal and kind == "receipt":
-                return kind, str(path), self._thermal_receipt(case, hall, thermal, width)
+                printed, what = self._thermal_receipt(case, hall, thermal, width)
+                return Produced(kind, str(path), what, printed)
             if printer:
                 job = print_pdf(pdf, printer)
-                return kind, str(path), f"已发送到打印机 {printer}（{job}）"
-            return kind, str(path), f"已保存 {path.name}"  # no printer set: the preview offers 打印…
+                return Produced(kind, str(path), f"已发送到打印机 {printer}（{job}）", True)
+            return Produced(kind, str(path), f"已保存 {path.name}", False)  # the preview offers 打印…
 
-        self.ctx.tasks.run(work, self._done, self.failed.emit)
+        self.ctx.tasks.run(work, self._done, self.failed.emit, owner=self)
 
-    def _thermal_receipt(self, case: CaseInfo, hall, url: str, width_mm: int = 80) -> str:
+    def _thermal_receipt(self, case: CaseInfo, hall, url: str, width_mm: int = 80) -> tuple[bool, str]:
         """The receipt slip on the counter's ESC/POS printer; the A4 PDF is kept either way.
         Called on a task thread: the slip is rendered here and sent on the device thread."""
         from clerk.errors import ClerkError
@@ -98,16 +101,15 @@ class DocumentService(QObject):
         try:
             fut.result()
         except ClerkError as exc:
-            return f"回执小票未打印：{exc.message}（A4 回执已保存，可重打）"
-        return f"回执小票已打印（{url}）"
+            return False, f"回执小票未打印：{exc.message}（A4 回执已保存，可重打）"
+        return True, f"回执小票已打印（{url}）"
 
-    def _done(self, result: tuple[str, str, str]) -> None:
-        kind, path, what = result
-        self.produced.emit(kind, path, what)
+    def _done(self, result: Produced) -> None:
+        self.produced.emit(result.kind, result.path, result.what)
         # A fast counter with a printer set is not stopped by a dialog; without one the preview
         # is where the clerk prints (and it can always be reopened from the case list).
-        if self.preview and not what.startswith(("已发送", "回执小票已打印")):
-            self.show_preview(path, kind)
+        if self.preview and not result.printed:
+            self.show_preview(result.path, result.kind)
 
     def show_preview(self, path: str, kind: str) -> None:
         PdfPreview(path, TITLES.get(kind, kind)).exec()
@@ -121,7 +123,7 @@ class PdfPreview(QDialog):
     def __init__(self, path: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"打印预览 — {title}")
-        self.resize(820, 1000)
+        fit_window(self, 820, 1000)  # 打印/关闭 stay on screen at 1366×768
         self.path = path
         self.doc: Any = None
         lay = QVBoxLayout(self)

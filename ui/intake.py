@@ -10,11 +10,12 @@ manager, documents from ``ui.documents``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox, QDateEdit,
                                QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QRadioButton, QScrollArea, QSpinBox, QSplitter,
@@ -24,9 +25,11 @@ from clerk import calendar as workcal
 from clerk import cases, forms
 from clerk.cases import CHECK_LABELS, FORM_LABELS
 from clerk.dto import ApplicantInput, CaseInfo, FormFieldInfo, ProxyInput
-from clerk.errors import ValidationError
+from clerk.errors import ApplicantChanged, ValidationError
+from clerk.privacy import mask_id
 
 from .context import AppContext
+from .dialogs import ask_reason
 from .scan_attach import ScanAttachBar
 
 STATUS_ORDER = ("pending", "presented", "shared", "deferred", "missing")
@@ -120,16 +123,22 @@ class ApplicantPanel(QGroupBox):
         self.name.setText(card.name)
         self.id_number.setText(card.id_number)
         self.address.setText(card.address)
+        self.address.setCursorPosition(0)  # the beginning of a long address, not its tail
         # No open-source WLT decoder exists: say so instead of showing a made-up photo.
         note = card.photo_note if isinstance(getattr(card, "photo_note", ""), str) else ""
-        self.card_status.setText(f"已读卡：{card.name}（{card.card_type_label}）" + (f"\n{note}" if note else ""))
+        # the card type on a line of its own: "居民身份证" never breaks in the middle
+        self.card_status.setText(f"已读卡：{card.name}\n{card.card_type_label}" + (f"\n{note}" if note else ""))
         self._card = card
         self.changed.emit()
 
     def applicant_input(self) -> ApplicantInput:
         card = getattr(self, "_card", None)
         same_card = card is not None and card.id_number == self.id_number.text().strip()
+        name, number = self.name.text().strip(), self.id_number.text().strip()
         return ApplicantInput(
+            from_card=same_card and card.name == name,
+            # the clerk confirmed this very name for this very number (IntakeView._confirm_change)
+            confirm_change=getattr(self, "confirmed", None) == (number, name),
             name=self.name.text().strip(), id_number=self.id_number.text().strip(),
             kind=self.kind.currentData(), phone=self.phone.text().strip(), address=self.address.text().strip(),
             sex=card.sex if same_card else "", nation=card.nation if same_card else "",
@@ -145,6 +154,7 @@ class ApplicantPanel(QGroupBox):
                           authorisation=self.proxy_auth.text().strip())
 
     def clear(self) -> None:
+        self.confirmed = None
         for w in (self.name, self.id_number, self.phone, self.address, self.proxy_name, self.proxy_id,
                   self.proxy_phone, self.proxy_auth):
             w.clear()
@@ -232,6 +242,14 @@ class MatterPicker(QGroupBox):
         self.selected.clear()
 
 
+@dataclass(frozen=True)
+class _NameConflict:
+    """The service refused a name that differs from the applicant record (plain values only)."""
+    old: str
+    new: str
+    old_from_card: bool
+
+
 class SituationPanel(QGroupBox):
     """情形 questions as radio buttons (check boxes for multiple choice)."""
 
@@ -241,6 +259,8 @@ class SituationPanel(QGroupBox):
         super().__init__("情形")
         self.lay = QVBoxLayout(self)
         self._groups: dict[str, tuple[QButtonGroup, list[tuple[str, QWidget]]]] = {}
+        self._deciding: list[str] = []  # group keys whose answer decides materials
+        self.holder: QWidget | None = None  # the scroll area around the panel, shown with it
         self.setVisible(False)
 
     def show_questions(self, questions: list[tuple[str, str, Any]], answers: dict[str, Any]) -> None:
@@ -251,6 +271,7 @@ class SituationPanel(QGroupBox):
             if w is not None:
                 w.deleteLater()
         self._groups.clear()
+        self._deciding.clear()
         heading_shown = ""
         for prefix, heading, q in questions:
             if heading and heading != heading_shown:
@@ -275,8 +296,28 @@ class SituationPanel(QGroupBox):
                 b.toggled.connect(lambda _c: self.changed.emit(self.answers()))
             row.addStretch(1)
             self._groups[f"{prefix}|{q.key}"] = (group, buttons)
+            if getattr(q, "decides", False):
+                self._deciding.append(f"{prefix}|{q.key}")
             self.lay.addWidget(box)
         self.setVisible(bool(questions))
+        if self.holder is not None:
+            self.holder.setVisible(bool(questions))
+
+    def unanswered(self) -> list[str]:
+        """Group keys of the questions that decide materials and have no answer yet."""
+        return [k for k in self._deciding if not any(b.isChecked() for _key, b in self._groups[k][1])]
+
+    def focus_first_unanswered(self) -> bool:
+        """Put the keyboard on the first unanswered deciding question (Space or the arrow keys
+        answer it); False when every such question is answered."""
+        open_ = self.unanswered()
+        if not open_:
+            return False
+        first = self._groups[open_[0]][1][0][1]
+        first.setFocus()
+        if self.holder is not None and hasattr(self.holder, "ensureWidgetVisible"):
+            self.holder.ensureWidgetVisible(first)
+        return True
 
     def answers(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -570,11 +611,14 @@ class ChecklistTable(QTableWidget):
                 note.append(f"{c.share_source} {c.share_reference}")
             if c.due_date:
                 note.append(f"补交期限 {c.due_date:%Y-%m-%d}")
-            if len(c.matters) > 1:
-                note.append("共用：" + "、".join(c.matters))
+            if len(c.matters) > 1:  # the names in the tooltip: a row stays one line, more rows show
+                note.append(f"{len(c.matters)} 项事项共用")
             if self.attachment_counts.get(c.key):
                 note.append(f"已附扫描件 {self.attachment_counts[c.key]} 份")
-            self.setItem(row, 3, QTableWidgetItem("；".join(note)))
+            item = QTableWidgetItem("；".join(note))
+            if len(c.matters) > 1:
+                item.setToolTip("共用：" + "、".join(c.matters))
+            self.setItem(row, 3, item)
         self._checks = {c.key: c for c in info.checks}
         self.resizeRowsToContents()
         self._updating = False
@@ -647,7 +691,15 @@ class IntakeView(QWidget):
         mlay = QVBoxLayout(middle)
         mlay.setContentsMargins(0, 0, 0, 0)
         mlay.addWidget(self.picker, 2)
-        mlay.addWidget(self.situation)
+        # a bundle asks many questions: they scroll instead of making the window taller than the screen
+        self.situation_scroll = QScrollArea()
+        self.situation_scroll.setObjectName("situation_scroll")
+        self.situation_scroll.setWidgetResizable(True)
+        self.situation_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.situation_scroll.setWidget(self.situation)
+        self.situation_scroll.setVisible(False)
+        self.situation.holder = self.situation_scroll
+        mlay.addWidget(self.situation_scroll, 3)
         right = QGroupBox("材料核验")
         rlay = QVBoxLayout(right)
         rlay.addWidget(self.checklist)
@@ -711,6 +763,40 @@ class IntakeView(QWidget):
     def _run(self, fn, on_done) -> None:
         self.ctx.tasks.run(fn, on_done, lambda msg: self.say(msg, error=True))
 
+    def _run_parties(self, fn, on_done, again) -> None:
+        """Run work that saves the applicant; when the ID number is registered under another
+        name the service refuses (ApplicantChanged) and the clerk is asked old → new here, on
+        the GUI thread; a yes runs ``again`` with the change confirmed, a no changes nothing."""
+        def work():
+            try:
+                return fn()
+            except ApplicantChanged as exc:
+                return _NameConflict(str(exc.details.get("old", "")), str(exc.details.get("new", "")),
+                                     bool(exc.details.get("old_from_card")))
+
+        def done(result):
+            if isinstance(result, _NameConflict):
+                self._confirm_change(result, again)
+            else:
+                on_done(result)
+
+        self._run(work, done)
+
+    def _confirm_change(self, conflict: "_NameConflict", again) -> None:
+        a = self.applicant
+        number = a.id_number.text().strip()
+        source = "（读卡所得）" if conflict.old_from_card else ""
+        answer = QMessageBox.question(
+            self, "申请人姓名与登记不一致",
+            f"证件号码 {mask_id(number)} 已登记的申请人为：{conflict.old}{source}\n本次填写为：{conflict.new}\n\n"
+            f"请核对证件。确认把申请人姓名由“{conflict.old}”改为“{conflict.new}”吗？\n（以前的办件仍保留原姓名，此次修改将记入审计日志）",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.say(f"未修改：证件号码已登记为“{conflict.old}”，请核对姓名", error=True)
+            return
+        a.confirmed = (number, conflict.new)
+        again()
+
     def focus_search(self) -> None:
         self.picker.query.setFocus()
         self.picker.query.selectAll()
@@ -725,7 +811,8 @@ class IntakeView(QWidget):
             # the draft follows, so the documents print what is on the screen.
             if self._proxy_ready():
                 cid, proxy = self.case.id, self.applicant.proxy_input()
-                self._run(lambda: cases.update_parties(self.ctx.db, self.user, cid, a, proxy), self._parties_saved)
+                self._run_parties(lambda: cases.update_parties(self.ctx.db, self.user, cid, a, proxy),
+                                  self._parties_saved, self._applicant_changed)
             return
         self._run(lambda: cases.applicant_cases(self.ctx.db, a.kind, a.id_number), self._show_history)
         if self.choice and self.case is None:
@@ -756,7 +843,8 @@ class IntakeView(QWidget):
                 cases.set_form(self.ctx.db, self.user, cid, form_values)
             return decide(cid)
 
-        self._run(work, lambda info: self._decided(info, kind))
+        self._run_parties(work, lambda info: self._decided(info, kind),
+                          lambda: self._decide(decide, kind, form_values))
 
     def _show_history(self, previous: list[CaseInfo]) -> None:
         if not previous:
@@ -782,7 +870,13 @@ class IntakeView(QWidget):
                 return [(m.code, m.name, q) for m in guide.matters for q in m.questions]
             return [("", "", q) for q in get_guide(self.ctx.db, code, None).questions]
 
-        self._run(load, lambda qs: self.situation.show_questions(qs, answers))
+        self._run(load, self._questions_loaded if not answers else (lambda qs: self.situation.show_questions(qs, answers)))
+
+    def _questions_loaded(self, questions: list[tuple[str, str, Any]]) -> None:
+        self.situation.show_questions(questions, {})
+        # the matter was just chosen from the search: its open questions are the next thing to do
+        if self.picker.isAncestorOf(QApplication.focusWidget()):
+            self.situation.focus_first_unanswered()
 
     def _start(self) -> None:
         if self.choice is None:
@@ -801,7 +895,7 @@ class IntakeView(QWidget):
                                     proxy=proxy, window_number=self.ctx.window_number, ticket_id=self.ticket_id,
                                     workstation=self.ctx.workstation)
 
-        self._run(start, self._case_loaded)
+        self._run_parties(start, self._case_loaded, self._start)
 
     def set_ticket(self, ticket: Any) -> None:
         """The ticket called at this window: cases accepted now are linked to it."""
@@ -926,6 +1020,9 @@ class IntakeView(QWidget):
         if self.case is None:
             self.say("请先选择事项并核验材料", error=True)
             return
+        if self.situation.focus_first_unanswered():
+            self.say("还有情形问题未回答，材料清单可能不准确：请先回答（方向键选择）", error=True)
+            return
         values, problems = self.form.pending()
         if problems:
             self.form.mark_all(problems)
@@ -953,8 +1050,8 @@ class IntakeView(QWidget):
         if self.case is None:
             self.say("请先选择事项", error=True)
             return
-        reason, ok = QInputDialog.getMultiLineText(self, "不予受理", "不予受理的理由（将打印在通知书上）：")
-        if not ok:
+        reason = ask_reason(self, "不予受理", "不予受理的理由（将打印在通知书上）：", cases.REASON_MIN_CHARS)
+        if reason is None:
             return
         self._decide(lambda cid: cases.refuse_case(self.ctx.db, self.user, cid, reason), "refusal")
 

@@ -13,8 +13,6 @@ fails says why in Chinese, repeats the number, and its bytes stay in the spool f
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -23,12 +21,14 @@ from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, Q
                                QVBoxLayout, QWidget)
 
 from clerk import cases, queue
+from clerk.auth import service_account
 from clerk.privacy import mask_name
 from clerk.queue import QueueStatus, TicketInfo
 from devices.ticket_print import ticket_slip
 from printing.ticket import render_ticket
 
 from .context import AppContext
+from .ops import Failed, Refused
 
 SHOW_TICKET_MS = 8_000        # the ticket page, then back to the zones for the next visitor
 SHOW_PROBLEM_MS = 60_000      # a failed print: long enough to write the number down
@@ -63,30 +63,42 @@ QPushButton#ticket_back { font-size: 32px; min-height: 80px; padding: 0 40px; bo
 """
 
 
-def printer_problem(number: str, message: str) -> str:
-    """"打印机缺纸，请装纸后点击重打（…）" → "打印机缺纸，请联系工作人员；您的号码是 A023"."""
-    reason = message.split("（")[0].split("，")[0]
-    # Visitors need the cause, not the printer's address: "打印机 tcp://10.0.0.5:9100 无法连接" → "打印机无法连接".
-    reason = re.sub(r"\s*[\w.+-]*:[\w/.:?=&-]+\s*", "", reason).strip() or "打印机故障"
-    return f"{reason}，请联系工作人员；您的号码是 {number}"
+STATUS_REASONS = (("paper", "out", "打印机缺纸"), ("cover_open", True, "打印机盖未关好"),
+                  ("error", True, "打印机故障"), ("online", False, "打印机离线"))
+
+
+def printer_reason(problem: Refused | Failed) -> str:
+    """The visitor's short cause, from the kind of failure and the printer's status (never from
+    the wording of the clerk's message, which carries the printer's address)."""
+    if isinstance(problem, Refused):
+        status = problem.details.get("status")
+        if isinstance(status, dict):
+            for key, bad, reason in STATUS_REASONS:
+                if status.get(key) == bad:
+                    return reason
+        if problem.is_a("DeviceTimeout") or problem.is_a("DeviceNotFound"):
+            return "打印机无法连接"
+    return "打印机故障"
+
+
+def printer_problem(number: str, problem: Refused | Failed) -> str:
+    """A paper-out refusal → "打印机缺纸，请联系工作人员；您的号码是 A023"."""
+    return f"{printer_reason(problem)}，请联系工作人员；您的号码是 {number}"
 
 
 class Kiosk(QWidget):
     """``printer_url`` (else ``ctx.services['ticket_printer_url']``): ESC/POS URL of the ticket
-    printer; ``worker``: the device thread (one is created and owned when not given)."""
+    printer. Tickets print on the context's one device thread (``ctx.tasks.device``)."""
 
     def __init__(self, ctx: AppContext, hall_name: str = "行政服务中心", *, printer_url: str | None = None,
-                 worker: Any = None, width_mm: int = 80, spool_dir: Any = None) -> None:
+                 width_mm: int = 80, spool_dir: Any = None) -> None:
         super().__init__()
         from devices.escpos_printer import PrintSpool
-        from devices.worker import DeviceWorker
 
         self.ctx = ctx
         self.hall_name = hall_name
         self.printer_url = printer_url if printer_url is not None else ctx.services.get("ticket_printer_url")
         self.width_mm = width_mm
-        self._own_worker = worker is None
-        self.worker = worker or DeviceWorker()
         self.spool = PrintSpool(spool_dir or ctx.cfg.data_dir / "spool" / "tickets")
         self.lane = "normal"
         self.grace = queue.NO_SHOW_GRACE_MINUTES  # the hall's 过号 grace, read with every refresh and ticket
@@ -278,9 +290,12 @@ class Kiosk(QWidget):
         self._enable_zones(False)  # one touch, one ticket
         self.error.setText("")
         db, hall, lane, applicant = self.ctx.db, self.ctx.cfg.hall_code, self.lane, self.applicant_id
+        # The kiosk acts as its workstation's take-only service account, whoever stands at it.
+        ws = self.ctx.workstation
+        who = {"user": service_account("kiosk", ws), "workstation": ws}
 
         def issue() -> tuple[TicketInfo, int]:
-            return (queue.take_ticket(db, hall, zone_code, lane, applicant_id=applicant),
+            return (queue.take_ticket(db, hall, zone_code, lane, applicant_id=applicant, **who),
                     queue.no_show_grace_minutes(db, hall))
 
         self.ctx.tasks.run(issue, self._taken, self._not_taken)
@@ -322,10 +337,11 @@ class Kiosk(QWidget):
         self.print_line.setText("正在打印号票…")
         from devices.escpos_printer import print_job
 
-        url, spool, worker = self.printer_url, self.spool, self.worker
-        send: Callable[[], Any] = lambda: worker.submit(print_job, url, data, spool, title=f"取号 {t.display}").result()
-        self.ctx.tasks.run(send, lambda _job: self._print_result("printed", t, "请取走号票，留意叫号", SHOW_TICKET_MS),
-                           lambda msg: self._print_result("failed", t, printer_problem(t.display, msg), SHOW_PROBLEM_MS))
+        url, spool, title = self.printer_url, self.spool, f"取号 {t.display}"
+        self.ctx.tasks.device(
+            lambda: print_job(url, data, spool, title=title),
+            lambda _job: self._print_result("printed", t, "请取走号票，留意叫号", SHOW_TICKET_MS), owner=self,
+            on_problem=lambda p: self._print_result("failed", t, printer_problem(t.display, p), SHOW_PROBLEM_MS))
 
     def _print_result(self, state: str, t: TicketInfo, text: str, show_ms: int) -> None:
         self.print_state = state
@@ -342,6 +358,4 @@ class Kiosk(QWidget):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
         self.timer.stop()
-        if self._own_worker:
-            self.worker.shutdown(wait=False)
         super().closeEvent(event)

@@ -20,11 +20,16 @@ from .queue_panel import QueueWidget
 from .voice import VoiceCaller
 from .guide import GuideView
 from .intake import IntakeView
+from .screens import fit_window
 from .wedge import WedgeFilter
 
 
 def hall_name(ctx: AppContext) -> str:
-    return hall_summary(ctx.db, ctx.cfg.hall_code).name
+    """The hall's name: read once by the composition root (``ctx.hall``); a context made by
+    hand (tests, tools) reads it here."""
+    if ctx.hall is None:
+        ctx.hall = hall_summary(ctx.db, ctx.cfg.hall_code)
+    return ctx.hall.name
 
 
 class MainWindow(QMainWindow):
@@ -33,12 +38,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.documents = documents = documents or DocumentService(ctx)
-        name = hall_name(ctx)
-        self.setWindowTitle(f"窗口综合受理 — {name}")
-        self.resize(1366, 800)
-        user = ctx.user
-        who = f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）" if user else ""
-        header = QLabel(f"{name}　·　{ctx.window_number} 号窗口　·　{who}　·　{dt.date.today():%Y年%m月%d日}")
+        fit_window(self, 1366, 800)
+        header = self.header = QLabel("")
         header.setProperty("role", "title")
         header.setObjectName("header")
         self.tabs = QTabWidget()
@@ -57,6 +58,11 @@ class MainWindow(QMainWindow):
         lay.addWidget(header)
         lay.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        if ctx.hall is not None:
+            self._show_hall(ctx.hall)
+        else:  # a context made by hand: the hall is read off the GUI thread
+            self._show_hall(None)
+            ctx.tasks.run(lambda: hall_summary(ctx.db, ctx.cfg.hall_code), self._show_hall)
         ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
         self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫号 · F9 新办件 · Ctrl+T 申请表")
         self.intake.say("请读卡（F2）或录入申请人，再按 F3 搜索事项")
@@ -68,11 +74,12 @@ class MainWindow(QMainWindow):
         self.bus.attach(self.queue.panel)
         self.queue.panel.ticket_changed.connect(self.intake.set_ticket)
         self.hub = hub
-        if hub is not None and documents.worker is None:
-            documents.worker = hub.worker  # receipt slips on the one device thread
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
+        if applicant_screen is not None:  # with one screen it opens only when asked for
+            settings_menu.addAction("显示申请人屏", lambda: applicant_screen.place(on_request=True)).setObjectName(
+                "act_applicant_screen")
         self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:
@@ -93,6 +100,15 @@ class MainWindow(QMainWindow):
             applicant_screen.rated.connect(self._rated)
             applicant_screen.confirmed.connect(self.intake.applicant_confirmed)
         documents.failed.connect(lambda msg: self.intake.say(f"打印失败：{msg}（文件已保留，可在“办件”中重打）", True))
+
+    def _show_hall(self, hall) -> None:
+        if hall is not None:
+            self.ctx.hall = hall
+        name = hall.name if hall is not None else ""
+        self.setWindowTitle(f"窗口综合受理 — {name}" if name else "窗口综合受理")
+        user = self.ctx.user
+        who = f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）" if user else ""
+        self.header.setText(f"{name}　·　{self.ctx.window_number} 号窗口　·　{who}　·　{dt.date.today():%Y年%m月%d日}")
 
     def card_read(self, card) -> None:
         """A card placed on the reader: on the 办件 tab it checks the identity of whoever collects

@@ -186,12 +186,17 @@ class QueuePanel(QGroupBox):
         self.buttons["pause"].setText("恢复" if self.paused else "暂停")
 
     # ---------------------------------------------------------------- actions
+    def _who(self) -> dict[str, Any]:
+        """The signed-in user and workstation every queue change is checked and audited with
+        (plain values, safe to hand to a worker)."""
+        return {"user": self.ctx.user, "workstation": self.ctx.workstation}
+
     def call_next(self) -> None:
         if self.paused:
             self.say("窗口已暂停，请先恢复", error=True)
             return
-        db, hall, win, holder = self.ctx.db, self.hall, self.ctx.window_number, self.holder
-        self._run(lambda: queue.call_next(db, hall, win, holder), self._called)
+        db, hall, win, holder, who = self.ctx.db, self.hall, self.ctx.window_number, self.holder, self._who()
+        self._run(lambda: queue.call_next(db, hall, win, holder, **who), self._called)
 
     def _called(self, t: TicketInfo | None) -> None:
         if t is None:
@@ -203,26 +208,26 @@ class QueuePanel(QGroupBox):
 
     def recall(self) -> None:
         if self.ticket:
-            tid = self.ticket.id
-            self._run(lambda: queue.recall(self.ctx.db, tid, self.holder), self._called)
+            tid, db, holder, who = self.ticket.id, self.ctx.db, self.holder, self._who()
+            self._run(lambda: queue.recall(db, tid, holder, **who), self._called)
 
     def start(self) -> None:
         if self.ticket:
-            tid = self.ticket.id
-            self._run(lambda: queue.start_serving(self.ctx.db, tid, self.holder), lambda t: self._show(t, "开始办理"))
+            tid, db, holder, who = self.ticket.id, self.ctx.db, self.holder, self._who()
+            self._run(lambda: queue.start_serving(db, tid, holder, **who), lambda t: self._show(t, "开始办理"))
 
     def finish(self) -> None:
         if self.ticket:
-            tid = self.ticket.id
-            self._run(lambda: queue.finish(self.ctx.db, tid, self.holder),
+            tid, db, holder, who = self.ticket.id, self.ctx.db, self.holder, self._who()
+            self._run(lambda: queue.finish(db, tid, holder, **who),
                       lambda t: self._show(None, f"{t.display} 已办结"))
 
     def no_show(self) -> None:
         if self.ticket:
-            tid, db, hall = self.ticket.id, self.ctx.db, self.hall
+            tid, db, hall, holder, who = self.ticket.id, self.ctx.db, self.hall, self.holder, self._who()
 
             def miss() -> tuple[TicketInfo, int]:
-                return queue.no_show(db, tid, self.holder), queue.no_show_grace_minutes(db, hall)
+                return queue.no_show(db, tid, holder, **who), queue.no_show_grace_minutes(db, hall)
 
             def done(result: tuple[TicketInfo, int]) -> None:
                 t, grace = result
@@ -238,14 +243,14 @@ class QueuePanel(QGroupBox):
         number = (number or "").strip().upper()
         if not ok or not number:
             return
-        db, hall = self.ctx.db, self.hall
+        db, hall, who = self.ctx.db, self.hall, self._who()
 
         def done(t: TicketInfo) -> None:
             if self.last_missed == t.display:
                 self.last_missed = ""
             ahead = f"前面还有 {t.ahead} 人" if t.ahead else "前面没有人等候"
             self.say(f"{t.display} 已重新排队（{t.zone_name}，{ahead}），请群众留意叫号")
-        self._run(lambda: queue.return_ticket(db, hall, number), done)
+        self._run(lambda: queue.return_ticket(db, hall, number, **who), done)
 
     def transfer(self) -> None:
         """转移 to one of the hall's own zones (read from the database) or to a window."""
@@ -268,15 +273,15 @@ class QueuePanel(QGroupBox):
         note, ok = QInputDialog.getText(self, "转移", "转移说明（下一个窗口可见）：")
         if not ok:
             return
-        db, tid, holder = self.ctx.db, tk.id, self.holder
+        db, tid, holder, who = self.ctx.db, tk.id, self.holder, self._who()
         if choice == TO_WINDOW:
             number, ok = QInputDialog.getInt(self, "转移", "窗口号：", 1, 1, 999)
             if not ok:
                 return
-            fn: Any = lambda: queue.transfer(db, tid, to_window=number, note=note, holder=holder)
+            fn: Any = lambda: queue.transfer(db, tid, to_window=number, note=note, holder=holder, **who)
         else:
             code = choices[choice]
-            fn = lambda: queue.transfer(db, tid, to_zone=code, note=note, holder=holder)
+            fn = lambda: queue.transfer(db, tid, to_zone=code, note=note, holder=holder, **who)
         self._run(fn, lambda t: self._show(None, f"{t.display} 已转移"))
 
     def walk_in(self) -> None:
@@ -299,11 +304,11 @@ class QueuePanel(QGroupBox):
         if code is None:
             self.say(f"没有“{choice}”分区", error=True)
             return
-        db, hall, win, holder = self.ctx.db, self.hall, self.ctx.window_number, self.holder
-        self._run(lambda: queue.walk_in(db, hall, win, code, holder), lambda t: self._show(t, f"无号办理：{t.display}"))
+        db, hall, win, holder, who = self.ctx.db, self.hall, self.ctx.window_number, self.holder, self._who()
+        self._run(lambda: queue.walk_in(db, hall, win, code, holder, **who), lambda t: self._show(t, f"无号办理：{t.display}"))
 
     def toggle_pause(self) -> None:
-        db, hall, win = self.ctx.db, self.hall, self.ctx.window_number
+        db, hall, win, who = self.ctx.db, self.hall, self.ctx.window_number, self._who()
         fn = queue.resume_window if self.paused else queue.pause_window
 
         def done(_r: Any) -> None:
@@ -311,7 +316,7 @@ class QueuePanel(QGroupBox):
             self.say("窗口已暂停" if self.paused else "窗口已恢复")
             self._refresh_buttons()
 
-        self._run(lambda: fn(db, hall, win), done)
+        self._run(lambda: fn(db, hall, win, **who), done)
 
     def heartbeat(self) -> None:
         if self.ticket is not None:

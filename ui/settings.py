@@ -176,7 +176,7 @@ class DeviceSettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self._own_hub = hub is None
-        self.hub = hub or DeviceHub({})   # only its device thread is used when the app has no hub
+        self.hub = hub or DeviceHub({}, ops=ctx.tasks)   # no app hub: the context's device thread
         self.setWindowTitle("设置 → 设备")
         self.setMinimumWidth(1080)
         self.inputs: dict[str, QLineEdit] = {}
@@ -400,13 +400,10 @@ class DeviceSettingsDialog(QDialog):
 
         def again(result: list[str] | None) -> None:
             if result is None:
-                try:
-                    if not shiboken6.isValid(self) or not self.isVisible():   # closed mid-test
-                        self.hub.call(lambda: shared is None and gun.close(), lambda _r: None, lambda _m: None)
-                        return
-                    self.hub.call(step, again, lambda msg: finish(msg, True))
-                except RuntimeError:   # the dialog's own device thread has been shut down
-                    pass
+                if not self.isVisible():   # closed mid-test
+                    self.hub.call(lambda: shared is None and gun.close(), None, None)
+                    return
+                self.hub.call(step, again, lambda msg: finish(msg, True))
             elif result:
                 finish(f"扫码正常（串口）：{result[0]}", False)
             else:
@@ -506,6 +503,4 @@ class DeviceSettingsDialog(QDialog):
             except (RuntimeError, TypeError):
                 pass
             self._gun_test = None
-        if self._own_hub:
-            self.hub.worker.shutdown(wait=False)   # a test still running ends on its own
-        super().done(result)
+        super().done(result)   # a device test still running ends on its own; its result is dropped

@@ -113,7 +113,7 @@ class SpoolDialog(QDialog):
             self.refresh()
             self.say(f"{label} 仍未打印：{msg}", True)
 
-        self.ctx.tasks.run(lambda: spool.reprint(job.id, url or None), done, failed)
+        self.ctx.tasks.device(lambda: spool.reprint(job.id, url or None), done, failed)
 
     def reprint_elsewhere(self) -> None:
         picked = self.selected()

@@ -15,7 +15,7 @@ from devices.barcode import BarcodeGun
 from devices.errors import DeviceError, DeviceNotFound
 from devices.worker import DeviceWorker
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="ptys are POSIX-only")
+pytestmark = [pytest.mark.usefixtures("device_thread"), pytest.mark.skipif(sys.platform == "win32", reason="ptys are POSIX-only")]
 
 
 @pytest.fixture

@@ -81,6 +81,8 @@ def cli(monkeypatch, tmp_path):
     other groups being importable; errors still go through clerk.cli.main's handling."""
     monkeypatch.setattr(clerk.commands, "GROUPS", ("clerk.cli_validate",))
     monkeypatch.setattr("clerk.cli.entry_points", lambda group: [])
+    monkeypatch.setenv("CLERK_USER", "manager")
+    monkeypatch.setenv("CLERK_PASSWORD", "manager123")
 
     def run(*argv: str) -> int:
         return main(["--data-dir", str(tmp_path / "data"), *argv])

@@ -21,6 +21,8 @@ from devices.escpos_preview import render_preview
 from printing.slip import TEST_QR, render_test_page
 from printing.ticket import TicketSlip, render_ticket
 
+pytestmark = pytest.mark.usefixtures("device_thread")  # drivers called directly
+
 ROOT = Path(__file__).resolve().parents[2]
 SLIP = TicketSlip("象山县行政服务中心", "A023", "综合受理区", dt.datetime(2026, 11, 23, 9, 15), people_ahead=3,
                   qr_payload="https://zwfw.example.gov.cn/q/A023")

@@ -21,7 +21,7 @@ def test_ticket_is_printed_with_number_and_people_ahead(tmp_path):
         proc = _take(tmp_path, server.url)
         assert proc.returncode == 0, proc.stderr
         ticket = json.loads(proc.stdout)
-        assert ticket["display"] == "A001"
+        assert ticket["display"] == "A001" and ticket["printed"] is True and ticket["print_error"] is None
         server.wait_connections(1)
         printed = decode(server.printer.printed())
     text = printed.text
@@ -35,7 +35,8 @@ def test_paper_out_keeps_the_ticket_and_says_so(tmp_path):
     with EmulatorServer("127.0.0.1") as server:
         server.printer.run_out_of_paper()
         proc = _take(tmp_path, server.url)
-    assert proc.returncode == 1
-    assert json.loads(proc.stdout)["display"] == "A001"
+    assert proc.returncode == 4  # issued but not printed: a kiosk script must not take another
+    out = json.loads(proc.stdout)
+    assert out["display"] == "A001" and out["printed"] is False and "缺纸" in out["print_error"]
     assert "缺纸" in proc.stderr and "A001 已发出" in proc.stderr
     assert list((tmp_path / "spool").glob("*.bin"))  # kept for 重打

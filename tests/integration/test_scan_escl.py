@@ -16,6 +16,8 @@ from devices.scan_escl_server import EsclServer, ServerConfig, count_bars
 from devices.scan_pdf import save_scan
 from tests.pdftools import pdf_to_pngs
 
+pytestmark = pytest.mark.usefixtures("device_thread")  # drivers called directly
+
 FEEDER = ScanSettings(source="feeder", dpi=75, color="gray", area_mm=(50.0, 60.0))
 
 

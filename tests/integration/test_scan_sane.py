@@ -12,8 +12,8 @@ from devices.scan_base import ScanSettings, open_scanner
 from devices.scan_pdf import save_scan
 from devices.scan_sane import SaneScanner
 
-pytestmark = pytest.mark.skipif(shutil.which("scanimage") is None,
-                                reason="scanimage missing: apt install sane-utils")
+pytestmark = [pytest.mark.usefixtures("device_thread"), pytest.mark.skipif(shutil.which("scanimage") is None,
+                                reason="scanimage missing: apt install sane-utils")]
 
 SMALL = dict(dpi=50, area_mm=(40.0, 50.0))   # fast: about 80 x 100 px per page
 

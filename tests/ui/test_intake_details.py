@@ -50,7 +50,7 @@ def test_second_card_with_proxy_ticked_fills_the_proxy(qtbot, window, intake_ctx
     window.card_read(_zhang_card())
     panel = window.intake.applicant
     # no open-source WLT decoder: the screen says why there is no photo
-    assert panel.card_status.text() == "已读卡：张三（居民身份证）\n照片为加密 WLT 格式，需安装厂商解码库才能显示"
+    assert panel.card_status.text() == "已读卡：张三\n居民身份证\n照片为加密 WLT 格式，需安装厂商解码库才能显示"
     panel.has_proxy.setChecked(True)
     window.card_read(_li_card())
     assert (panel.name.text(), panel.id_number.text()) == ("张三", _zhang_card().id_number)

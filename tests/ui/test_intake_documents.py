@@ -23,9 +23,13 @@ def _qr_payloads(path: str, tmp_path: Path) -> list[str]:
     return [data for png in pngs for kind, data in decode_codes(png) if kind == "QRCODE"]
 
 
-def test_bundle_accepted_at_the_window_gives_one_receipt_and_a_case_per_matter(qtbot, window, intake_ctx, tmp_path):
+def test_bundle_accepted_at_the_window_gives_one_receipt_and_a_case_per_matter(qtbot, window, intake_ctx, tmp_path,
+                                                                              answer_questions):
     window.card_read(_zhang_card())
     _choose(qtbot, window, "出生一件事")
+    qtbot.waitUntil(lambda: bool(window.intake.situation.unanswered()), timeout=5000)
+    answer_questions(window.intake)
+    idle(qtbot, intake_ctx)
     produced = _produced(window)
     qtbot.keyClick(window.intake, Qt.Key.Key_F4)
     qtbot.waitUntil(lambda: all(c.status == "presented" for c in window.intake.case.checks), timeout=5000)

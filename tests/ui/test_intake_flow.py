@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QInputDialog
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog
 
 from clerk import cases
 from tests.casefixtures import ZHANG
@@ -34,9 +34,9 @@ def _choose(qtbot, win, text):
     idle(qtbot, win.ctx)
 
 
-def test_card_placed_to_receipt_printed_with_few_keys(qtbot, window, intake_ctx):
+def test_card_placed_to_receipt_printed_with_few_keys(qtbot, window, intake_ctx, answer_questions):
     """Given the card reader emulator with 张三's card, When the card is placed and the clerk
-    types 'csdj' Enter, F4, F5, Then the case is accepted, the receipt PDF carries its number,
+    types 'csdj' Enter, Space (由谁办理？ 本人办理 — the focus is put on the open question), F4, F5, Then the case is accepted, the receipt PDF carries its number,
     the applicant screen showed the data to confirm, and then asks for a rating."""
     from devices.idcard_emulator import ReaderEmulator
 
@@ -63,6 +63,10 @@ def test_card_placed_to_receipt_printed_with_few_keys(qtbot, window, intake_ctx)
     qtbot.waitUntil(lambda: window.intake.case is not None, timeout=5000)
     idle(qtbot, intake_ctx)
     assert window.screen2.info.text().count("张三") == 1 and ZHANG not in window.screen2.info.text()
+    qtbot.waitUntil(lambda: bool(window.intake.situation.unanswered()), timeout=5000)
+    assert window.intake.situation.isAncestorOf(QApplication.focusWidget())  # the open question is next
+    keys += answer_questions(window.intake)
+    assert window.intake.situation.answers() == {"who": ["self"]}
     qtbot.keyClick(window.intake, Qt.Key.Key_F4)
     keys += 1
     qtbot.waitUntil(lambda: all(c.status == "presented" for c in window.intake.case.checks), timeout=5000)
@@ -71,6 +75,7 @@ def test_card_placed_to_receipt_printed_with_few_keys(qtbot, window, intake_ctx)
     qtbot.waitUntil(lambda: bool(produced), timeout=10_000)
     assert keys <= 8
     case = window.intake.case
+    assert case.situation == {"who": ["self"]}
     assert case.state == "accepted" and case.window_number == 3
     kind, path = produced[0]
     text = pdf_text(open(path, "rb").read())

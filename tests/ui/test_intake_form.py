@@ -31,10 +31,12 @@ def _bad(widget) -> bool:
     return "#c0392b" in widget.styleSheet()
 
 
-def test_fill_the_form_by_keyboard_and_accept(qtbot, window, with_form):  # noqa: F811 - fixture
+def test_fill_the_form_by_keyboard_and_accept(qtbot, window, with_form, answer_questions):  # noqa: F811 - fixture
     ctx, intake = with_form, window.intake
     window.card_read(_zhang_card())
     _choose(qtbot, window, "出生登记")
+    qtbot.waitUntil(lambda: bool(window.intake.situation.unanswered()), timeout=5000)
+    answer_questions(window.intake)
     form = intake.form
     assert form.isVisible() and intake.form_scroll.isVisible()
     assert list(form.widgets) == ["baby_name", "baby_sex", "birth_date", "contact_phone"]

@@ -91,7 +91,7 @@ def test_printer_out_of_paper_keeps_the_number_on_screen_and_the_job(qtbot, kios
     [job] = kiosk.spool.pending()
     assert job.title == "取号 E001"
     emu.printer.load_paper()
-    kiosk.spool.reprint(job.id)  # staff press 重打 later: the same ticket comes out
+    ui_ctx.tasks.device_worker.call(kiosk.spool.reprint, job.id)  # staff press 重打 later: the same ticket comes out
     emu.wait_connections(2)
     assert "E001" in decode(emu.printer.printed()).text
 
@@ -221,8 +221,15 @@ def test_card_of_an_applicant_with_an_open_case(qtbot, kiosk, ui_ctx, wait_tasks
 
 
 def test_printer_problem_wording():
-    assert printer_problem("A023", "打印机缺纸，请装纸后点击重打（打印任务已保留，可重打）") == \
-        "打印机缺纸，请联系工作人员；您的号码是 A023"
-    assert printer_problem("Z001", "打印机 tcp://10.0.0.5:9100 无法连接，请检查") == \
-        "打印机无法连接，请联系工作人员；您的号码是 Z001"
-    assert printer_problem("Z001", "") == "打印机故障，请联系工作人员；您的号码是 Z001"
+    """The visitor's line comes from the kind of failure and the printer's status, not from the
+    clerk's message (which names the printer's address)."""
+    from ui.ops import Failed, Refused
+
+    paper_out = Refused("DeviceError", "打印机缺纸，请装纸后点击重打（打印任务已保留，可重打）",
+                        details={"status": {"paper": "out", "online": True, "cover_open": False, "error": False}},
+                        kinds=("DeviceError", "ClerkError"))
+    assert printer_problem("A023", paper_out) == "打印机缺纸，请联系工作人员；您的号码是 A023"
+    unreachable = Refused("DeviceNotFound", "打印机 tcp://10.0.0.5:9100 无法连接，请检查",
+                          kinds=("DeviceNotFound", "DeviceError", "ClerkError"))
+    assert printer_problem("Z001", unreachable) == "打印机无法连接，请联系工作人员；您的号码是 Z001"
+    assert printer_problem("Z001", Failed("操作失败：boom", "RuntimeError")) == "打印机故障，请联系工作人员；您的号码是 Z001"

@@ -25,7 +25,7 @@ def emulator():
 
 
 @pytest.fixture
-def kept(emulator, ui_ctx):
+def kept(emulator, ui_ctx, device_thread):
     """One ticket refused for paper-out, kept in the kiosk's spool folder of the data dir."""
     emulator.printer.run_out_of_paper()
     spool = PrintSpool(spool_folders(ui_ctx)[1])

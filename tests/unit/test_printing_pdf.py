@@ -291,6 +291,22 @@ def test_receipt_lists_the_application_form_under_申请信息_with_ids_and_phon
     pdf_to_pngs(pdf, tmp_path)  # renders (looked at by eye while writing the layout)
 
 
+def test_a_long_receipt_never_leaves_its_signatures_alone_on_the_last_page():
+    """Whatever the number of materials and notes (a bundle lists each matter's case number), the
+    page with the signatures also holds received materials: the applicant signs under them."""
+    notes = [f"第{i}项事项：办件编号 3302250100{i}" for i in range(6)]
+    seen_two_pages = False
+    for n in range(4, 26):
+        data = sample_receipt(n, notes=notes)
+        pages = pdf_pages_text(render_receipt(data))
+        assert "签字" in pages[-1]
+        if len(pages) > 1:
+            seen_two_pages = True
+            # the materials table (its header repeats on a new page) continues on the last page
+            assert "序号" in pages[-1] and any(s in pages[-1] for s in ("已提交", "容缺", "共享获取")), (n, pages[-1])
+    assert seen_two_pages
+
+
 # ---- the bundled font ------------------------------------------------------------------------
 
 def _isolated_search(monkeypatch, regular: tuple = (), bold: tuple = ()) -> None:

@@ -287,12 +287,16 @@ def _cli(tmp_path, capsys, *argv: str) -> tuple[int, str]:
 
 def test_cli_takes_calls_finishes_and_reports_in_json(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("CLERK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CLERK_USER", "clerk")
+    monkeypatch.setenv("CLERK_PASSWORD", "clerk123")
     rc, out = _cli(tmp_path, capsys, "queue", "take", "--zone", "商事登记", "--lane", "elderly", "--json")
     taken = json.loads(out)
     assert rc == 0 and taken["display"] == "A001" and taken["lane_label"] == "老年人"
     rc, out = _cli(tmp_path, capsys, "queue", "call", "--window", "3", "--holder", "kiosk-test", "--json")
     assert json.loads(out)["display"] == "A001" and json.loads(out)["window_number"] == 3
-    rc, out = _cli(tmp_path, capsys, "queue", "finish", "--window", "3", "--json")
+    rc, msg = _cli(tmp_path, capsys, "queue", "finish", "--window", "3", "--json")
+    assert rc == 1 and msg == "A001 已由其他窗口呼叫（3 号窗口），不能在此办结"
+    rc, out = _cli(tmp_path, capsys, "queue", "finish", "--window", "3", "--holder", "kiosk-test", "--json")
     assert json.loads(out)["state"] == "done"
     rc, out = _cli(tmp_path, capsys, "queue", "status", "--json")
     status = json.loads(out)
@@ -505,6 +509,8 @@ def test_the_ticket_qr_names_hall_day_and_number(hall_db):
 
 def test_cli_shows_sets_and_resets_the_lanes(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("CLERK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CLERK_USER", "manager")
+    monkeypatch.setenv("CLERK_PASSWORD", "manager123")
     rc, out = _cli(tmp_path, capsys, "queue", "lanes", "--json")
     assert rc == 0 and [lane["key"] for lane in json.loads(out)["lanes"]] == list(queue.LANES)
     edited = json.loads(out)
@@ -530,6 +536,8 @@ def test_cli_shows_sets_and_resets_the_lanes(tmp_path, capsys, monkeypatch):
 
 def test_cli_grace_and_return_use_the_hall_setting(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("CLERK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CLERK_USER", "manager")
+    monkeypatch.setenv("CLERK_PASSWORD", "manager123")
     rc, out = _cli(tmp_path, capsys, "queue", "grace", "--json")
     assert json.loads(out) == {"hall": HALL, "no_show_grace_minutes": 30}
     rc, out = _cli(tmp_path, capsys, "queue", "grace", "--set", "0")

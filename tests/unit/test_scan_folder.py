@@ -13,6 +13,8 @@ from devices.scan_base import PdfPages, ScanSettings, open_scanner, page_count
 from devices.scan_folder import FolderScanner
 from devices.scan_pdf import save_scan
 
+pytestmark = pytest.mark.usefixtures("device_thread")  # drivers called directly
+
 
 class Clock:
     def __init__(self) -> None:

@@ -10,6 +10,8 @@ from devices import scan_twain
 from devices.errors import DeviceError
 from devices.scan_base import ScanSettings
 
+pytestmark = pytest.mark.usefixtures("device_thread")  # drivers called directly
+
 
 @pytest.fixture
 def no_pywin32(monkeypatch):
