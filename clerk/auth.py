@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "queue.settings": (MANAGING_ROLES, "修改大厅排队设置"),
     "users.manage": ((Role.ADMIN.value,), "管理用户账号"),
     "data.maintain": ((Role.ADMIN.value,), "备份、恢复或清理数据"),
+    "reports.view": (MANAGING_ROLES, "查看大厅运行概况和报表"),
+    "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
 }
 
 

@@ -22,11 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from .commands import open_config, open_db
+    from .commands import open_config, open_db, sign_in
     from .demo import fast_sqlite, seed_demo
 
     cfg = open_config(args)
-    open_db(args).dispose()  # migrated and seeded with the hall, accounts and catalog
+    first = open_db(args)  # migrated and seeded with the hall, accounts and catalog
+    try:
+        sign_in(args, first, "demo.seed")  # an admin: it writes a whole history into the hall
+    finally:
+        first.dispose()
     db = fast_sqlite(cfg.database_url)
     try:
         result = seed_demo(db, cfg.files_dir, cases_total=args.cases, days=args.days,

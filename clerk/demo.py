@@ -90,6 +90,9 @@ class _State:
     cal: WorkCalendar
     end: dt.datetime
     clerks: dict[int, UserInfo]
+    questions: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)
+    bundle_matters: dict[str, list[str]] = field(default_factory=dict)
+    paces: dict[dt.date, float] = field(default_factory=dict)
     idle: set[int] = field(default_factory=set)
     zones_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
     intents: dict[int, _Intent] = field(default_factory=dict)
@@ -198,9 +201,13 @@ def seed_demo(db: Database, files_dir: Path | None = None, *, cases_total: int =
         cal = WorkCalendar.load(s)
         window_rows = list(s.scalars(select(Window).where(Window.hall_id == hall.id).order_by(Window.number)))
         zones_of = {w.number: tuple(z.code for z in w.zones) for w in window_rows}
-        matters = [(m.code, m.zone_code, m.kind) for m in s.scalars(
-            select(Matter).where(Matter.active.is_(True)).order_by(Matter.code))]
-        bundles = [(b.code, b.zone_code) for b in s.scalars(select(Bundle).order_by(Bundle.code))]
+        active = list(s.scalars(select(Matter).where(Matter.active.is_(True)).order_by(Matter.code)))
+        matters = [(m.code, m.zone_code, m.kind) for m in active]
+        questions = {m.code: [(q.key, [o.key for o in q.options]) for q in m.questions if q.options]
+                     for m in active}
+        bundle_rows = list(s.scalars(select(Bundle).order_by(Bundle.code)))
+        bundles = [(b.code, b.zone_code) for b in bundle_rows]
+        bundle_matters = {b.code: [i.matter.code for i in b.items] for b in bundle_rows}
     if not matters:
         raise ValidationError("事项目录为空，请先导入事项目录", "the catalog is empty")
     rng.shuffle(matters)
@@ -209,7 +216,8 @@ def seed_demo(db: Database, files_dir: Path | None = None, *, cases_total: int =
     clerks = demo_clerks(db, hall_code, len(zones_of))
     st = _State(rng=rng, db=db, hall_code=hall_code, files_dir=files_dir,
                 attach_budget=int(attachments_mb * 1024 * 1024), cal=cal,
-                end=dt.datetime.combine(end, CLOSE_PM), clerks=clerks, zones_of=zones_of)
+                end=dt.datetime.combine(end, CLOSE_PM), clerks=clerks, zones_of=zones_of,
+                questions=questions, bundle_matters=bundle_matters)
     # cases per day, spread with some noise but summing to the total
     shares = [rng.uniform(0.8, 1.2) for _ in day_list]
     per_day = [int(cases_total * x / sum(shares)) for x in shares]
@@ -239,6 +247,8 @@ def _slot_time(rng: random.Random, day: dt.date) -> dt.datetime:
 def _plan_day(st: _State, day: dt.date, n_cases: int, matters: list, bundles: list, zones: list[str]) -> None:
     rng = st.rng
     n_tickets = round(n_cases / 0.76)
+    # a crowded day is served faster (more 即办, shorter talks): about what the windows can take
+    st.paces[day] = min(1.0, len(st.zones_of) * 400 / max(1, n_tickets * 10))
     kinds = ["case"] * n_cases + rng.choices(["consult", "no_show", "cancel"], (0.58, 0.28, 0.14),
                                              k=max(0, n_tickets - n_cases))
     rng.shuffle(kinds)
@@ -307,16 +317,22 @@ def _window_free(st: _State, number: int, now: dt.datetime) -> None:
     start = now + dt.timedelta(seconds=rng.randrange(30, 90))
     queue.start_serving(st.db, t.id, holder, now=start)
     if intent.kind == "case":
-        minutes = rng.uniform(4, 15) * (1.6 if intent.bundle else 1)
+        minutes = rng.uniform(4, 15) * (1.6 if intent.bundle else 1) * st.paces.get(now.date(), 1.0)
         done = start + dt.timedelta(minutes=minutes)
         _case_at_window(st, number, t.id, intent, start + dt.timedelta(minutes=1), done)
     else:
-        done = start + dt.timedelta(minutes=rng.uniform(2, 7))
+        done = start + dt.timedelta(minutes=rng.uniform(2, 7) * st.paces.get(now.date(), 1.0))
     queue.finish(st.db, t.id, holder, now=done)
     st.at(done + dt.timedelta(seconds=rng.randrange(10, 60)), lambda at: _window_free(st, number, at))
 
 
 # --------------------------------------------------------------------------- a case at the window
+
+def _answers(st: _State, code: str) -> dict[str, list[str]]:
+    """Every situation question answered: mostly the first option (本人办理 …), now and then another."""
+    return {key: [options[0] if st.rng.random() < 0.8 else st.rng.choice(options)]
+            for key, options in st.questions.get(code, ())}
+
 
 def _form_value(f: Any, applicant: ApplicantInput, rng: random.Random, day: dt.date) -> str:
     if f.type == "choice":
@@ -341,8 +357,13 @@ def _case_at_window(st: _State, number: int, ticket_id: int, intent: _Intent, at
     rng, db, user = st.rng, st.db, st.clerks[number]
     day = at.date()
     person = _applicant(rng)
+    if intent.bundle:
+        answers: dict[str, Any] = {code: _answers(st, code) for code in st.bundle_matters.get(intent.bundle, ())}
+    else:
+        answers = _answers(st, intent.matter or "")
     info = cases.start_case(db, user, person, matter_code=intent.matter, bundle_code=intent.bundle,
-                            ticket_id=ticket_id, window_number=number, workstation=f"W{number:02d}", now=at)
+                            answers=answers, ticket_id=ticket_id, window_number=number,
+                            workstation=f"W{number:02d}", now=at)
     st.cases += 1
     st.matter_cases += len(info.children)
     roll = rng.random()
@@ -371,7 +392,7 @@ def _case_at_window(st: _State, number: int, ticket_id: int, intent: _Intent, at
     elif outcome == "notify":
         info = cases.issue_one_time_notice(db, user, info.id, now=done - dt.timedelta(minutes=1))
     else:
-        post = committed and rng.random() < 0.45
+        post = committed and not info.children and rng.random() < 0.45  # a bundle: window (not all post)
         try:
             info = cases.accept_case(db, user, info.id, delivery="post" if post else "window",
                                      post_address=person.address + " 收件人电话 " + person.phone if post else "",

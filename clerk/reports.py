@@ -390,10 +390,13 @@ def _supervision_rows(s: Session, cal: WorkCalendar, at: dt.datetime, limit: int
         ORDER BY c.promised_date, c.id {'LIMIT ' + str(int(limit)) if limit else ''}""", at=at, horizon=horizon)
     red: list[SupervisionRow] = []
     yellow: list[SupervisionRow] = []
+    left_of: dict[dt.date, int] = {}  # few distinct promised dates: count each span once
     for cid, number, matter, dept, clerk, window, accepted, promised, state in rows:
         promised = _as_date(promised)
         level = "red" if promised < today else "yellow"
-        left = cal.working_days_between(today, promised)
+        if promised not in left_of:
+            left_of[promised] = cal.working_days_between(today, promised)
+        left = left_of[promised]
         row = SupervisionRow(int(cid), number, matter, dept, clerk, window, _as_dt(accepted), promised, state,
                              STATE_LABELS[CaseState(state)], left, level)
         (red if level == "red" else yellow).append(row)

@@ -1,8 +1,9 @@
-"""``clerk report daily|range``: the manager's reports to a PDF or an Excel file, for a scheduler.
+"""``clerk report daily|range|supervision``: the manager's reports to a PDF or an Excel file, for a
+scheduler (``clerk --user manager report daily …`` with ``CLERK_PASSWORD`` set, or the keyring).
 
 Registered through the ``clerk.commands`` entry point (``clerk/`` never imports ``printing``).
-The handler takes the signed-in user as a parameter (``run_report``): the role check is in one
-place, so a ``--user`` sign-in only has to pass the user in.
+The command signs in (``clerk.commands.sign_in``, permission ``reports.view``: manager or admin)
+and passes the user to ``run_report``, which checks it again.
 """
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from pathlib import Path
 
 from clerk.dto import UserInfo
 from clerk.errors import ValidationError
-
-REPORT_ROLES = ("manager",)  # 中心管理员 (an admin passes every role check)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,12 +40,13 @@ def _date(text: str) -> dt.date:
 
 
 def _handler(args: argparse.Namespace) -> int:
-    from clerk.commands import open_config, open_db
+    from clerk.commands import open_config, open_db, sign_in
 
     cfg = open_config(args)
     db = open_db(args)
     try:
-        path = run_report(db, cfg.hall_code, args, user=getattr(args, "signed_in", None))
+        # --user (or CLERK_USER) with CLERK_PASSWORD for a scheduled job: a manager or an admin
+        path = run_report(db, cfg.hall_code, args, user=sign_in(args, db, "reports.view"))
     finally:
         db.dispose()
     print(f"已生成 {path}")
@@ -57,14 +57,14 @@ def run_report(db, hall_code: str, args: argparse.Namespace, user: UserInfo | No
     """Make the report ``args`` ask for and write it to ``args.out``. ``user``: the signed-in
     person once the CLI has sign-in; when given it must be a manager (or admin)."""
     from clerk import reports
-    from clerk.auth import require_role
+    from clerk.auth import authorize
     from clerk.bootstrap import hall_summary
 
     from . import report as rp
     from .data import HallInfo
 
     if user is not None:
-        require_role(user, REPORT_ROLES, "生成报表")
+        authorize(user, "reports.view")
     out = Path(args.out)
     kind = out.suffix.lower()
     command = args.report_command

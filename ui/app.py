@@ -178,6 +178,5 @@ def _run_manager(app: QApplication, ctx: AppContext, args: argparse.Namespace) -
             app.quit()
         QTimer.singleShot(2500, shoot)
     rc = app.exec()
-    ctx.tasks.shutdown()
-    ctx.db.dispose()
+    close_context(ctx)
     return rc

@@ -62,9 +62,16 @@ def test_same_seed_same_history_within_opening_hours(tmp_path):
             db.dispose()
 
 
-def test_cli_seed(tmp_path, capsys):
-    rc = main(["--data-dir", str(tmp_path / "data"), "demo", "seed", "--cases", "8", "--days", "1",
-               "--end", "2026-11-27", "--json"])
+def test_cli_seed_needs_an_admin(tmp_path, capsys, monkeypatch):
+    for name in ("CLERK_USER", "CLERK_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    args = ["--data-dir", str(tmp_path / "data"), "demo", "seed", "--cases", "8", "--days", "1",
+            "--end", "2026-11-27", "--json"]
+    monkeypatch.setenv("CLERK_PASSWORD", "clerk123")
+    assert main(["--user", "clerk", *args]) != 0
+    assert "系统管理员" in capsys.readouterr().err
+    monkeypatch.setenv("CLERK_PASSWORD", "admin123")
+    rc = main(["--user", "admin", *args])
     assert rc == 0
     out = capsys.readouterr().out
     assert '"cases": 8' in out and '"days": ["2026-11-27"]' in out

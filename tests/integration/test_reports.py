@@ -369,3 +369,31 @@ def test_figures_on_postgresql(pg_url, tmp_path):
         assert board.tickets_today == _expected(db, END)["issued"]
     finally:
         db.dispose()
+
+
+def test_report_command_signs_in_as_manager(hall_db, tmp_path, monkeypatch):
+    """``clerk --user manager report daily``: the command signs in; a clerk or nobody is refused."""
+    from clerk.config import load_config
+    from printing.cli import _handler
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.json").write_text('{"database_url": "%s"}' % hall_db.url, encoding="utf-8")
+    assert load_config(data).database_url == hall_db.url
+    monkeypatch.delenv("CLERK_USER", raising=False)
+    monkeypatch.delenv("CLERK_DATABASE_URL", raising=False)
+    out = tmp_path / "daily.pdf"
+
+    def args(user):
+        return argparse.Namespace(data_dir=str(data), user=user, report_command="daily",
+                                  date=dt.date(2026, 9, 30), out=str(out))
+
+    monkeypatch.setenv("CLERK_PASSWORD", "clerk123")
+    with pytest.raises(PermissionDenied):
+        _handler(args("clerk"))
+    with pytest.raises(PermissionDenied):
+        _handler(args(None))
+    assert not out.exists()
+    monkeypatch.setenv("CLERK_PASSWORD", "manager123")
+    assert _handler(args("manager")) == 0
+    assert "大厅运行日报" in _pdf_text(out.read_bytes()).replace(" ", "")

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _accepted(db, user, when: dt.datetime) -> cases.CaseInfo:
     """出生登记 (3 working days) accepted at ``when``."""
-    c = cases.start_case(db, user, zhang(), matter_code="M-HUJI", window_number=3, now=when)
+    c = cases.start_case(db, user, zhang(), matter_code="M-HUJI", answers={"who": ["self"]}, window_number=3,
+                         now=when)
     for ch in c.checks:
         cases.check_material(db, user, c.id, ch.key, "presented", today=when.date())
     return cases.accept_case(db, user, c.id, now=when)

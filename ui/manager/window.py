@@ -5,7 +5,7 @@ import datetime as dt
 
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from clerk.auth import ROLE_LABELS, require_role
+from clerk.auth import ROLE_LABELS, authorize
 from clerk.bootstrap import hall_summary
 
 from ..context import AppContext
@@ -13,15 +13,16 @@ from .dashboard import DashboardView
 from .reports_page import ReportsView
 from .supervision import SupervisionView
 
-MANAGER_ROLES = ("manager",)  # an admin passes every role check
-
-
 class ManagerWindow(QMainWindow):
     def __init__(self, ctx: AppContext, refresh_ms: int | None = None) -> None:
-        require_role(ctx.user, MANAGER_ROLES, "查看大厅运行概况和报表")
+        if ctx.user is None:  # authorize() lets a missing user through (the CLI's own rule)
+            from clerk.errors import PermissionDenied
+
+            raise PermissionDenied("请先登录后再查看大厅运行概况和报表", "sign in to view the hall's reports")
+        authorize(ctx.user, "reports.view")
         super().__init__()
         self.ctx = ctx
-        name = hall_summary(ctx.db, ctx.cfg.hall_code).name
+        name = ctx.hall.name if ctx.hall is not None else hall_summary(ctx.db, ctx.cfg.hall_code).name
         user = ctx.user
         self.setWindowTitle(f"大厅管理 — {name}")
         self.resize(1366, 800)
