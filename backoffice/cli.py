@@ -88,7 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import service
-    from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_URL
+    from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_SQLITE_SYNC, ENV_URL
 
     store = open_store(args, remember=bool(args.database_url), seed=not args.no_demo)
     store.dispose()
@@ -97,6 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ[ENV_MAX_BLOB] = str(int(args.max_blob_mb * 1024 * 1024))
     if args.faults:
         os.environ[ENV_FAULTS] = str(Path(args.faults).resolve())
+    os.environ[ENV_SQLITE_SYNC] = args.sqlite_synchronous
     from clerk.db import redact_url
 
     print(f"后台已启动 back office at http://{args.host}:{args.port}/ (部门页面 /dept/, API /api/v1/, "
@@ -278,6 +279,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--max-blob-mb", type=float, default=64)
     c.add_argument("--no-demo", action="store_true", help="空数据库不建演示大厅和部门账号")
     c.add_argument("--faults", default=None, help="测试用故障计划文件 (tests only)")
+    c.add_argument("--sqlite-synchronous", choices=["full", "normal"], default="full",
+                   help="SQLite: normal = 提交不逐次落盘，断电可能丢失最近提交（仅用于基准测试）")
     c.add_argument("--log-level", default="warning")
     c.add_argument("--access-log", action="store_true")
     c.set_defaults(handler=cmd_serve)

@@ -295,7 +295,7 @@ def _build_checks(s: Session, case: Case, per_matter: Sequence[tuple[Matter, Map
     old = {c.material_key: c for c in case.checks}
     wanted = merge_materials(per_matter)
     for key, check in old.items():
-        if key not in wanted:
+        if key not in wanted and not key.startswith(EXTRA_PREFIX):  # what the clerk recorded stays
             case.checks.remove(check)
     for pos, (key, merged) in enumerate(wanted.items()):
         check = old.get(key)
@@ -679,6 +679,8 @@ def check_material(db: Database, user: UserInfo, case_id: int, key: str, status:
         check = next((c for c in case.checks if c.material_key == key), None)
         if check is None:
             raise NotFound(f"本办件不需要材料“{key}”", f"no material {key} on this case")
+        if key.startswith(EXTRA_PREFIX):
+            return _check_extra(s, case, check, st, count, form, note)
         req = _requirements(case)[key]
         check.share_source, check.share_reference, check.due_date = "", "", None
         if st == CheckStatus.PRESENTED:
@@ -711,6 +713,59 @@ def check_material(db: Database, user: UserInfo, case_id: int, key: str, status:
         check.status = st.value
         check.note = note
         return _info(s, case)
+
+
+EXTRA_PREFIX = "extra_"  # a material the clerk recorded that the catalog does not list
+
+
+def record_extra_material(db: Database, user: UserInfo, case_id: int, name: str, *, count: int = 1,
+                          form: str = "original", note: str = "") -> CaseInfo:
+    """登记材料: a document the applicant presented that the catalog does not list — above all
+    for a matter whose list is still 材料清单待补充. It is a presented check like any other (it
+    prints on the receipt) and stays when the situation changes."""
+    from .catalog_io import FORM_LABELS, material_key
+
+    require_role(user, COUNTER_ROLES, "登记材料")
+    name = re.sub(r"\s+", " ", name or "").strip()
+    if not name or "\x00" in name:
+        raise ValidationError("请填写材料名称", "material name required")
+    if len(name) > 200:
+        raise ValidationError("材料名称不能超过200个字", "material name too long")
+    if form not in FORM_LABELS:
+        raise ValidationError(f"材料形式“{form}”应为原件/复印件/原件及复印件/电子件", "bad form")
+    if count < 1:
+        raise ValidationError(f"“{name}”的份数至少为 1", "count must be at least 1")
+    with db.uow() as s:
+        case = _get_case(s, case_id)
+        if case.state != S.DRAFT:
+            raise IllegalTransition("办件已提交，材料核验不能再修改；请走补正或补交容缺材料", "checks are frozen")
+        if any(c.name == name for c in case.checks):
+            raise ValidationError(f"“{name}”已在材料清单中，请直接核验该项", "material already listed")
+        keys = {c.material_key for c in case.checks}
+        base = (EXTRA_PREFIX + material_key(name))[:56]
+        key, n = base, 2
+        while key in keys:
+            key, n = f"{base}_{n}", n + 1
+        case.checks.append(MaterialCheck(material_key=key, name=name, form=form, count=count, note=note,
+                                         status=CheckStatus.PRESENTED.value, position=len(case.checks)))
+        s.flush()
+        return _info(s, case)
+
+
+def _check_extra(s: Session, case: Case, check: MaterialCheck, st: CheckStatus, count: int | None,
+                 form: str | None, note: str) -> CaseInfo:
+    """A recorded material is presented (份数/形式 may change) or, marked missing, taken off."""
+    if st == CheckStatus.PRESENTED:
+        n = check.count or 1 if count is None else count
+        if n < 1:
+            raise ValidationError(f"“{check.name}”的份数至少为 1", "count must be at least 1")
+        check.count, check.form, check.note = n, form or check.form, note or check.note
+    elif st == CheckStatus.MISSING:
+        case.checks.remove(check)
+    else:
+        raise ValidationError(f"“{check.name}”是窗口登记的材料，只能登记为已提交或移除", "extra material: presented only")
+    s.flush()
+    return _info(s, case)
 
 
 def _problems_for_acceptance(case: Case) -> list[str]:

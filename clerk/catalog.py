@@ -1,9 +1,10 @@
 """The matter catalog service: import, export, guides (办事指南) and search.
 
-The one rule: an import is all or nothing. Every row is checked first; if any row is bad the
+The one rule: a bad file changes nothing. Every row is checked first; if any row is bad the
 ``CatalogImportError`` carries the full ``ImportReport`` (each bad row with its number and a
-Chinese reason) and the database is untouched. A good import runs in one transaction, upserts
-by code (a matter keeps its id, so cases that point at it stay valid) and sets
+Chinese reason) and the database is untouched. A good import upserts by code (a matter keeps
+its id, so cases that point at it stay valid) in bulk statements — one transaction on
+PostgreSQL, short batches on SQLite so the counters keep writing — and last sets
 ``catalog_version``, which also tells the search index (``clerk.search``) to rebuild.
 
 File formats live in ``clerk.catalog_io``; the search index in ``clerk.search``.
@@ -13,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,8 +31,8 @@ from .forms import FormField
 from .catalog_io import FORM_LABELS, CatalogFileError
 from .db import Database
 from .dto import UserInfo
-from .errors import NotFound, ValidationError
-from .models import (Bundle, BundleItem, Case, MaterialCheck, MaterialRequirement, Matter, Setting,
+from .errors import ClerkError, NotFound, StorageError, ValidationError
+from .models import (Bundle, BundleItem, Case, MaterialCheck, MaterialRequirement, Matter, OptionMaterial, Setting,
                      SituationOption, SituationQuestion)
 from .search import STAMP_KEY, SearchHit, SearchIndex, index_for, index_for_engine, invalidate, make_search_text
 from .situations import applicable_materials, normalise_answers, open_questions
@@ -62,6 +63,7 @@ class ImportReport:
     bundles_created: int = 0
     bundles_updated: int = 0
     bundles_removed: int = 0
+    materials_pending: int = 0  # matters with no materials listed yet (材料清单待补充)
     unknown_columns: list[str] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
@@ -148,6 +150,13 @@ class MatterGuide:
     open_questions: tuple[str, ...]
     answers: dict[str, list[str]]
     form_fields: tuple[FormField, ...] = ()  # 申请表
+    power_type: str = ""    # 事项类型: 行政许可, 公共服务 …
+    parent_name: str = ""   # 主项名称 of a 子项
+    division: str = ""      # 行政区划代码 of the implementing body
+    place: str = ""         # 办理地点
+    phone: str = ""         # 咨询电话
+    extra: tuple[tuple[str, str], ...] = ()  # the published list's other columns, as (label, text)
+    materials_pending: bool = False  # no material listed yet: 材料清单待补充
 
 
 @dataclass(frozen=True)
@@ -193,11 +202,18 @@ class BundleSummary:
 # --------------------------------------------------------------------------- import
 
 def import_catalog(db: Database, path: str | Path, *, replace: bool = False, user: UserInfo | None = None,
-                   workstation: str = "") -> ImportReport:
+                   workstation: str = "", progress: io.Progress | None = None) -> ImportReport:
     """Import a catalog file (.json / .xlsx / .csv). ``replace``: matters and bundles missing
     from the file are removed (or, when cases use them, kept inactive); a file with no bundle
     section (CSV, a workbook without a 一件事 sheet) leaves bundles alone. Raises
-    ``CatalogFileError`` for an unreadable file and ``CatalogImportError`` for bad rows."""
+    ``CatalogFileError`` for an unreadable file and ``CatalogImportError`` for bad rows.
+
+    ``progress(stage, done, total)`` is called now and then from the calling thread, stages
+    ``read`` → ``check`` → ``index`` → ``write`` (``STAGE_LABELS`` names them in Chinese).
+
+    The file is read, checked and its pinyin computed with no transaction open; only then is it
+    written in bulk statements, on SQLite in short transactions of ``WRITE_BATCH`` matters so the
+    counters' own writes get in between (see ``_write``); a bad file still changes nothing."""
     who = authorize(user, "catalog.import")
     path = Path(path)
     suffix = path.suffix.lower()
@@ -206,20 +222,25 @@ def import_catalog(db: Database, path: str | Path, *, replace: bool = False, use
                                f"unsupported catalog file type {path.suffix}")
     if not path.exists():
         raise CatalogFileError(f"找不到目录文件“{path}”。", f"no such file {path}")
-    res = io.read_json(path) if suffix == ".json" else io.read_sheet(path)
+    tell = progress or (lambda _stage, _done, _total: None)
+    tell("read", 0, 0)
+    res = io.read_json(path) if suffix == ".json" else io.read_sheet(path, progress)
     report = ImportReport(source=path.name, file_format=res.file_format,
                           unknown_columns=list(res.unknown_columns), errors=list(res.errors))
     label = (lambda r: f"第{r}个事项") if res.file_format == "json" else (lambda r: f"第{r}行")
     seen: dict[str, int] = {}
-    for rec, row in zip(res.matters, res.rows):
-        report.errors.extend((row, f"{label(row)}：{p}") for p in _check_matter(rec))
+    total = len(res.matters)
+    for i, (rec, row) in enumerate(zip(res.matters, res.rows)):
+        if i % 5000 == 0:
+            tell("check", i, total)
+        report.errors.extend((row, f"{label(row)}：{p}") for p in _check_matter(rec, res.has_nul))
         code = rec.get("code")
         if isinstance(code, str) and code:
             if code in seen:
                 report.errors.append((row, f"{label(row)}：编码“{code}”与{label(seen[code])}重复"))
             seen.setdefault(code, row)
-    with db.uow() as s:
-        known = set(seen) if replace else set(seen) | set(s.scalars(select(Matter.code)))
+    existing = _existing(db)
+    known = set(seen) if replace else set(seen) | set(existing)
     bundle_seen: set[str] = set()
     for rec, row in zip(res.bundles, res.bundle_rows):
         where = f"第{row}个一件事" if res.file_format == "json" else f"“一件事”表第{row}行"
@@ -229,48 +250,119 @@ def import_catalog(db: Database, path: str | Path, *, replace: bool = False, use
         bundle_seen.add(str(rec.get("code")))
     if len(res.version) > 40:
         report.errors.append((0, f"目录版本“{res.version}”超过40个字符"))
+    tell("check", total, total)
     if report.errors:
         report.errors.sort(key=lambda e: e[0])
         raise CatalogImportError(report)
-    report.version = res.version or _content_version(res.matters, res.bundles)
+    report.version = res.version or _file_version(path)
+    texts = _search_texts(res.matters, res.given, existing, tell)
+    report.materials_pending = sum(
+        1 for rec in res.matters if not rec["materials"] and not existing.get(rec["code"], _NO_ROW)[7])
+    def finish(s: Session) -> None:
+        audit.record(s, "catalog.replace" if replace else "catalog.import", username=who,
+                     workstation=workstation, entity="catalog", entity_id=report.version[:60],
+                     source=path.name, matters=report.matters, created=report.matters_created,
+                     updated=report.matters_updated, deactivated=report.matters_deactivated,
+                     removed=report.matters_removed, bundles_removed=report.bundles_removed)
+
     try:
-        with db.uow() as s:
-            _apply(s, res.matters, res.bundles, report, replace, keep_bundles=not res.has_bundles)
-            audit.record(s, "catalog.replace" if replace else "catalog.import", username=who,
-                         workstation=workstation, entity="catalog", entity_id=report.version[:60],
-                         source=path.name, matters=report.matters, created=report.matters_created,
-                         updated=report.matters_updated, deactivated=report.matters_deactivated,
-                         removed=report.matters_removed, bundles_removed=report.bundles_removed)
+        _write(db, res, texts, report, replace, tell, finish)
     except (IntegrityError, DataError) as err:
         raise ValidationError(f"目录与现有数据冲突，未导入任何内容：{err.orig}", f"integrity error: {err.orig}")
     invalidate(db.engine)
+    tell("done", total, total)
     return report
 
 
-def _content_version(matters: list[dict[str, Any]], bundles: list[dict[str, Any]]) -> str:
-    blob = json.dumps([matters, bundles], ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return "sha-" + hashlib.sha256(blob).hexdigest()[:16]
+STAGE_LABELS = {"read": "读取文件", "check": "检查内容", "index": "生成拼音索引", "write": "写入数据库",
+                "done": "完成"}
+WRITE_BATCH = 2000
+_SEARCHED = ("name", "short_name", "department", "parent_name")
+# id, name, short_name, department, parent_name, search_text, use_count, materials
+_NO_ROW = (None, "", "", "", "", "", 0, 0)
+
+
+def _existing(db: Database) -> dict[str, tuple[Any, ...]]:
+    """code → (id, name, short_name, department, parent_name, search_text, use_count, materials)."""
+    mats = func.count(MaterialRequirement.id)
+    with db.uow() as s:
+        counts = dict(s.execute(select(MaterialRequirement.matter_id, mats).group_by(MaterialRequirement.matter_id)).all())
+        return {r[1]: (r[0], *r[2:], counts.get(r[0], 0)) for r in s.execute(
+            select(Matter.id, Matter.code, Matter.name, Matter.short_name, Matter.department, Matter.parent_name,
+                   Matter.search_text, Matter.use_count))}
+
+
+def _search_texts(matters: list[dict[str, Any]], given: set[str], existing: dict[str, tuple[Any, ...]],
+                  tell: io.Progress) -> list[str]:
+    """Each record's search_text; an unchanged matter keeps its stored one (pinyin is slow)."""
+    out = []
+    total = len(matters)
+    for i, rec in enumerate(matters):
+        if i % 2000 == 0:
+            tell("index", i, total)
+        old = existing.get(rec["code"])
+        if old is not None:  # a column the file lacks keeps the stored value
+            for f, v in zip(_SEARCHED, old[1:5]):
+                if f not in given:
+                    rec[f] = v
+        if old is not None and (rec["name"], rec["short_name"], rec["department"], rec["parent_name"]) == old[1:5] \
+                and old[5].count("|") == 6:
+            out.append(old[5])
+        else:
+            out.append(make_search_text(rec["name"], rec["short_name"], rec["code"], rec["department"],
+                                        rec["parent_name"]))
+    tell("index", total, total)
+    return out
+
+
+def _file_version(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return "sha-" + h.hexdigest()[:16]
 
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
-def _check_matter(m: dict[str, Any]) -> list[str]:
-    p: list[str] = []
+_TEXT_FIELDS = (("short_name", "事项简称"), ("department", "实施主体"), ("fee", "收费标准"),
+                ("legal_basis", "设定依据"), ("conditions", "受理条件"), ("window_script", "一口清"),
+                ("power_type", "事项类型"), ("parent_name", "主项名称"), ("division", "行政区划代码"),
+                ("place", "办理地点"), ("phone", "咨询电话"))
+_LABELS = dict(_TEXT_FIELDS, name="事项名称", code="事项编码")
+
+
+def _nul_problems(m: dict[str, Any]) -> list[str]:
+    """Text with NUL characters (a damaged file): PostgreSQL refuses it, screens show garbage."""
+    out = []
+    for f, v in m.items():
+        if isinstance(v, str):
+            if "\x00" in v:
+                out.append(f"{_LABELS.get(f, f)}含有空字符（NUL），文件可能已损坏")
+        elif isinstance(v, (list, dict)) and "\x00" in json.dumps(v, ensure_ascii=False):
+            out.append(f"{_LABELS.get(f, f)}含有空字符（NUL），文件可能已损坏")
+    return out
+
+
+def _check_matter(m: dict[str, Any], nul: bool = True) -> list[str]:
+    p: list[str] = _nul_problems(m) if nul else []
     for f, label, limit in (("name", "事项名称", 200), ("code", "事项编码", 64)):
         v = m.get(f)
         if not isinstance(v, str) or not v.strip():
             p.append(f"缺少{label}")
         elif len(v) > limit:
             p.append(f"{label}超过{limit}个字")
-    for f, label in (("short_name", "事项简称"), ("department", "实施主体"), ("fee", "收费标准"),
-                     ("legal_basis", "设定依据"), ("conditions", "受理条件"), ("window_script", "一口清")):
+    for f, label in _TEXT_FIELDS:
         if not isinstance(m.get(f), str):
             p.append(f"{label}应为文字")
-    for f, label, limit in (("short_name", "事项简称", 60), ("department", "实施主体", 100), ("fee", "收费标准", 200)):
-        if isinstance(m.get(f), str) and len(m[f]) > limit:
-            p.append(f"{label}超过{limit}个字")
+        elif f in io.TEXT_LIMITS and len(m[f]) > io.TEXT_LIMITS[f]:
+            p.append(f"{label}超过{io.TEXT_LIMITS[f]}个字")
+    extra = m.get("extra")
+    if not isinstance(extra, list) or any(not isinstance(x, (list, tuple)) or len(x) != 2
+                                          or not all(isinstance(y, str) for y in x) for x in extra):
+        p.append("其他信息 extra 应为 [名称, 内容] 的列表")
     if not isinstance(m.get("zone"), str) or zone_code(m["zone"]) is None:
         p.append(f"分区“{m.get('zone')}”不存在")
     if m.get("kind") not in KIND_LABELS:
@@ -346,7 +438,7 @@ def _check_matter(m: dict[str, Any]) -> list[str]:
 
 
 def _check_bundle(b: dict[str, Any], known_codes: set[str]) -> list[str]:
-    p: list[str] = []
+    p: list[str] = _nul_problems(b)
     if not isinstance(b.get("code"), str) or not b["code"].strip():
         p.append("缺少一件事编码")
     if not isinstance(b.get("name"), str) or not b["name"].strip():
@@ -366,57 +458,147 @@ def _check_bundle(b: dict[str, Any], known_codes: set[str]) -> list[str]:
     return p
 
 
-def _apply(s: Session, matters: list[dict[str, Any]], bundles: list[dict[str, Any]],
-           report: ImportReport, replace: bool, keep_bundles: bool) -> None:
+# --------------------------------------------------------------------------- import: writing
+
+# record field → matter column, for the columns an import writes
+_MATTER_COLUMNS = {f: f for f in ("name", "short_name", "department", "kind", "statutory_days", "promised_days",
+                                  "fee", "visits_required", "online", "delivery_options", "target", "legal_basis",
+                                  "conditions", "window_script", "form_fields", "power_type", "parent_name",
+                                  "division", "place", "phone", "extra")}
+_MATTER_COLUMNS["zone"] = "zone_code"
+_MATERIAL_FIELDS = ("key", "name", "form", "count", "required", "core", "deferrable", "shareable", "share_source",
+                    "sample", "notes")
+
+
+def _chunks(seq: Sequence[Any], n: int = 500) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def _matter_values(rec: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    out = {}
+    for f in fields:
+        col, v = _MATTER_COLUMNS[f], rec[f]
+        if f == "zone":
+            v = zone_code(v) or "ZH"
+        elif f == "form_fields":
+            v = [forms.with_defaults(dict(x)) for x in v or ()]
+        elif f in ("delivery_options", "extra"):
+            v = [list(x) if isinstance(x, (list, tuple)) else x for x in v]
+        out[col] = v
+    return out
+
+
+def _write(db: Database, res: io.ReadResult, texts: list[str], report: ImportReport, replace: bool,
+           tell: io.Progress, finish: Callable[[Session], None]) -> None:
+    """All of the import's writes, in bulk statements (Core executemany), WRITE_BATCH matters at
+    a time. On PostgreSQL one transaction (a counter's writes touch other rows and never wait).
+    On SQLite, where a write transaction locks the whole database, each batch commits by itself
+    — a fraction of a second — so the counters' writes get in between batches instead of waiting
+    out the whole import; the file was checked in full before, so a bad file still writes
+    nothing, and the version stamp (which makes other workstations rebuild their search index)
+    is written last. Should the database fail half way, the message says so: importing the same
+    file again completes it (matters are matched by code)."""
+    total = len(res.matters)
+    starts = list(range(0, total, WRITE_BATCH))
+    if db.dialect != "sqlite":
+        with db.uow() as s:
+            conn = s.connection()
+            plan = _plan(conn, res)
+            for start in starts:
+                tell("write", start, total)
+                _write_batch(conn, plan, res, texts, report, start)
+            tell("write", total, total)
+            _write_rest(s, conn, plan, res, report, replace)
+            finish(s)
+        return
+    plan = None
+    for start in starts:
+        tell("write", start, total)
+        try:
+            with db.uow() as s:
+                conn = s.connection()
+                plan = plan or _plan(conn, res)
+                _write_batch(conn, plan, res, texts, report, start)
+        except (ClerkError, IntegrityError, DataError) as err:
+            if start == 0:
+                raise
+            raise _half_way(err, start) from err
+    tell("write", total, total)
+    try:
+        with db.uow() as s:
+            conn = s.connection()
+            _write_rest(s, conn, plan or _plan(conn, res), res, report, replace)
+            finish(s)
+    except (ClerkError, IntegrityError, DataError) as err:
+        if not starts:
+            raise
+        raise _half_way(err, total) from err
+
+
+def _half_way(err: Exception, written: int) -> StorageError:
+    why = err.message if isinstance(err, ClerkError) else str(getattr(err, "orig", err)).splitlines()[0]
+    return StorageError(f"导入中途失败：{why}。前 {written} 个事项已写入，其余未写入；排除故障后再次导入同一文件即可补全"
+                        "（按编码更新，不会重复）。", f"import failed after {written} matters: {why}")
+
+
+def _plan(conn: Any, res: io.ReadResult) -> dict[str, Any]:
+    """What every batch needs: the stored codes, the statements, who had questions."""
+    mt, matt, qt = Matter.__table__, MaterialRequirement.__table__, SituationQuestion.__table__
+    given = [f for f in _MATTER_COLUMNS if f in res.given]
+    upd_cols = [_MATTER_COLUMNS[f] for f in given] + ["search_text", "active", "catalog_version"]
+    with_questions = "questions" in res.given
+    return {
+        "ids": dict(conn.execute(select(mt.c.code, mt.c.id)).all()),
+        "given": given, "with_questions": with_questions,
+        "upd": update(mt).where(mt.c.id == bindparam("_id")).values({c: bindparam(f"v_{c}") for c in upd_cols}),
+        "mat_upd": update(matt).where(matt.c.id == bindparam("_id")).values(
+            {c: bindparam(f"v_{c}") for c in (*_MATERIAL_FIELDS, "position")}),
+        "had_questions": set(conn.scalars(select(qt.c.matter_id).distinct())) if with_questions else set(),
+    }
+
+
+def _write_batch(conn: Any, plan: dict[str, Any], res: io.ReadResult, texts: list[str], report: ImportReport,
+                 start: int) -> None:
+    mt, qt = Matter.__table__, SituationQuestion.__table__
+    ids, version = plan["ids"], report.version
+    batch = list(range(start, min(len(res.matters), start + WRITE_BATCH)))
+    new = [i for i in batch if res.matters[i]["code"] not in ids]
+    old = [i for i in batch if res.matters[i]["code"] in ids]
+    if new:
+        # plain executemany, ids read back by code: on SQLite an INSERT … RETURNING that must
+        # keep the rows' order runs one statement per row
+        rows = [{"code": res.matters[i]["code"], **_matter_values(res.matters[i], _MATTER_COLUMNS),
+                 "search_text": texts[i], "active": True, "catalog_version": version} for i in new]
+        conn.execute(insert(mt), rows)
+        for chunk in _chunks([res.matters[i]["code"] for i in new]):
+            ids.update(conn.execute(select(mt.c.code, mt.c.id).where(mt.c.code.in_(chunk))).all())
+        report.matters_created += len(new)
+    if old:
+        rows = []
+        for i in old:
+            vals = _matter_values(res.matters[i], plan["given"])
+            vals.update(search_text=texts[i], active=True, catalog_version=version)
+            rows.append({"_id": ids[res.matters[i]["code"]], **{f"v_{c}": v for c, v in vals.items()}})
+        conn.execute(plan["upd"], rows)
+        report.matters_updated += len(old)
+    old_ids = [ids[res.matters[i]["code"]] for i in old]
+    if plan["with_questions"]:  # old questions go (their options and links cascade), the file's come in
+        for chunk in _chunks([m for m in old_ids if m in plan["had_questions"]]):
+            conn.execute(delete(qt).where(qt.c.matter_id.in_(chunk)))
+    _write_materials(conn, [res.matters[i] for i in batch], ids, set(old_ids), plan["with_questions"],
+                     plan["mat_upd"])
+
+
+def _write_rest(s: Session, conn: Any, plan: dict[str, Any], res: io.ReadResult, report: ImportReport,
+                replace: bool) -> None:
+    """Bundles, --replace and the version stamp: the last transaction of an import."""
     version = report.version
-    existing: dict[str, Matter] = {}
-    codes = [m["code"] for m in matters]
-    for i in range(0, len(codes), 500):
-        existing.update((m.code, m) for m in s.scalars(
-            select(Matter).where(Matter.code.in_(codes[i:i + 500])).options(
-                selectinload(Matter.materials),
-                selectinload(Matter.questions).selectinload(SituationQuestion.options)
-                .selectinload(SituationOption.materials))))
-    # Old questions go first, in their own flush: the new ones reuse their keys (unique per matter).
-    for m in existing.values():
-        m.questions.clear()
-    s.flush()
-    by_code: dict[str, Matter] = {}
-    for rec in matters:
-        m = existing.get(rec["code"])
-        if m is None:
-            m = Matter(code=rec["code"])
-            s.add(m)
-            report.matters_created += 1
-        else:
-            report.matters_updated += 1
-        _fill_matter(s, m, rec, version)
-        by_code[m.code] = m
-    s.flush()
-    b_existing = {b.code: b for b in s.scalars(select(Bundle).options(selectinload(Bundle.items)))}
-    for b in b_existing.values():
-        if any(r["code"] == b.code for r in bundles):
-            b.items.clear()
-    s.flush()
-    missing = {c for r in bundles for c in r["matters"] if c not in by_code}
-    if missing:
-        by_code.update((m.code, m) for m in s.scalars(select(Matter).where(Matter.code.in_(missing))))
-    for rec in bundles:
-        b = b_existing.get(rec["code"])
-        if b is None:
-            b = Bundle(code=rec["code"])
-            s.add(b)
-            report.bundles_created += 1
-        else:
-            report.bundles_updated += 1
-        b.name, b.description = rec["name"], rec["description"]
-        b.zone_code, b.promised_days = zone_code(rec["zone"]) or "ZH", rec["promised_days"]
-        b.search_text = make_search_text(b.name, "", b.code, "")
-        b.items.extend(BundleItem(matter=by_code[c], position=i) for i, c in enumerate(rec["matters"]))
+    _write_bundles(conn, res, plan["ids"], report)
     if replace:
         # A sheet without a 一件事 sheet says nothing about bundles: replace keeps them.
-        keep = set(b_existing) if keep_bundles else {r["code"] for r in bundles}
-        _drop_stale(s, {r["code"] for r in matters}, keep, b_existing, report)
+        _drop_stale(conn, {r["code"] for r in res.matters}, {r["code"] for r in res.bundles},
+                    not res.has_bundles, report)
     # catalog_stamp changes on every import, even of an edited file that kept its version
     # string, so other workstations' search indexes notice and rebuild.
     stamp = f"{version}@{dt.datetime.now(dt.timezone.utc).isoformat(timespec='microseconds')}"
@@ -428,68 +610,127 @@ def _apply(s: Session, matters: list[dict[str, Any]], bundles: list[dict[str, An
             setting.value = value
 
 
-def _fill_matter(s: Session, m: Matter, rec: dict[str, Any], version: str) -> None:
-    searched = (m.name, m.short_name, m.department) if m.search_text else None
-    for f in ("name", "short_name", "department", "kind", "statutory_days", "promised_days", "fee",
-              "visits_required", "online", "target", "legal_basis", "conditions", "window_script"):
-        setattr(m, f, rec[f])
-    m.zone_code = zone_code(rec["zone"]) or "ZH"
-    m.delivery_options = list(rec["delivery_options"])
-    m.form_fields = [forms.with_defaults(dict(f)) for f in rec.get("form_fields") or ()]
-    m.active = True
-    m.catalog_version = version
-    if searched != (m.name, m.short_name, m.department):  # pinyin is the slow part of an import
-        m.search_text = make_search_text(m.name, m.short_name, m.code, m.department)
-    options: dict[str, SituationOption] = {}
-    questions = []
-    for qi, q in enumerate(rec["questions"]):
-        sq = SituationQuestion(key=q["key"], text=q["text"], multiple=bool(q.get("multiple", False)), position=qi)
-        for oi, o in enumerate(q["options"]):
-            opt = SituationOption(key=o["key"], text=o["text"], position=oi)
-            sq.options.append(opt)
-            options[f"{q['key']}:{o['key']}"] = opt
-        questions.append(sq)
-    m.questions.extend(questions)
-    old = {x.key: x for x in m.materials} if m.id is not None else {}
-    new_list = []
-    for pos, r in enumerate(rec["materials"]):
-        mat = old.pop(r["key"], None) or MaterialRequirement(key=r["key"])  # same key keeps its id
-        for f in ("name", "form", "count", "required", "core", "deferrable", "shareable", "share_source",
-                  "sample", "notes"):
-            setattr(mat, f, r[f])
-        mat.position = pos
-        new_list.append(mat)
-        for w in r["when"]:
-            options[w].materials.append(mat)
-    if old:  # a case's check keeps its key and name; only the link to the dropped material goes
-        s.execute(update(MaterialCheck).where(MaterialCheck.material_id.in_([x.id for x in old.values()]))
-                  .values(material_id=None))
-    m.materials = new_list
+def _write_materials(conn: Any, recs: list[dict[str, Any]], ids: dict[str, int], old_ids: set[int],
+                     with_questions: bool, mat_upd: Any) -> None:
+    """Materials (and situation questions) of one batch of matters. A material keeps its id
+    when its key stays, so the checks of earlier cases keep pointing at it; a record with no
+    materials keeps the ones already stored (材料清单待补充 until a file lists them)."""
+    matt, qt, ot, omt = (MaterialRequirement.__table__, SituationQuestion.__table__, SituationOption.__table__,
+                         OptionMaterial.__table__)
+    listed = [r for r in recs if r["materials"]]
+    touched = [ids[r["code"]] for r in listed if ids[r["code"]] in old_ids]
+    stored: dict[int, dict[str, int]] = {}
+    for chunk in _chunks(touched):
+        for mid, matter_id, key in conn.execute(select(matt.c.id, matt.c.matter_id, matt.c.key)
+                                                .where(matt.c.matter_id.in_(chunk))):
+            stored.setdefault(matter_id, {})[key] = mid
+    inserts, updates, dropped, placed = [], [], [], []
+    for r in listed:
+        matter_id = ids[r["code"]]
+        have = stored.get(matter_id, {})
+        for pos, mat in enumerate(r["materials"]):
+            vals = {f: mat[f] for f in _MATERIAL_FIELDS}
+            mid = have.pop(mat["key"], None)
+            if mid is None:
+                inserts.append({**vals, "matter_id": matter_id, "position": pos})
+                placed.append((matter_id, mat, None))
+            else:
+                updates.append({"_id": mid, **{f"v_{f}": v for f, v in vals.items()}, "v_position": pos})
+                placed.append((matter_id, mat, mid))
+        dropped.extend(have.values())
+    if dropped:  # a case's check keeps its key and name; only the link to the dropped material goes
+        for chunk in _chunks(dropped):
+            conn.execute(update(MaterialCheck.__table__).where(MaterialCheck.material_id.in_(chunk))
+                         .values(material_id=None))
+            conn.execute(delete(matt).where(matt.c.id.in_(chunk)))
+    if updates:
+        conn.execute(mat_upd, updates)
+    if inserts:
+        conn.execute(insert(matt), inserts)
+    if not with_questions or not any(q for r in recs for q in r["questions"]):
+        return
+    mat_id: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(sorted({ids[r["code"]] for r in listed})):
+        for mid, matter_id, key in conn.execute(select(matt.c.id, matt.c.matter_id, matt.c.key)
+                                                .where(matt.c.matter_id.in_(chunk))):
+            mat_id[(matter_id, key)] = mid
+    qrows, qrefs = [], []
+    for r in recs:
+        for qi, q in enumerate(r["questions"]):
+            qrows.append({"matter_id": ids[r["code"]], "key": q["key"], "text": q["text"],
+                          "multiple": bool(q.get("multiple", False)), "position": qi})
+            qrefs.append(q)
+    if not qrows:
+        return
+    conn.execute(insert(qt), qrows)
+    qmatters = sorted({q["matter_id"] for q in qrows})
+    qid: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(qmatters):
+        qid.update(((m, k), i) for i, m, k in conn.execute(select(qt.c.id, qt.c.matter_id, qt.c.key)
+                                                           .where(qt.c.matter_id.in_(chunk))))
+    orows = [{"question_id": qid[(qrow["matter_id"], q["key"])], "key": o["key"], "text": o["text"], "position": oi}
+             for qrow, q in zip(qrows, qrefs) for oi, o in enumerate(q["options"])]
+    if not orows:
+        return
+    conn.execute(insert(ot), orows)
+    option_id: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(qmatters):
+        option_id.update(((m, f"{qk}:{ok}"), i) for i, m, qk, ok in conn.execute(
+            select(ot.c.id, qt.c.matter_id, qt.c.key, ot.c.key).join(qt, qt.c.id == ot.c.question_id)
+            .where(qt.c.matter_id.in_(chunk))))
+    links = [{"option_id": option_id[(ids[r["code"]], w)], "material_id": mat_id[(ids[r["code"]], mat["key"])]}
+             for r in listed for mat in r["materials"] for w in mat["when"]]
+    if links:
+        conn.execute(insert(omt), links)
 
 
-def _drop_stale(s: Session, matter_codes: set[str], bundle_codes: set[str], bundles: dict[str, Bundle],
+def _write_bundles(conn: Any, res: io.ReadResult, ids: dict[str, int], report: ImportReport) -> None:
+    bt, bit = Bundle.__table__, BundleItem.__table__
+    existing = dict(conn.execute(select(bt.c.code, bt.c.id)).all())
+    for rec in res.bundles:
+        vals = {"name": rec["name"], "description": rec["description"], "zone_code": zone_code(rec["zone"]) or "ZH",
+                "promised_days": rec["promised_days"], "search_text": make_search_text(rec["name"], "", rec["code"], "")}
+        bid = existing.get(rec["code"])
+        if bid is None:
+            bid = conn.execute(insert(bt).values(code=rec["code"], **vals).returning(bt.c.id)).scalar_one()
+            existing[rec["code"]] = bid
+            report.bundles_created += 1
+        else:
+            conn.execute(update(bt).where(bt.c.id == bid).values(**vals))
+            conn.execute(delete(bit).where(bit.c.bundle_id == bid))
+            report.bundles_updated += 1
+        missing = [c for c in rec["matters"] if c not in ids]
+        if missing:
+            ids.update(conn.execute(select(Matter.code, Matter.id).where(Matter.code.in_(missing))).all())
+        conn.execute(insert(bit), [{"bundle_id": bid, "matter_id": ids[c], "position": i}
+                                   for i, c in enumerate(rec["matters"])])
+
+
+def _drop_stale(conn: Any, matter_codes: set[str], bundle_codes: set[str], keep_bundles: bool,
                 report: ImportReport) -> None:
-    used_bundles = set(s.scalars(select(Case.bundle_id).where(Case.bundle_id.is_not(None))))
-    for code, b in bundles.items():
-        if code not in bundle_codes and b.id not in used_bundles:
-            s.delete(b)
-            report.bundles_removed += 1
-    s.flush()
-    stale = [m for m in s.scalars(select(Matter)) if m.code not in matter_codes]
+    bt, mt = Bundle.__table__, Matter.__table__
+    used_bundles = set(conn.scalars(select(Case.bundle_id).where(Case.bundle_id.is_not(None))))
+    if not keep_bundles:
+        for bid, code in conn.execute(select(bt.c.id, bt.c.code)).all():
+            if code not in bundle_codes and bid not in used_bundles:
+                conn.execute(delete(bt).where(bt.c.id == bid))  # its items cascade
+                report.bundles_removed += 1
+    stale = [(mid, active) for mid, code, active in conn.execute(select(mt.c.id, mt.c.code, mt.c.active))
+             if code not in matter_codes]
     if not stale:
         return
-    used = set(s.scalars(select(Case.matter_id).where(Case.matter_id.is_not(None))))
-    used |= set(s.scalars(select(BundleItem.matter_id)))
-    used |= set(s.scalars(select(MaterialRequirement.matter_id).join(
+    used = set(conn.scalars(select(Case.matter_id).where(Case.matter_id.is_not(None))))
+    used |= set(conn.scalars(select(BundleItem.matter_id)))
+    used |= set(conn.scalars(select(MaterialRequirement.matter_id).join(
         MaterialCheck, MaterialCheck.material_id == MaterialRequirement.id)))
-    for m in stale:
-        if m.id in used:
-            if m.active:
-                m.active = False
-                report.matters_deactivated += 1
-        else:
-            s.delete(m)
-            report.matters_removed += 1
+    gone = [mid for mid, _a in stale if mid not in used]
+    off = [mid for mid, active in stale if mid in used and active]
+    for chunk in _chunks(gone):
+        conn.execute(delete(mt).where(mt.c.id.in_(chunk)))  # materials and questions cascade
+    for chunk in _chunks(off):
+        conn.execute(update(mt).where(mt.c.id.in_(chunk)).values(active=False))
+    report.matters_removed += len(gone)
+    report.matters_deactivated += len(off)
 
 
 # --------------------------------------------------------------------------- export
@@ -551,6 +792,8 @@ def _matter_record(m: Matter) -> dict[str, Any]:
                        "when": _when(x)} for x in m.materials],
         # a matter without a form writes no key, so catalogs made before forms round-trip unchanged
         **({"form_fields": [f.record() for f in fields]} if (fields := forms.from_records(m.form_fields)) else {}),
+        # likewise the published-list fields: only when set
+        **{f: v for f in io.OPTIONAL_FIELDS if (v := getattr(m, f))},
     }
 
 
@@ -582,7 +825,9 @@ def _guide(m: Matter, answers: Mapping[str, Sequence[str]] | None, *, every_mate
         KIND_LABELS.get(m.kind, m.kind), m.statutory_days, m.promised_days, m.fee, m.visits_required, m.online,
         tuple(m.delivery_options or ()), m.target, m.legal_basis, m.conditions, m.window_script,
         m.catalog_version, questions, tuple(_material(x) for x in mats),
-        tuple(open_questions(m, norm)), norm, forms.from_records(m.form_fields))
+        tuple(open_questions(m, norm)), norm, forms.from_records(m.form_fields),
+        m.power_type or "", m.parent_name or "", m.division or "", m.place or "", m.phone or "",
+        tuple((str(a), str(b)) for a, b in (m.extra or ())), not m.materials)
 
 
 def get_guide(db: Database, code: str, answers: Mapping[str, Sequence[str]] | None = None) -> MatterGuide:

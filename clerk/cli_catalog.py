@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file")
     imp.add_argument("--replace", action="store_true",
                      help="文件中没有的事项停用或删除 drop matters and bundles missing from the file")
+    imp.add_argument("--quiet", action="store_true", help="不显示进度 no progress lines")
     imp.set_defaults(handler=_import)
     exp = csub.add_parser("export", help="导出目录 export to .json/.xlsx/.csv")
     exp.add_argument("file")
@@ -48,8 +49,37 @@ def _print_report(r: ImportReport) -> None:
     print(f"imported {r.matters} matters, {r.bundles} bundles ({r.file_format}, version {r.version})")
     if r.matters_deactivated or r.matters_removed or r.bundles_removed:
         print(f"停用 {r.matters_deactivated} 个、删除 {r.matters_removed} 个事项，删除 {r.bundles_removed} 个一件事")
+    if r.materials_pending:
+        print(f"{r.materials_pending} 个事项未列申请材料，指南和受理时标注“材料清单待补充”；"
+              f"再导入含申请材料的目录即可补上 ({r.materials_pending} matters without materials)")
     if r.unknown_columns:
-        print("未识别的列（已忽略）unknown columns: " + "、".join(r.unknown_columns))
+        print("未识别的列（已作为指南“其他信息”保存）unknown columns kept as guide facts: "
+              + "、".join(r.unknown_columns))
+
+
+class ProgressLines:
+    """Progress of an import as lines on stderr: each stage when it starts, then about every
+    10 % of it (a 50,000-row file gives a few dozen lines, not thousands)."""
+
+    def __init__(self, out: Any = None) -> None:
+        self.out = out or sys.stderr
+        self.stage = ""
+        self.shown = -1
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from .catalog import STAGE_LABELS
+
+        if stage == "done":
+            return
+        step = 10 * done // total if total else 0
+        if stage == self.stage and (step == self.shown or not total):
+            return
+        self.stage, self.shown = stage, step
+        label = STAGE_LABELS.get(stage, stage)
+        if total:
+            print(f"{label} {done}/{total}（{100 * done // total}%）", file=self.out, flush=True)
+        else:
+            print(f"{label}…", file=self.out, flush=True)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -60,7 +90,8 @@ def _import(args: argparse.Namespace) -> int:
     db = _open(args, seed=False)
     seed_defaults(db, open_config(args), catalog=None)  # the hall and accounts, never the demo catalog
     try:
-        report = import_catalog(db, args.file, replace=args.replace, **acting(args, db, "catalog.import"))
+        report = import_catalog(db, args.file, replace=args.replace, **acting(args, db, "catalog.import"),
+                                progress=None if args.quiet else ProgressLines())
     except CatalogImportError as err:
         r = err.report
         print(f"错误：目录中有 {len(r.errors)} 处错误，未导入任何内容 ({err.english})", file=sys.stderr)
@@ -93,12 +124,13 @@ def _search(args: argparse.Namespace) -> int:
         db.dispose()
     if args.json:
         out = [{"code": h.code, "name": h.name, "kind": h.kind, "department": h.department, "zone": h.zone,
-                "score": h.score, "matched": h.matched} for h in hits]
+                "score": h.score, "matched": h.matched, "parent": h.parent, "power_type": h.power_type} for h in hits]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return 0
     for h in hits:
         tag = "一件事" if h.kind == "bundle" else "事项"
-        print(f"{h.code:<24} {tag} {h.name}  {h.department}  [{h.matched}]")
+        parent = f"（{h.parent}）" if h.parent else ""
+        print(f"{h.code:<24} {tag} {h.name}{parent}  {h.department}  {h.power_type}  [{h.matched}]")
     if not hits:
         print("没有找到匹配的事项 (no match)")
     return 0
@@ -114,7 +146,11 @@ def _show(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(dataclasses.asdict(g), ensure_ascii=False, indent=2) + "\n")
         return 0
     print(f"{g.name}（{g.code}）")
-    print(f"实施主体：{g.department}    分区：{g.zone_name}    办件类型：{g.kind_label}")
+    if g.parent_name:
+        print(f"主项：{g.parent_name}")
+    print(f"实施主体：{g.department}    分区：{g.zone_name}    办件类型：{g.kind_label}"
+          + (f"    事项类型：{g.power_type}" if g.power_type else "")
+          + (f"    行政区划：{g.division}" if g.division else ""))
     print(f"法定时限：{g.statutory_days} 个工作日    承诺时限：{g.promised_days} 个工作日    "
           f"到现场次数：{g.visits_required}    收费：{g.fee}")
     if g.conditions:
@@ -123,7 +159,13 @@ def _show(args: argparse.Namespace) -> int:
         print(f"设定依据：{g.legal_basis}")
     for q in g.questions:
         print(f"情形 {q.text} " + " / ".join(o.text for o in q.options))
-    print("申请材料：")
+    if g.place:
+        print(f"办理地点：{g.place}")
+    if g.phone:
+        print(f"咨询电话：{g.phone}")
+    for label, text in g.extra:
+        print(f"{label}：{text}")
+    print("申请材料：" + ("材料清单待补充（目录未列申请材料，请按申请人实际提交登记）" if g.materials_pending else ""))
     texts = {f"{q.key}:{o.key}": o.text for q in g.questions for o in q.options}
     for i, m in enumerate(g.materials, start=1):
         when = "（" + "、".join(texts.get(w, w) for w in m.when) + "时提交）" if m.when else ""

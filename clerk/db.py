@@ -37,20 +37,32 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    if url.startswith("sqlite"):
-        path = sqlite_path(url)
-        if path is not None:
-            create_private_file(path)  # SQLite gives -wal and -shm the mode of this file
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    if url.startswith("postgresql"):
-        # A dead workstation's locks are released by the server when its session times out.
-        kwargs.setdefault("connect_args", {"connect_timeout": 5, "application_name": "window-clerk",
-                                           "keepalives": 1, "keepalives_idle": 30})
-    return create_engine(url, **kwargs)
+    """An engine for ``url``; an address naming a database or driver this program cannot use
+    (``mysql://``, ``postgresql+psycopg2://`` without psycopg2, a typo) is a ``StorageError``
+    that says so in Chinese, not a traceback."""
+    try:
+        if url.startswith("sqlite"):
+            path = sqlite_path(url)
+            if path is not None:
+                create_private_file(path)  # SQLite gives -wal and -shm the mode of this file
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        kwargs.setdefault("pool_pre_ping", True)
+        if url.startswith("postgresql"):
+            # A dead workstation's locks are released by the server when its session times out.
+            kwargs.setdefault("connect_args", {"connect_timeout": 5, "application_name": "window-clerk",
+                                               "keepalives": 1, "keepalives_idle": 30})
+        return create_engine(url, **kwargs)
+    except ImportError as err:  # the dialect exists but its driver module is not installed
+        missing = getattr(err, "name", None) or str(err)
+        raise StorageError(
+            f"数据库地址 {redact_url(url)} 需要的数据库驱动“{missing}”未安装，本程序只支持 "
+            "sqlite:///文件 或 postgresql+psycopg://用户@主机/库；请在 config.json 的 database_url 中改用其中之一",
+            f"database driver {missing!r} for {redact_url(url)} is not installed") from err
+    except ArgumentError as err:  # no such dialect, or an address that cannot be parsed
+        raise database_error(err, url) from err
 
 
 class UnitOfWork:

@@ -141,7 +141,7 @@ def check_data_folder(cfg: Config) -> list[Check]:
         except OSError:
             continue
         if mode & 0o077:
-            wide.append(f"{path.name or path}（{mode:04o}）")
+            wide.append(f"{path if path == root else path.name}（{mode:04o}）")
     if wide:
         shown = "、".join(wide[:5]) + ("等" if len(wide) > 5 else "")
         out.append(Check("data.permissions", "warn", "数据目录权限",

@@ -212,6 +212,14 @@ class Matter(Base):
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
     # 申请表 fields, records as described in clerk.forms (one JSON list: read whole, never queried)
     form_fields: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    # What published lists (政务服务事项目录/实施清单) carry besides the guide proper:
+    power_type: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 事项类型: 行政许可 …
+    parent_name: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 主项名称 of a 子项
+    division: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 行政区划代码 (实施区划)
+    place: Mapped[str] = mapped_column(Text, default="", server_default="")  # 办理地点
+    phone: Mapped[str] = mapped_column(String(200), default="", server_default="")  # 咨询电话 (public)
+    # other columns of the published list, kept as guide facts: [[label, text], …]
+    extra: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     questions: Mapped[list[SituationQuestion]] = relationship(
         back_populates="matter", cascade="all, delete-orphan", order_by="SituationQuestion.position")
     materials: Mapped[list[MaterialRequirement]] = relationship(

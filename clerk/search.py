@@ -6,7 +6,8 @@ few flat strings with C-speed ``str.find``; a use-count change updates the ranki
 The index is immutable after build, so any number of threads may search it at once.
 
 ``search_text`` layout (written by the importer, read here and by the naive LIKE baseline):
-``名称|简称|全拼 全拼…|首字母 首字母…|编码|部门`` — fields split by ``|``, variants by space.
+``名称|简称|全拼 全拼…|首字母 首字母…|编码|部门|主项名称`` — fields split by ``|``, variants by
+space (rows written before 主项 existed have six fields and no parent).
 """
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ S_NAME_EXACT, S_NAME_PREFIX, S_SHORT, S_NAME_SUB = 100, 90, 85, 80
 S_CODE_EXACT, S_CODE_PREFIX, S_CODE_SUB = 78, 74, 50
 S_INIT_PREFIX, S_INIT_SUB = 70, 58
 S_PY_PREFIX, S_PY_SUB = 65, 55
+S_PARENT = 62  # the 主项 a 子项 belongs to
 S_DEPT = 40
-_REASON = {S_NAME_EXACT: "名称", S_NAME_PREFIX: "名称", S_SHORT: "名称", S_NAME_SUB: "名称",
+S_POWER = 38  # 事项类型 (行政许可, 公共服务 …)
+_REASON = {S_PARENT: "主项", S_POWER: "事项类型", S_NAME_EXACT: "名称", S_NAME_PREFIX: "名称", S_SHORT: "名称", S_NAME_SUB: "名称",
            S_CODE_EXACT: "编码", S_CODE_PREFIX: "编码", S_CODE_SUB: "编码",
            S_INIT_PREFIX: "首字母", S_INIT_SUB: "首字母", S_PY_PREFIX: "拼音", S_PY_SUB: "拼音",
            S_DEPT: "部门"}
@@ -48,21 +51,49 @@ class SearchHit:
     department: str
     zone: str
     score: int
-    matched: str       # why it matched: 名称 / 拼音 / 首字母 / 编码 / 部门
+    matched: str       # why it matched: 名称 / 拼音 / 首字母 / 编码 / 部门 / 主项 / 事项类型
+    parent: str = ""   # 主项名称 of a 子项
+    power_type: str = ""  # 事项类型
 
 
 def _clean(text: str) -> str:
     return (text or "").replace("|", "/").replace("\n", " ").strip()
 
 
+_SEG: Any = None
+
+
+def _keep_chars(x: str) -> list[str]:
+    return list(x)
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_readings(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    # errors→list keeps one item per character, so the readings line up with the characters
+    return tuple(p.lower() for p in lazy_pinyin(word, errors=_keep_chars))
+
+
 def _syllables(text: str) -> tuple[str, list[str]]:
     """The non-space characters of ``text`` and one phrase-aware reading per character
-    (行政 → xing zheng, 银行 → yin hang); a non-Chinese character stands for itself."""
-    from pypinyin import lazy_pinyin  # imported on first use: 0.3 s that start-up need not wait for
+    (行政 → xing zheng, 银行 → yin hang); a non-Chinese character stands for itself.
 
+    The text is cut into words once (pypinyin's own segmentation, which is what makes the
+    reading phrase-aware) and each word's reading is cached: a catalog repeats its words
+    (登记, 许可证, 变更 …) thousands of times, and converting them is pypinyin's slow part."""
+    global _SEG
+    if _SEG is None:  # imported on first use: 0.3 s that start-up need not wait for
+        from pypinyin.core import Pinyin
+
+        _SEG = Pinyin().seg
     chars = "".join(ch for ch in text if not ch.isspace())
-    # errors→list keeps one item per character, so the readings line up with the characters
-    return chars, [p.lower() for p in lazy_pinyin(chars, errors=lambda x: list(x))]
+    out: list[str] = []
+    for word in _SEG(chars):
+        out.extend(_word_readings(word))
+    if len(out) != len(chars):  # a segmentation quirk: fall back to the whole text at once
+        out = list(_word_readings(chars))
+    return chars, out
 
 
 def full_pinyin(text: str) -> str:
@@ -97,17 +128,24 @@ def initials_variants(text: str, syllables: tuple[str, list[str]] | None = None)
     return [v for v in dict.fromkeys(out) if v]
 
 
-def make_search_text(name: str, short_name: str, code: str, department: str) -> str:
+@functools.lru_cache(maxsize=65536)
+def _readings(text: str) -> tuple[str, tuple[str, ...]]:
+    """Full pinyin and initials variants of one name (cached: sub-items repeat names)."""
+    sy = _syllables(text)
+    return "".join(p for p in sy[1] if p.isascii() and p.isalnum()), tuple(initials_variants(text, sy))
+
+
+def make_search_text(name: str, short_name: str, code: str, department: str, parent: str = "") -> str:
     name, short_name = _clean(name), _clean(short_name)
     pys, inis = [], []
     for text in (name, short_name):
         if text:
-            sy = _syllables(text)
-            pys.append("".join(p for p in sy[1] if p.isascii() and p.isalnum()))
-            inis += initials_variants(text, sy)
+            py, ini = _readings(text)
+            pys.append(py)
+            inis += ini
     py = " ".join(v for v in dict.fromkeys(pys) if v)
     ini = " ".join(dict.fromkeys(inis))
-    return "|".join([name, short_name, py, ini, _clean(code).lower(), _clean(department)])
+    return "|".join([name, short_name, py, ini, _clean(code).lower(), _clean(department), _clean(parent)])
 
 
 @dataclass
@@ -117,6 +155,8 @@ class _Entry:
     name: str
     department: str
     zone: str
+    parent: str = ""
+    power_type: str = ""
 
 
 class _Field:
@@ -163,21 +203,29 @@ class _Field:
 class SearchIndex:
     """Immutable entries plus a mutable use-count list (ranking only)."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, str, str, str, str, int]], version: str = "") -> None:
-        """``rows``: (kind, code, name, department, zone, search_text, use_count)."""
+    def __init__(self, rows: Iterable[tuple[Any, ...]], version: str = "") -> None:
+        """``rows``: (kind, code, name, department, zone, search_text, use_count[, power_type])."""
         self.version = version
         self.entries: list[_Entry] = []
         self.use_counts: list[int] = []
         self._pos: dict[tuple[str, str], int] = {}
-        names, shorts, pys, inis, codes = [], [], [], [], []
+        names, shorts, pys, inis, codes, parents = [], [], [], [], [], []
         by_dept: dict[str, list[int]] = {}
-        for kind, code, name, dept, zone, stext, uses in rows:
+        by_power: dict[str, list[int]] = {}
+        for row in rows:
+            kind, code, name, dept, zone, stext, uses = row[:7]
+            power = (row[7] if len(row) > 7 else "") or ""
             parts = (stext or "").split("|")
-            if len(parts) != 6:
+            if len(parts) == 6:
+                parts.append("")
+            elif len(parts) != 7:
                 parts = make_search_text(name, "", code, dept).split("|")
             e = len(self.entries)
             self._pos[(kind, code)] = e
-            self.entries.append(_Entry(kind, code, name, dept, zone))
+            self.entries.append(_Entry(kind, code, name, dept, zone, parts[6], power))
+            parents.append(parts[6].lower().replace(" ", ""))
+            if power:
+                by_power.setdefault(power.lower(), []).append(e)
             self.use_counts.append(int(uses or 0))
             names.append(parts[0].lower().replace(" ", ""))
             shorts.append(parts[1].lower().replace(" ", ""))
@@ -188,9 +236,12 @@ class SearchIndex:
                 by_dept.setdefault(parts[5].lower(), []).append(e)
         self._name, self._short, self._py = _Field(names), _Field(shorts), _Field(pys)
         self._ini, self._code = _Field(inis, inner_first_only=True), _Field(codes)
+        self._parent = _Field(parents)
         # A county has a few dozen departments: match their names once, not every entry's copy.
         self._depts = _Field(list(by_dept))
         self._dept_entries = list(by_dept.values())
+        self._powers = _Field(list(by_power))  # a dozen power types: matched like departments
+        self._power_entries = list(by_power.values())
         # Static tie-break after use count: shorter name, then code.
         order = sorted(range(len(self.entries)), key=lambda i: (len(self.entries[i].name), self.entries[i].code))
         self._rank = [0] * len(order)
@@ -229,6 +280,10 @@ class SearchIndex:
                           (S_PY_SUB, lambda: self._py.substring_scan(q, best, S_PY_SUB))]
         if inner:
             steps.append((S_CODE_SUB, lambda: self._code.substring_scan(q, best, S_CODE_SUB)))
+            steps.append((S_PARENT, lambda: self._parent.substring_scan(q, best, S_PARENT)))
+        else:
+            steps.append((S_PARENT, lambda: self._parent.prefix_scan(q, best, S_PARENT, S_PARENT)))
+        steps.sort(key=lambda st: -st[0])  # stable: highest ceiling first, so stopping early is safe
         for ceiling, step in steps:
             if limit is not None and len(best) >= limit and sum(v > ceiling for v in best.values()) >= limit:
                 return best
@@ -240,6 +295,12 @@ class SearchIndex:
         self._depts.substring_scan(q, depts, S_DEPT)
         for d in depts:  # the lowest tier: merging keeps every higher score already found
             best = dict.fromkeys(self._dept_entries[d], S_DEPT) | best
+        powers: dict[int, int] = {}
+        self._powers.prefix_scan(q, powers, S_POWER, S_POWER)
+        if inner:
+            self._powers.substring_scan(q, powers, S_POWER)
+        for p in powers:
+            best = dict.fromkeys(self._power_entries[p], S_POWER) | best
         return best
 
     def search(self, query: str, limit: int = 20, kinds: Iterable[str] = ("matter", "bundle")) -> list[SearchHit]:
@@ -274,7 +335,7 @@ class SearchIndex:
         for e in ranked[:max(0, limit)]:
             en, sc = entries[e], best[e]
             out.append(SearchHit(en.kind, en.code, en.name, en.department, en.zone, sc,
-                                 _REASON.get(sc, _REASON.get(sc + 1, "名称"))))
+                                 _REASON.get(sc, _REASON.get(sc + 1, "名称")), en.parent, en.power_type))
         return out
 
 
@@ -283,7 +344,7 @@ class SearchIndex:
 def load_index(session: Session, version: str = "") -> SearchIndex:
     rows: list[Any] = list(session.execute(
         select(Matter.code, Matter.name, Matter.department, Matter.zone_code, Matter.search_text,
-               Matter.use_count).where(Matter.active.is_(True)).order_by(Matter.id)))
+               Matter.use_count, Matter.power_type).where(Matter.active.is_(True)).order_by(Matter.id)))
     brows: list[Any] = list(session.execute(
         select(Bundle.code, Bundle.name, Bundle.zone_code, Bundle.search_text, Bundle.use_count)
         .order_by(Bundle.id)))

@@ -69,23 +69,50 @@ def _form_html(fields: list[Any]) -> str:
     return "<h3>申请表（<span style='color:#c0392b'>*</span> 为必填）</h3><ul>" + "".join(items) + "</ul>"
 
 
+PENDING_MATERIALS = "材料清单待补充"
+
+
+def _pending_html() -> str:
+    return (f"<p style='background:#fdecea;color:#a02a1a;padding:6px'><b>{PENDING_MATERIALS}</b>："
+            "目录尚未列出本事项的申请材料。受理时请按申请人实际提交的材料逐项登记（“登记材料”），"
+            "再导入含申请材料的目录即可补上。</p>")
+
+
+def _facts_html(g: Any) -> str:
+    """The published list's own facts: 办理地点, 咨询电话 and its other columns."""
+    rows = [(label, getattr(g, f, "")) for f, label in (("place", "办理地点"), ("phone", "咨询电话"))]
+    rows += list(getattr(g, "extra", ()) or ())
+    rows = [(k, v) for k, v in rows if v]
+    if not rows:
+        return ""
+    return ("<h3>其他信息</h3><table cellspacing='0' cellpadding='3'>"
+            + "".join(f"<tr><td><b>{_e(k)}：</b></td><td>{_e(v)}</td></tr>" for k, v in rows) + "</table>")
+
+
 def matter_html(g: Any) -> str:
     """HTML of a MatterGuide (duck-typed: fields named as in clerk.catalog)."""
-    head = (f"<h2>{_e(g.name)}</h2><p><b>事项编码：</b>{_e(g.code)}　<b>实施主体：</b>{_e(g.department)}　"
-            f"<b>办件类型：</b>{KIND_LABELS.get(g.kind, _e(g.kind))}</p>"
+    parent = f"<p><b>主项：</b>{_e(g.parent_name)}</p>" if getattr(g, "parent_name", "") else ""
+    power = f"　<b>事项类型：</b>{_e(g.power_type)}" if getattr(g, "power_type", "") else ""
+    division = f"　<b>行政区划：</b>{_e(g.division)}" if getattr(g, "division", "") else ""
+    head = (f"<h2>{_e(g.name)}</h2>{parent}<p><b>事项编码：</b>{_e(g.code)}　<b>实施主体：</b>{_e(g.department)}"
+            f"{division}　<b>办件类型：</b>{KIND_LABELS.get(g.kind, _e(g.kind))}{power}</p>"
             f"<p><b>法定时限：</b>{_days(g.statutory_days)}　<b>承诺时限：</b>{_days(g.promised_days)}　"
             f"<b>到现场次数：</b>{g.visits_required} 次　<b>收费：</b>{_e(g.fee)}</p>")
     script = f"<div style='background:#fff7e0;padding:6px'><b>一口清：</b>{_e(g.window_script)}</div>" \
         if getattr(g, "window_script", "") else ""
+    materials = _pending_html() if getattr(g, "materials_pending", False) else \
+        _materials_html(list(g.materials), _open_texts(g))
     body = (f"<h3>受理条件</h3><p>{_e(g.conditions) or '—'}</p>"
-            f"<h3>申请材料</h3>{_materials_html(list(g.materials), _open_texts(g))}"
+            f"<h3>申请材料</h3>{materials}"
             f"{_form_html(list(getattr(g, 'form_fields', ())))}"
-            f"<h3>设定依据</h3><p>{_e(g.legal_basis) or '—'}</p>")
+            f"<h3>设定依据</h3><p>{_e(g.legal_basis) or '—'}</p>{_facts_html(g)}")
     return head + script + body
 
 
 def bundle_html(b: Any) -> str:
-    names = "".join(f"<li>{_e(m.name)}（{_e(m.department)}，{_days(m.promised_days)}）</li>" for m in b.matters)
+    names = "".join(f"<li>{_e(m.name)}（{_e(m.department)}，{_days(m.promised_days)}）"
+                    + (f"　<span style='color:#a02a1a'>{PENDING_MATERIALS}</span>"
+                       if getattr(m, "materials_pending", False) else "") + "</li>" for m in b.matters)
     return (f"<h2>【一件事】{_e(b.name)}</h2><p>{_e(getattr(b, 'description', ''))}</p>"
             f"<p><b>承诺时限：</b>{_days(getattr(b, 'promised_days', 0))}　<b>包含事项：</b>{len(b.matters)} 项</p>"
             f"<ol>{names}</ol><h3>申请材料（共用材料只需提交一次）</h3>"

@@ -214,7 +214,8 @@ class MatterPicker(QGroupBox):
         self.results.clear()
         for h in hits:
             tag = "【一件事】" if h.kind == "bundle" else ""
-            item = QListWidgetItem(f"{tag}{h.name}    {h.department or ''}  {h.code}")
+            parent = f"〔{h.parent}〕" if getattr(h, "parent", "") else ""  # the 主项 of a 子项
+            item = QListWidgetItem(f"{tag}{h.name}{parent}    {h.department or ''}  {h.code}")
             item.setData(Qt.ItemDataRole.UserRole, (h.kind, h.code, h.name))
             self.results.addItem(item)
         if hits:
@@ -653,6 +654,7 @@ class IntakeView(QWidget):
         self.case: CaseInfo | None = None
         self.ticket_id: int | None = None
         self.choice: tuple[str, str, str] | None = None
+        self.materials_pending: tuple[str, ...] = ()  # names of chosen matters without a material list
         self.applicant = ApplicantPanel()
         self.picker = MatterPicker(ctx)
         self.situation = SituationPanel()
@@ -708,8 +710,13 @@ class IntakeView(QWidget):
         amount.setToolTip("已提交材料的份数和原件/复印件（也可双击材料行）")
         amount.clicked.connect(lambda: self.checklist.edit_amount())
         QShortcut(QKeySequence("Ctrl+E"), self, activated=lambda: self.checklist.edit_amount())
+        extra = QPushButton("登记材料…")
+        extra.setObjectName("btn_extra_material")
+        extra.setToolTip("登记申请人提交的、目录未列出的材料（材料清单待补充的事项用它逐项登记）")
+        extra.clicked.connect(self.record_extra)
         arow = QHBoxLayout()
         arow.addWidget(amount)
+        arow.addWidget(extra)
         arow.addStretch(1)
         rlay.addLayout(arow)
         self.scan_bar = ScanAttachBar(ctx, self)
@@ -856,6 +863,7 @@ class IntakeView(QWidget):
     def _matter_chosen(self, kind: str, code: str, name: str) -> None:
         self.choice = (kind, code, name)
         self.case = None
+        self.materials_pending = ()
         self._load_questions({})
         self._start()
 
@@ -867,10 +875,22 @@ class IntakeView(QWidget):
         def load():
             if kind == "bundle":
                 guide = get_bundle_guide(self.ctx.db, code, None)
-                return [(m.code, m.name, q) for m in guide.matters for q in m.questions]
-            return [("", "", q) for q in get_guide(self.ctx.db, code, None).questions]
+                pending = tuple(m.name for m in guide.matters if m.materials_pending)
+                return [(m.code, m.name, q) for m in guide.matters for q in m.questions], pending
+            g = get_guide(self.ctx.db, code, None)
+            return [("", "", q) for q in g.questions], ((g.name,) if g.materials_pending else ())
 
-        self._run(load, self._questions_loaded if not answers else (lambda qs: self.situation.show_questions(qs, answers)))
+        def show(result):
+            questions, pending = result
+            self.materials_pending = pending
+            if answers:
+                self.situation.show_questions(questions, answers)
+            else:
+                self._questions_loaded(questions)
+            if pending and self.case is not None:
+                self._case_loaded(self.case)  # the status line names the missing list
+
+        self._run(load, show)
 
     def _questions_loaded(self, questions: list[tuple[str, str, Any]]) -> None:
         self.situation.show_questions(questions, {})
@@ -913,6 +933,10 @@ class IntakeView(QWidget):
         if info.form and first:
             empty = sum(1 for f in info.form if f.required and not f.value)
             form = f"申请表 {len(info.form)} 项" + (f"（{empty} 项必填未填，Ctrl+T 填写）" if empty else "") + "，"
+        if self.materials_pending:
+            self.say(f"{'、'.join(self.materials_pending)}：材料清单待补充（目录未列申请材料）。请按申请人实际提交的材料"
+                     f"点“登记材料…”逐项登记（已登记 {len(info.checks)} 项），{form}F5 受理。")
+            return
         self.say(f"{info.matter_name}：{len(info.checks)} 项材料，{todo} 项待核验，{form}F4 全部已提交，F5 受理。")
 
     def _show_form(self, info: CaseInfo | None) -> None:
@@ -1000,6 +1024,19 @@ class IntakeView(QWidget):
     def _refresh(self) -> None:
         if self.case is not None:
             self.checklist.show_checks(self.case)
+
+    def record_extra(self, name: str | None = None) -> None:
+        """登记材料: a presented document the catalog does not list (one copy, original; 份数/形式
+        can be changed after)."""
+        if self.case is None:
+            self.say("请先选择事项", error=True)
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "登记材料", "申请人提交的材料名称：")
+            if not ok:
+                return
+        cid, text = self.case.id, name.strip()
+        self._run(lambda: cases.record_extra_material(self.ctx.db, self.user, cid, text), self._case_loaded)
 
     def all_presented(self) -> None:
         if self.case is None:
@@ -1118,6 +1155,7 @@ class IntakeView(QWidget):
                 return
         self.case = None
         self.choice = None
+        self.materials_pending = ()
         self.applicant.clear()
         self.picker.clear()
         self.situation.show_questions([], {})

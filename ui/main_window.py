@@ -80,6 +80,14 @@ class MainWindow(QMainWindow):
         if applicant_screen is not None:  # with one screen it opens only when asked for
             settings_menu.addAction("显示申请人屏", lambda: applicant_screen.place(on_request=True)).setObjectName(
                 "act_applicant_screen")
+        from .catalog_import import CatalogImporter, can_import
+
+        self.catalog_importer = CatalogImporter(ctx, self)  # lives as long as the window (see module)
+        if can_import(ctx):
+            settings_menu.addAction("导入事项目录…", self.catalog_importer.choose_and_start).setObjectName(
+                "act_import_catalog")
+            self.catalog_importer.finished.connect(
+                lambda r: self.statusBar().showMessage(f"事项目录已导入：{r.matters} 个事项", 10_000))
         self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:

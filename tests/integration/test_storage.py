@@ -229,3 +229,57 @@ def test_0002_adds_the_application_form_to_a_0001_database_with_data(empty_url):
             assert conn.execute(text("SELECT count(*) FROM material_check")).scalar() == 1
     finally:
         database.dispose()
+
+
+def test_0003_adds_the_published_list_fields_and_keeps_checks(empty_url):
+    """Given a database at 0002 with a matter, a material and a case whose check points at it,
+    When it is upgraded, Then the matter has empty published-list fields (事项类型, 主项, 区划,
+    地点, 电话, other facts) and the check still points at its material (no table copy); a
+    downgrade to the revision before takes the columns away and keeps the rows."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_url, "0002")
+    database = Database(empty_url)
+    with database.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO matter (code, name, short_name, department, zone_code, kind, statutory_days, promised_days,"
+            " fee, visits_required, online, delivery_options, legal_basis, conditions, window_script, target, active,"
+            " use_count, search_text, catalog_version) VALUES ('M1', '出生登记', '', '', 'GA', 'committed', 20, 3,"
+            " '不收费', 1, false, '[\"window\"]', '', '', '', 'person', true, 0, '', '')"))
+        matter_id = conn.execute(text("SELECT id FROM matter")).scalar()
+        conn.execute(text(
+            "INSERT INTO material_requirement (matter_id, key, name, form, count, required, core, \"deferrable\","
+            " shareable, share_source, sample, notes, position) VALUES (:m, 'id_card', '居民身份证', 'original', 1,"
+            " true, true, false, false, '', '', '', 0)"), {"m": matter_id})
+        material_id = conn.execute(text("SELECT id FROM material_requirement")).scalar()
+        conn.execute(text(
+            "INSERT INTO case_file (uuid, workstation, state, situation, department, catalog_version, created_at,"
+            " delivery, post_address, tracking_number, visits, reason, note, version, matter_id) VALUES"
+            " ('u-1', 'W01', 'draft', '{}', '', '', '2026-11-23 09:00:00', 'window', '', '', 0, '', '', 1, :m)"),
+            {"m": matter_id})
+        case_id = conn.execute(text("SELECT id FROM case_file")).scalar()
+        conn.execute(text(
+            "INSERT INTO material_check (case_id, material_id, material_key, name, status, form, count,"
+            " share_source, share_reference, note, position) VALUES (:c, :mat, 'id_card', '居民身份证', 'presented',"
+            " 'original', 1, '', '', '', 0)"), {"c": case_id, "mat": material_id})
+    database.dispose()
+
+    migrate.upgrade(empty_url, "0003")
+    database = Database(empty_url)
+    try:
+        with database.engine.connect() as conn:
+            row = conn.execute(text("SELECT power_type, parent_name, division, place, phone FROM matter")).one()
+            assert tuple(row) == ("", "", "", "", "")
+            assert conn.execute(text("SELECT material_id FROM material_check")).scalar() == material_id
+    finally:
+        database.dispose()
+    migrate.downgrade(empty_url, "0007")  # 0003 sits on top of 0007 (re-chained when both were merged)
+    database = Database(empty_url)
+    try:
+        cols = {c["name"] for c in inspect(database.engine).get_columns("matter")}
+        assert not {"power_type", "parent_name", "division", "place", "phone", "extra"} & cols
+        with database.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM material_check WHERE material_id IS NOT NULL")).scalar() == 1
+            assert conn.execute(text("SELECT name FROM matter")).scalar() == "出生登记"
+    finally:
+        database.dispose()
