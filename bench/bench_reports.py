@@ -70,13 +70,14 @@ def step(url: str, name: str) -> None:
     elif name == "dashboard":
         now = dt.datetime.combine(dt.date.today(), dt.time(11, 0))
         reports.dashboard(db, HALL, now=now)  # warm
-        times = []
+        times, cpu = [], []
         for _ in range(20):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             board = reports.dashboard(db, HALL, now=now)
             times.append((time.perf_counter() - t) * 1000)
-        out.update(median_ms=statistics.median(times), max_ms=max(times), windows=len(board.windows),
-                   waiting=board.waiting_total, tickets=board.tickets_today)
+            cpu.append((time.process_time() - c) * 1000)
+        out.update(median_ms=statistics.median(times), max_ms=max(times), cpu_median_ms=statistics.median(cpu),
+                   windows=len(board.windows), waiting=board.waiting_total, tickets=board.tickets_today)
         print(json.dumps(out | {"peak_rss_mb": _rss_mb(), "base_rss_mb": base}))
         return
     else:
@@ -190,15 +191,18 @@ def bulk_month(url: str, total: int) -> float:
             n += 1
             accepted = called + dt.timedelta(minutes=8)
             fate = rng.random()
+            # like the demo seed: most decided by the promised date, some late, a few still open
             cstate = "notified" if fate < 0.07 else "refused" if fate < 0.09 else (
-                "delivered" if kind == "immediate" or fate < 0.6 else "in_review")
+                "delivered" if kind == "immediate" or fate < 0.75 else "result_ready" if fate < 0.97 else "in_review")
             due = cal.add_working_days(day, promised).date
+            late = rng.random() < 0.1
             cases_.append(dict(uuid=str(uuid.UUID(int=rng.getrandbits(128))), number=f"B{day:%Y%m%d}{n:07d}",
                                matter_id=mid, hall_id=hall_id, window_id=windows[w], clerk_id=clerks[w].id,
                                applicant_id=applicant_id, state=cstate, created_at=called, department="",
                                accepted_at=accepted if cstate not in ("notified", "refused") else None,
                                promised_date=due if cstate not in ("notified", "refused") else None,
-                               decided_at=accepted + dt.timedelta(days=promised) if cstate == "delivered" else None,
+                               decided_at=(dt.datetime.combine(due, dt.time(15)) + dt.timedelta(days=3 if late else 0))
+                               if cstate in ("delivered", "result_ready") else None,
                                finished_at=(accepted + dt.timedelta(days=promised + 1)) if cstate == "delivered" else (
                                    accepted if cstate in ("notified", "refused") else None),
                                visits=1 if rng.random() < 0.8 else 2, reason="申请人不具备申请资格" if cstate == "refused" else ""))
@@ -252,9 +256,9 @@ def main() -> int:
               f"font registration before, {r['fonts_s']:.2f} s) for {r['cases']} cases, {r['tickets']} tickets; "
               f"{r['bytes'] / 1024:.0f} KB; peak RSS {r['peak_rss_mb']:.0f} MB  goal <= 2 s")
     r = run_step(day_url, "dashboard")
-    print(f"dashboard refresh: median {r['median_ms']:.1f} ms, max {r['max_ms']:.1f} ms over 20 "
-          f"({r['windows']} windows, {r['waiting']} waiting, {r['tickets']} tickets today); "
-          f"peak RSS {r['peak_rss_mb']:.0f} MB  goal <= 100 ms")
+    print(f"dashboard refresh: median {r['median_ms']:.1f} ms wall ({r['cpu_median_ms']:.1f} ms CPU), max "
+          f"{r['max_ms']:.1f} ms over 20 ({r['windows']} windows, {r['waiting']} waiting, {r['tickets']} tickets "
+          f"today); peak RSS {r['peak_rss_mb']:.0f} MB  goal <= 100 ms")
     if not args.skip_month:
         month_url = f"sqlite:///{(root / 'month.sqlite3').as_posix()}"
         if not (root / "month.sqlite3").exists():
@@ -265,6 +269,9 @@ def main() -> int:
             print(f"{name}: {r['total_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU (figures {r['figures_s']:.2f} s) "
                   f"for {r['cases']} cases, {r['tickets']} tickets; {r['bytes'] / 1024:.0f} KB; "
                   f"peak RSS {r['peak_rss_mb']:.0f} MB  goal <= 15 s")
+        r = run_step(month_url, "dashboard")
+        print(f"dashboard refresh on the month's database: median {r['median_ms']:.1f} ms wall "
+              f"({r['cpu_median_ms']:.1f} ms CPU), max {r['max_ms']:.1f} ms  goal <= 100 ms")
     print(f"databases in {root}")
     return 0
 
