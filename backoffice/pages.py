@@ -20,13 +20,13 @@ from clerk.privacy import mask_id, mask_phone
 
 from . import service
 from .service import ApiError, DeptSession
+from clerk.dto import FORM_LABELS
 
 COOKIE = "bo_session"
 LOGIN_COOKIE = "bo_login_csrf"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 MATERIAL_STATUS = {"presented": "已提交", "shared": "共享获取", "deferred": "容缺后补", "missing": "缺少",
                    "pending": "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 DECISION_LABELS = {k: v[3] for k, v in service.DECISIONS.items()}
 
 

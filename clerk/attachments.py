@@ -19,7 +19,7 @@ from .db import Database
 from .dto import UserInfo
 from .fileio import write_atomic
 from .errors import NotFound, StorageError, ValidationError
-from .models import Attachment, Case, MaterialCheck, OutboxEntry, utcnow
+from .models import Attachment, Case, MaterialCheck, OutboxEntry, local_now
 
 MAX_BYTES = 50 * 1024 * 1024
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -84,7 +84,7 @@ def attach(db: Database, user: UserInfo, files_dir: Path, case_id: int, material
             raise NotFound(f"本办件没有材料“{material_key}”", f"no material {material_key}")
         row = Attachment(case_id=case_id, check_id=check.id, filename=filename[:200] or f"{material_key}.pdf",
                          mime=mime, sha256=digest, size=len(data), pages=max(1, pages),
-                         created_at=now or utcnow())
+                         created_at=now or local_now())
         s.add(row)
         s.flush()
         audit.record(s, "attachment.add", username=user.username, entity="case", entity_id=case.uuid,

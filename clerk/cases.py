@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, forms
+from . import audit, clock, forms
 from .auth import COUNTER_ROLES, require_role
 from .calendar import WorkCalendar
 from .db import Database
@@ -35,11 +35,12 @@ from .dto import (ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, FormFieldI
 from .errors import ApplicantChanged, IllegalTransition, NotFound, ValidationError
 from .models import (Applicant, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
                      MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, User,
-                     Window, utcnow)
+                     Window, local_now)
 from .numbering import next_case_number
 from .privacy import mask_id, mask_phone
 from .situations import MergedMaterial, merge_materials, normalise_answers, unanswered_deciding
 from .validation import validate_id_number, validate_phone, validate_uscc
+from .dto import FORM_LABELS
 
 S = CaseState
 STATE_LABELS = {
@@ -49,7 +50,6 @@ STATE_LABELS = {
 }
 CHECK_LABELS = {CheckStatus.PRESENTED: "已提交", CheckStatus.SHARED: "共享获取", CheckStatus.DEFERRED: "容缺",
                 CheckStatus.MISSING: "缺少", CheckStatus.PENDING: "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 
 # action → (states it may start from, state it leads to, what the clerk reads)
 ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
@@ -77,7 +77,7 @@ DONE_STATES = (S.DELIVERED, S.WITHDRAWN, S.REFUSED, S.NOTIFIED)
 # --------------------------------------------------------------------------- helpers
 
 def _now() -> dt.datetime:
-    return dt.datetime.now()
+    return clock.now()
 
 
 def _setting(s: Session, key: str, default: str) -> str:
@@ -535,7 +535,7 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
         common = dict(applicant=a, proxy=p, hall_id=user.hall_id, clerk_id=user.id,
                       window_id=window.id if window else None, ticket_id=ticket_id,
                       workstation=workstation or _setting(s, "workstation", "W01"),
-                      catalog_version=_setting(s, "catalog_version", ""), created_at=now or utcnow())
+                      catalog_version=_setting(s, "catalog_version", ""), created_at=now or local_now())
         if matter_code:
             matter = s.scalar(select(Matter).where(Matter.code == matter_code, Matter.active.is_(True)))
             if matter is None:
@@ -1142,7 +1142,7 @@ def evaluate(db: Database, case_id: int | None, level: int, *, stage: str = "acc
                         reason_tags=list(reason_tags), text=text.strip(),
                         window_id=case.window_id if case else None,
                         clerk_id=case.clerk_id if case else (user.id if user else None),
-                        created_at=now or utcnow())
+                        created_at=now or local_now())
         s.add(ev)
         s.flush()
         s.add(OutboxEntry(kind="evaluation", entity_uuid=ev.uuid,

@@ -84,7 +84,7 @@ def _password_for(name: str) -> str | None:
         import keyring  # optional: a workstation that stored the password with `keyring set`
 
         stored = keyring.get_password(KEYRING_SERVICE, name)
-    except Exception:  # noqa: BLE001 - no keyring, no backend, a locked keyring: fall through
+    except Exception:  # noqa: BLE001
         stored = None
     if stored:
         return stored

@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+# How a material is handed in (``MaterialRequirement.form``), as the screens and documents say it. The one copy.
+FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
+
 
 @dataclass(frozen=True)
 class UserInfo:
@@ -131,7 +134,7 @@ class CaseInfo:
     reason: str
     clerk_name: str
     window_number: int | None
-    children: tuple["CaseInfo", ...] = ()
+    children: tuple[CaseInfo, ...] = ()
     parent_number: str | None = None
     warnings: tuple[str, ...] = ()
     allowed_actions: tuple[str, ...] = field(default_factory=tuple)

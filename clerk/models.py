@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from . import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -42,15 +44,16 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+# Stored times are local and naive, all from the one clock (clerk/clock.py); a UTC default here
+# once made list_cases("today") compare UTC creation times with local midnight.
+local_now = clock.now
 
 
 def new_uuid() -> str:
     return str(uuidlib.uuid4())
 
 
-class StrEnum(str, enum.Enum):
+class StrEnum(str, enum.Enum):  # noqa: UP042 (enum.StrEnum would change format() of members)
     def __str__(self) -> str:  # so f-strings and JSON give the stored value
         return self.value
 
@@ -336,7 +339,7 @@ class Applicant(Base):
     # where the name came from: "card" (read from the ID card) or "typed"; a typed name that
     # differs from a card-read one is a warning the clerk confirms (clerk.cases)
     name_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 class Proxy(Base):
@@ -382,7 +385,7 @@ class Case(Base):
     parties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     department: Mapped[str] = mapped_column(String(100), default="")
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     promised_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     statutory_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -440,7 +443,7 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(default=0)
     pages: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 class Evaluation(Base):
@@ -457,7 +460,7 @@ class Evaluation(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 # --------------------------------------------------------------------------- queue
@@ -485,7 +488,7 @@ class Ticket(Base):
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
     holder: Mapped[str] = mapped_column(String(60), default="")  # workstation session holding it
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -530,7 +533,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now, index=True)
     username: Mapped[str] = mapped_column(String(40), default="")
     workstation: Mapped[str] = mapped_column(String(16), default="")
     action: Mapped[str] = mapped_column(String(40))
@@ -553,5 +556,5 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, bindparam, text
 from sqlalchemy.orm import Session
 
+from . import clock
 from .calendar import WorkCalendar
 from .cases import EVALUATION_LEVELS, STATE_LABELS
 from .db import Database
@@ -406,7 +407,7 @@ def _supervision_rows(s: Session, cal: WorkCalendar, at: dt.datetime, limit: int
 def supervision(db: Database, at: dt.datetime | None = None) -> tuple[SupervisionRow, ...]:
     """电子监察: every matter case overdue (red) or due within NEAR_DAYS working days (yellow),
     open at ``at`` (default now), overdue first."""
-    at = at or dt.datetime.now()
+    at = at or clock.now()
     with db.uow() as s:
         red, yellow = _supervision_rows(s, WorkCalendar.load(s), at)
         return red + yellow
@@ -513,7 +514,7 @@ def _figures(s: Session, hall_id: int, hall_name: str, cal: WorkCalendar, d0: dt
             ORDER BY k.due_date, c.number""", end=end))
     overdue_deferred = sum(1 for r in deferred_rows if r.overdue)
     # supervision at the end of the period (for today: now)
-    now = dt.datetime.now()
+    now = clock.now()
     at = min(end, now) if d1 >= now.date() else end
     red, yellow = _supervision_rows(s, cal, at)
     # at-most-once: delivered (top-level) in the period
@@ -665,7 +666,7 @@ def _per_clerk(s: Session, hall_id: int, d0: dt.date, d1: dt.date) -> tuple[Cler
 
 def dashboard(db: Database, hall_code: str, now: dt.datetime | None = None) -> Dashboard:
     """What the manager's home shows, in a handful of statements (no per-window query)."""
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     today = now.date()
     start = dt.datetime.combine(today, dt.time())
     end = start + dt.timedelta(days=1)
