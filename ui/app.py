@@ -152,8 +152,8 @@ def run_app(args: argparse.Namespace) -> int:
             if getattr(args, "smoke", False) or os.environ.get("CLERK_SMOKE") == "1":
                 return _smoke(app, ctx, dialog)
             if os.environ.get("CLERK_BENCH_STARTUP"):
-                QTimer.singleShot(0, lambda: (print(f"login_window_ms={(time.perf_counter() - STARTED) * 1000:.0f}"),
-                                              dialog.reject()))
+                QTimer.singleShot(0, lambda d=dialog: (print(f"login_window_ms={(time.perf_counter() - STARTED) * 1000:.0f}"),
+                                                       d.reject()))
             if dialog.exec() != LoginDialog.DialogCode.Accepted:
                 break
         if ctx.user is not None and ctx.user.role == "manager":
@@ -168,12 +168,12 @@ def run_app(args: argparse.Namespace) -> int:
         win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
         guard.activated.connect(win.bring_forward)
         signed_out: list[bool] = []
-        win.closed.connect(lambda out: (signed_out.append(out), app.quit()))
+        win.closed.connect(lambda out, said=signed_out: (said.append(out), app.quit()))
         win.show()
         screen2.place()
         if args.screenshot:
-            def shoot() -> None:
-                win.grab().save(args.screenshot)
+            def shoot(shown: MainWindow = win) -> None:
+                shown.grab().save(args.screenshot)
                 app.quit()
             QTimer.singleShot(1500, shoot)
         rc = app.exec()
