@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any
 
-from .config import Config, check_config, load_config
+from .config import Config, check_config, is_demo, load_config
 from .db import Database
 from .dto import UserInfo
 from .errors import PermissionDenied
@@ -20,7 +20,8 @@ KEYRING_SERVICE = "WindowClerk"
 SIGN_IN_HELP = ("请用 --user 用户名 登录（密码来自提示输入、系统钥匙串或环境变量 CLERK_PASSWORD）",
                 "sign in with --user NAME (password from the prompt, the OS keyring or CLERK_PASSWORD)")
 
-GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor")
+GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor",
+          "clerk.cli_users", "clerk.cli_sync")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -106,7 +107,11 @@ def sign_in(args: argparse.Namespace, db: Database, permission: str) -> UserInfo
     password = _password_for(name)
     if not password:
         raise PermissionDenied(f"没有 {name} 的密码：{SIGN_IN_HELP[0]}", f"no password for {name}: {SIGN_IN_HELP[1]}")
-    user = login(db, name, password, open_config(args).workstation)
+    cfg = open_config(args)
+    user = login(db, name, password, cfg.workstation)
+    if user.must_change_password and not is_demo(cfg) and not getattr(args, "changing_password", False):
+        raise PermissionDenied(f"{name} 的密码是默认或临时密码，须先修改：clerk --user {name} users passwd",
+                               f"{name} must change the default or temporary password first (users passwd)")
     authorize(user, permission)
     return user
 

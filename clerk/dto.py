@@ -15,6 +15,7 @@ class UserInfo:
     display_name: str
     role: str
     hall_id: int | None = None
+    must_change_password: bool = False  # a default or reset password: change it before working
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ class CaseInfo:
     follows_number: str | None = None  # the 一次性告知 case this one continues (same applicant and matter)
     supplements: tuple[SupplementInfo, ...] = ()  # 补正 rounds, oldest first
     form: tuple[FormFieldInfo, ...] = ()  # 申请表: the fields of the matter(s) with their values
+    # department decisions the state would allow but that arrive from the back office (clerk.sync)
+    backoffice_actions: tuple[str, ...] = ()
 
     @property
     def form_values(self) -> dict[str, str]:

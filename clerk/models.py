@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false as sa_false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -176,6 +177,12 @@ class User(Base):
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Accounts (0006): a default or reset password must be changed at the next sign-in (outside
+    # demo mode); repeated failures lock the account for a growing time.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Setting(Base):
@@ -398,6 +405,8 @@ class Case(Base):
     reason: Mapped[str] = mapped_column(Text, default="")  # refusal / rejection / withdrawal reason
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)  # bumped on every change (sync, optimistic lock)
+    # the back office's version of this case last applied from its changes feed (clerk.sync.pull)
+    remote_version: Mapped[int] = mapped_column(default=0, server_default="0")
     matter: Mapped[Matter | None] = relationship()
     bundle: Mapped[Bundle | None] = relationship()
     applicant: Mapped[Applicant | None] = relationship()
@@ -544,9 +553,17 @@ class AuditEntry(Base):
 
 class OutboxEntry(Base):
     """An operation waiting to be pushed to the back office. Written in the same transaction as
-    the change it carries; ``idempotency_key`` is reused on every retry."""
+    the change it carries; ``idempotency_key`` is reused on every retry.
+
+    States (``clerk.sync``): ``pending`` (not tried or to be retried at ``next_attempt_at``),
+    ``sent`` (a well-formed success reply, kept in ``reply``), ``dead`` (refused for good or
+    failed too often; ``last_error`` holds the server's reason; resent only by the clerk),
+    ``covered`` (nothing to send: content already in the intake snapshot, or a status that came
+    from the back office). ``request`` is the HTTP request frozen on first build, so a retry sends
+    the very same body; ``root_uuid`` is the case whose operations are pushed in order."""
 
     __tablename__ = "outbox_entry"
+    __table_args__ = (Index("ix_outbox_entry_state_id", "state", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     kind: Mapped[str] = mapped_column(String(40))  # case.accept, case.notice, evaluation, attachment …
@@ -558,3 +575,29 @@ class OutboxEntry(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    root_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    reply_status: Mapped[int | None] = mapped_column(Integer)
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class SyncState(Base):
+    """The desk's side of the link to the back office (one row, id 1): where it is, the changes
+    cursor, when it last worked and what went wrong. The bearer token is kept in ``setting``
+    (``sync.token``). ``lock_holder``/``lock_until`` keep two sync runs off the same outbox."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_url: Mapped[str] = mapped_column(String(200), default="")
+    workstation_id: Mapped[str] = mapped_column(String(64), default="")
+    hall_code: Mapped[str] = mapped_column(String(16), default="")
+    hall_name: Mapped[str] = mapped_column(String(100), default="")
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    catalog_version: Mapped[str] = mapped_column(String(40), default="")
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    lock_holder: Mapped[str] = mapped_column(String(120), default="")
+    lock_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

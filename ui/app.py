@@ -147,6 +147,13 @@ def run_app(args: argparse.Namespace) -> int:
             from clerk import auth
 
             ctx.user = auth.login(ctx.db, args.user, args.password or "", ctx.workstation)
+            from clerk.config import is_demo
+
+            if ctx.user.must_change_password and not is_demo(ctx.cfg):
+                QMessageBox.critical(None, "无法登录", "须先修改默认或临时密码：请在登录窗口登录后修改，"
+                                     f"或运行 clerk --user {args.user} users passwd")
+                rc = 1
+                break
         elif ctx.user is None:
             dialog = LoginDialog(ctx, name)
             if getattr(args, "smoke", False) or os.environ.get("CLERK_SMOKE") == "1":
