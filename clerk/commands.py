@@ -33,9 +33,11 @@ def open_config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "data_dir", None))
 
 
-def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True) -> Database:
+def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True,
+            catalog: bool = True) -> Database:
     """The configured database, migrated to head and, on first use, seeded with the demo hall,
-    the default accounts and the demo catalog."""
+    the default accounts and (unless ``catalog`` is False: the app imports it in the background
+    once its sign-in dialog shows, ``seed.seed_demo_catalog``) the demo catalog."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from .db import database_error
@@ -52,7 +54,7 @@ def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True
         if seed:
             from .seed import seed_defaults
 
-            seed_defaults(db, cfg)
+            seed_defaults(db, cfg, **({} if catalog else {"catalog": None}))
     except SQLAlchemyError as exc:
         raise database_error(exc, cfg.database_url) from exc
     return db

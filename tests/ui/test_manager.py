@@ -96,38 +96,33 @@ def test_supervision_list_flags_and_exports(qtbot, intake_ctx, tmp_path):
 
 
 def test_case_list_colours_overdue_and_near_overdue(qtbot, intake_ctx):
+    from PySide6.QtCore import Qt
+
+    from clerk.calendar import WorkCalendar
+    from clerk.reports import near_horizon
     from ui.caselist import SUPERVISION_ROLE, CaseListView
 
     db, user = intake_ctx.db, intake_ctx.user
     late = _accepted(db, user, dt.datetime.now() - dt.timedelta(days=30))
-    soon = _accepted(db, user, dt.datetime.now())  # 3 working days: near-overdue within 2? not yet
+    fresh = _accepted(db, user, dt.datetime.now())  # due in 3 working days: not flagged
+    with db.uow() as s:
+        cal = WorkCalendar.load(s)
+    back = 0  # accepted 2 working days ago: due within 2 working days, yellow
+    while cal.working_days_between(dt.date.today() - dt.timedelta(days=back), dt.date.today()) < 2:
+        back += 1
+    mid = _accepted(db, user, dt.datetime.combine(dt.date.today() - dt.timedelta(days=back), dt.time(10)))
+    assert dt.date.today() <= mid.promised_date <= near_horizon(db, dt.date.today())
     view = CaseListView(intake_ctx)
     qtbot.addWidget(view)
     view.view.setCurrentIndex(view.view.findData("open"))
-    qtbot.waitUntil(lambda: view.table.rowCount() == 2 and view._horizon[0] == dt.date.today(), timeout=10_000)
-    view._show(view._rows)
-    levels = {view.table.item(i, 0).text(): view.table.item(i, 0).data(SUPERVISION_ROLE)
-              for i in range(view.table.rowCount())}
-    assert levels[late.number] == "red"
-    assert levels[soon.number] in (None, "")  # due in 3 working days: not flagged
-    from clerk.reports import near_horizon
+    model = view.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3 and model.horizon[0] == dt.date.today(), timeout=10_000)
 
-    # a case promised within 2 working days is yellow: the one accepted 2 working days ago
-    from clerk.calendar import WorkCalendar
+    def levels() -> dict:
+        return {model.index(i, 0).data(): model.index(i, 0).data(SUPERVISION_ROLE) for i in range(model.rowCount())}
 
-    with db.uow() as s:
-        cal = WorkCalendar.load(s)
-    day = dt.date.today()
-    back = 0
-    while cal.working_days_between(day - dt.timedelta(days=back), dt.date.today()) < 2:
-        back += 1
-    mid = _accepted(db, user, dt.datetime.combine(day - dt.timedelta(days=back), dt.time(10)))
-    assert dt.date.today() <= mid.promised_date <= near_horizon(db, dt.date.today())
-    view.reload()
-    qtbot.waitUntil(lambda: view.table.rowCount() == 3, timeout=10_000)
-    levels = {view.table.item(i, 0).text(): view.table.item(i, 0).data(SUPERVISION_ROLE)
-              for i in range(view.table.rowCount())}
-    assert levels[mid.number] == "yellow" and levels[late.number] == "red"
+    assert levels() == {late.number: "red", mid.number: "yellow", fresh.number: None}
+    assert model.index(0, 2).data(Qt.ItemDataRole.BackgroundRole) is not None or model.rows[0].id == fresh.id
     drain(intake_ctx)
 
 
