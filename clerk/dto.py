@@ -15,6 +15,7 @@ class UserInfo:
     display_name: str
     role: str
     hall_id: int | None = None
+    must_change_password: bool = False  # a default or reset password: change it before working
 
 
 @dataclass(frozen=True)

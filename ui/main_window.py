@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
                 "act_import_catalog")
             self.catalog_importer.finished.connect(
                 lambda r: self.statusBar().showMessage(f"事项目录已导入：{r.matters} 个事项", 10_000))
+        from .accounts import install_counter_security
+
+        self.idle_lock = install_counter_security(self, ctx, settings_menu)  # idle lock, 锁屏, 用户管理
         self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("clerk", "ui", "printing", "devices")
+PACKAGES = ("clerk", "ui", "printing", "devices", "backoffice")
 
 
 def test_ruff_finds_nothing():
