@@ -567,6 +567,7 @@ class ChecklistTable(QTableWidget):
     """One row per material: name, requirement, status; the status combo records the check."""
 
     status_chosen = Signal(str, str)  # key, status
+    hint = Signal(str)  # why a key did nothing, for the status line
     amount_chosen = Signal(str, int, str)  # key, count, form — a presented material's copies
 
     def __init__(self) -> None:
@@ -629,7 +630,11 @@ class ChecklistTable(QTableWidget):
         row = self.currentRow() if row is None else row
         item = self.item(row, 0) if row >= 0 else None
         c = self._checks.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
-        if c is None or c.status != "presented":
+        if c is None:
+            self.hint.emit("先在材料表中选中一项材料，再按 Ctrl+E 设置份数和原件/复印件")
+            return
+        if c.status != "presented":
+            self.hint.emit(f"“{c.name}”尚未核验为已提交：份数和原件/复印件只对已提交的材料设置")
             return
         dlg = AmountDialog(c.name, c.count, c.form, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
@@ -746,6 +751,9 @@ class IntakeView(QWidget):
         self.picker.chosen.connect(self._matter_chosen)
         self.situation.changed.connect(self._answers_changed)
         self.checklist.status_chosen.connect(self._status_chosen)
+        self.checklist.hint.connect(lambda text: self.say(text, error=True))
+        self.checklist.currentCellChanged.connect(lambda row, *_: self.scan_bar.selection_changed(
+            self.checklist.item(row, 0).text() if row >= 0 and self.checklist.item(row, 0) else ""))
         self.checklist.amount_chosen.connect(self._amount_chosen)
         self.applicant.changed.connect(self._applicant_changed)
         self.form.edited.connect(self._form_edited)
@@ -1053,9 +1061,19 @@ class IntakeView(QWidget):
 
         self._run(mark, self._case_loaded)
 
+    def _nothing_to_decide(self) -> None:
+        """F5/F6/F7 without a draft: say the first thing that is missing."""
+        a = self.applicant.applicant_input()
+        if not a.name or not a.id_number:
+            self.say("请先读卡（F2）或填写申请人姓名和证件号码", error=True)
+        elif self.choice is None:
+            self.say("请按 F3 搜索并选择事项或一件事", error=True)
+        else:
+            self.say("办件正在建立，请稍候再按", error=True)
+
     def accept(self) -> None:
         if self.case is None:
-            self.say("请先选择事项并核验材料", error=True)
+            self._nothing_to_decide()
             return
         if self.situation.focus_first_unanswered():
             self.say("还有情形问题未回答，材料清单可能不准确：请先回答（方向键选择）", error=True)
@@ -1079,13 +1097,13 @@ class IntakeView(QWidget):
 
     def notice(self) -> None:
         if self.case is None:
-            self.say("请先选择事项", error=True)
+            self._nothing_to_decide()
             return
         self._decide(lambda cid: cases.issue_one_time_notice(self.ctx.db, self.user, cid), "notice")
 
     def refuse(self) -> None:
         if self.case is None:
-            self.say("请先选择事项", error=True)
+            self._nothing_to_decide()
             return
         reason = ask_reason(self, "不予受理", "不予受理的理由（将打印在通知书上）：", cases.REASON_MIN_CHARS)
         if reason is None:
@@ -1139,6 +1157,9 @@ class IntakeView(QWidget):
         elif self.case is not None and self.case.state != "draft" and current != card.id_number and not is_proxy:
             self.new_case(ask=False)  # the last case is decided: the next person starts a new one
         a.fill_from_card(card)
+        if self.case is None:
+            self.say(f"已读卡：{card.name}。按 F3 搜索事项" if self.choice is None
+                     else f"已读卡：{card.name}")
 
     def card_removed(self) -> None:
         if self.applicant.card_status.text().startswith("已读"):
