@@ -56,16 +56,16 @@ def open_store(args: argparse.Namespace, *, remember: bool = False, seed: bool =
 
     from clerk.db import database_error
 
-    from . import migrate, service
+    from . import core, departments, migrate
 
     url = database_url(args, remember=remember)
     try:
         migrate.ensure_current(url)
-        store = service.Store(url)
+        store = core.Store(url)
         if seed:
-            service.seed_demo(store)
+            departments.seed_demo(store)
         else:
-            service.ensure_server_id(store)
+            departments.ensure_server_id(store)
     except SQLAlchemyError as exc:
         raise database_error(exc, url) from exc
     return store
@@ -73,7 +73,7 @@ def open_store(args: argparse.Namespace, *, remember: bool = False, seed: bool =
 
 def _api(fn: Any) -> Any:
     """Service refusals (ApiError) as the CLI's one-line ClerkError."""
-    from .service import ApiError
+    from .core import ApiError
 
     def run(args: argparse.Namespace) -> Any:
         try:
@@ -87,7 +87,7 @@ def _api(fn: Any) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from . import service
+    from . import departments
     from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_SQLITE_SYNC, ENV_URL
 
     store = open_store(args, remember=bool(args.database_url), seed=not args.no_demo)
@@ -103,7 +103,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"后台已启动 back office at http://{args.host}:{args.port}/ (部门页面 /dept/, API /api/v1/, "
           f"database {redact_url(url)}, workers {args.workers})", flush=True)
     if not args.no_demo:
-        code, _name, enrol = service.DEMO_HALL
+        code, _name, enrol = departments.DEMO_HALL
         print(f"演示大厅 {code} 注册码 {enrol}; 部门账号如 scjg / scjg123", flush=True)
     uvicorn.run("backoffice.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, access_log=args.access_log, timeout_graceful_shutdown=5)
@@ -112,11 +112,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 @_api
 def cmd_hall_add(args: argparse.Namespace) -> int:
-    from . import service
+    from . import core
 
     store = open_store(args)
     try:
-        code = service.add_hall(store, args.code, args.name, args.enrolment_code)
+        code = core.add_hall(store, args.code, args.name, args.enrolment_code)
     finally:
         store.dispose()
     print(f"大厅 {args.code} {args.name} 注册码：{code}")
@@ -125,11 +125,11 @@ def cmd_hall_add(args: argparse.Namespace) -> int:
 
 @_api
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from . import service
+    from . import core
 
     store = open_store(args)
     try:
-        n = service.revoke(store, args.hall, args.workstation)
+        n = core.revoke(store, args.hall, args.workstation)
     finally:
         store.dispose()
     print(f"已吊销 {args.hall} {args.workstation} 的 {n} 个令牌 (revoked {n} token(s))")
@@ -183,7 +183,8 @@ def cmd_cases(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from .models import Case
-    from .service import STATE_LABELS, iso
+    from .core import iso
+    from .service import STATE_LABELS
 
     store = open_store(args)
     try:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from backoffice import service  # noqa: E402
+from backoffice import core, service  # noqa: E402
 from tests.backoffice_server import BackofficeServer, pg_database, sample_case  # noqa: E402
 
 TUS = "application/offset+octet-stream"
@@ -94,7 +94,7 @@ def bench(label: str, server: BackofficeServer, cases: int, threads: int) -> Non
 
     run_phase("POST event", [event_job(i) for i in range(cases)], threads, {201})
 
-    store = service.Store(server.database_url)
+    store = core.Store(server.database_url)
     try:
         t0 = time.perf_counter()
         for b in bodies:

@@ -23,10 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from . import audit, forms
+from . import audit, clock, forms
 from .auth import COUNTER_ROLES, require_role
 from .calendar import WorkCalendar
 from .db import Database
@@ -34,12 +34,13 @@ from .dto import (ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, FormFieldI
                   UserInfo)
 from .errors import ApplicantChanged, IllegalTransition, NotFound, ValidationError
 from .models import (Applicant, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
-                     MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, User,
-                     Window)
+                     MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, SituationOption,
+                     User, Window)
 from .numbering import next_case_number
 from .privacy import mask_id, mask_phone
 from .situations import MergedMaterial, merge_materials, normalise_answers, unanswered_deciding
 from .validation import validate_id_number, validate_phone, validate_uscc
+from .dto import FORM_LABELS
 
 S = CaseState
 STATE_LABELS = {
@@ -49,7 +50,6 @@ STATE_LABELS = {
 }
 CHECK_LABELS = {CheckStatus.PRESENTED: "已提交", CheckStatus.SHARED: "共享获取", CheckStatus.DEFERRED: "容缺",
                 CheckStatus.MISSING: "缺少", CheckStatus.PENDING: "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 
 # action → (states it may start from, state it leads to, what the clerk reads)
 ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
@@ -66,6 +66,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "finish_on_the_spot": (frozenset({S.ACCEPTED}), S.DELIVERED, "即办办结"),
     "withdraw": (frozenset({S.DRAFT, S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN, "撤回"),
 }
+# the departments' decisions: taken at the desk only while no back office is configured (clerk.sync)
+DEPARTMENT_ACTIONS = frozenset({"start_review", "request_supplement", "approve", "reject", "result_ready"})
 REASON_MIN_CHARS = 4  # a written refusal reason is at least this long (it is printed)
 FOLLOW_UP_DAYS = 90  # a one-time notice older than this is a new start, not a return
 CARRIERS = ("中国邮政EMS", "顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递")
@@ -77,7 +79,7 @@ DONE_STATES = (S.DELIVERED, S.WITHDRAWN, S.REFUSED, S.NOTIFIED)
 # --------------------------------------------------------------------------- helpers
 
 def _now() -> dt.datetime:
-    return dt.datetime.now()
+    return clock.now()
 
 
 def _setting(s: Session, key: str, default: str) -> str:
@@ -181,6 +183,19 @@ def _count_visit(s: Session, case: Case, user: UserInfo | None, day: dt.date, wh
         audit.record(s, "case.visit", username=user.username if user else "", workstation=target.workstation,
                      entity="case", entity_id=target.uuid, number=target.number, day=day, why=why,
                      visits=target.visits)
+
+
+def _decided_by_backoffice(s: Session) -> bool:
+    from .sync.state import configured_in
+
+    return configured_in(s)
+
+
+def _refuse_department_decision(s: Session, action: str) -> None:
+    if action in DEPARTMENT_ACTIONS and _decided_by_backoffice(s):
+        raise IllegalTransition(
+            f"本窗口已接入部门后台，“{ACTIONS[action][2]}”由部门在后台办理，结果会自动同步到窗口",
+            f"{action} is decided in the back office")
 
 
 def _matter_case(case: Case, doing: str) -> None:
@@ -395,6 +410,10 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
     dept = case.department or (case.matter.department if case.matter else "")
     actions = tuple(a for a, (src, _, _) in ACTIONS.items() if case.state in src
                     and not (a == "finish_on_the_spot" and (case.matter is None or case.matter.kind != MatterKind.IMMEDIATE)))
+    remote: tuple[str, ...] = ()
+    if _decided_by_backoffice(s):
+        remote = tuple(a for a in actions if a in DEPARTMENT_ACTIONS)
+        actions = tuple(a for a in actions if a not in DEPARTMENT_ACTIONS)
     if case.matter is None and case.state != S.DRAFT:
         # a bundle is worked on through its matter cases: it can be withdrawn as a whole, and
         # handed over as soon as one of them is ready (the others follow later)
@@ -420,6 +439,7 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
         children=tuple(_info(s, c, False) for c in case.children) if with_children else (),
         parent_number=case.parent.number if case.parent else None, allowed_actions=actions,
         follows_number=meta.get("follows"), supplements=tuple(_supplement_info(r) for r in meta.get("supplements", ())),
+        backoffice_actions=remote if case.matter is not None else (),
         form=form)
 
 
@@ -468,13 +488,83 @@ def reveal_applicant_id(db: Database, case_id: int, user: UserInfo) -> str:
         return case.applicant.id_number
 
 
+SEARCH_MAX = 40  # characters: a name, an ID number or a case number is far shorter
+PAGE = 100
+_ID_LIKE = re.compile(r"^[0-9]{15}$|^[0-9]{17}[0-9X]$|^[0-9A-Z]{18}$")
+_NUMBER_LIKE = re.compile(r"^[0-9A-Z]{4,40}$")
+
+
+def clean_query(query: str) -> str:
+    """The case-list search text, stripped; refused when it cannot be a name or a number."""
+    q = (query or "").strip()
+    if "\x00" in q:
+        raise ValidationError("查询内容含有无效字符（空字符），请重新输入", "NUL in the search text")
+    if len(q) > SEARCH_MAX:
+        raise ValidationError(f"查询内容过长（{len(q)} 个字），最多 {SEARCH_MAX} 个字：请输入姓名、身份证号或办件编号",
+                              f"search text longer than {SEARCH_MAX} characters")
+    return q
+
+
+def _prefix(s: Session, column: Any, text: str) -> Any:
+    """``column`` starts with ``text`` — literally (``%``, ``_`` and ``\\`` are plain characters),
+    through the column's index: a code-point range on SQLite (binary order), LIKE with the
+    ``text_pattern_ops`` index on PostgreSQL (migration 0005)."""
+    if s.get_bind().dialect.name == "postgresql":
+        return column.startswith(text, autoescape=True)
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return and_(column >= text, column < upper)
+
+
+def _search(s: Session, q: str) -> Any:
+    """Cases matching ``q``: case number starting with it, applicant name starting with it, or
+    the applicant's full ID number / USCC. Every branch is an index lookup."""
+    up = q.upper()
+    people = select(Applicant.id).where(_prefix(s, Applicant.name, q))
+    if _ID_LIKE.match(up):
+        people = people.union(select(Applicant.id).where(Applicant.id_number == up))
+    found = Case.applicant_id.in_(people)
+    if _NUMBER_LIKE.match(up):
+        found = or_(found, _prefix(s, Case.number, up))
+    return found
+
+
+def _load_options() -> list[Any]:
+    """Everything ``_info`` reads, in a fixed number of statements whatever the page size."""
+    matter_parts = (selectinload(Matter.materials).selectinload(MaterialRequirement.options)
+                    .joinedload(SituationOption.question))
+    return [joinedload(Case.applicant), joinedload(Case.proxy), joinedload(Case.bundle),
+            joinedload(Case.matter).options(matter_parts), selectinload(Case.checks),
+            selectinload(Case.children).options(joinedload(Case.matter).options(matter_parts),
+                                                selectinload(Case.checks), joinedload(Case.applicant),
+                                                joinedload(Case.proxy), joinedload(Case.bundle))]
+
+
+def _infos(s: Session, rows: Sequence[Case]) -> list[CaseInfo]:
+    """``_info`` of many cases with their clerks and windows read in one statement each."""
+    cases = [*rows, *(k for c in rows for k in c.children)]
+    user_ids = {c.clerk_id for c in cases if c.clerk_id}
+    window_ids = {c.window_id for c in cases if c.window_id}
+    # held here so they stay in the (weak) identity map, where ``_info``'s ``s.get`` finds them
+    held = [*(s.scalars(select(User).where(User.id.in_(user_ids))).all() if user_ids else ()),
+            *(s.scalars(select(Window).where(Window.id.in_(window_ids))).all() if window_ids else ())]
+    infos = [_info(s, c) for c in rows]
+    del held
+    return infos
+
+
 def list_cases(db: Database, view: str = "today", query: str = "", today: dt.date | None = None,
-               limit: int = 200) -> list[CaseInfo]:
+               limit: int = PAGE, before_id: int | None = None) -> list[CaseInfo]:
     """Views: today, open, overdue, due_soon (≤ 2 working days), deferred (materials
-    outstanding), all. ``query`` matches number, applicant name or full ID number."""
+    outstanding), all; newest first, ``limit`` at a time — the next page starts ``before_id``
+    (the last id shown). ``query`` finds a case number or applicant name by its beginning, or
+    the applicant's full ID number. A constant number of statements per page (no per-row loads)."""
     today = today or dt.date.today()
-    with db.uow() as s:
-        stmt = select(Case).where(Case.parent_id.is_(None)).order_by(Case.id.desc()).limit(limit)
+    q = clean_query(query)
+    with db.read() as s:
+        # coalesce: "not a matter case" is nearly every row, never worth the parent_id index
+        stmt = select(Case).where(func.coalesce(Case.parent_id, 0) == 0).order_by(Case.id.desc()).limit(limit)
+        if before_id is not None:
+            stmt = stmt.where(Case.id < before_id)
         if view == "today":
             start = dt.datetime.combine(today, dt.time())
             stmt = stmt.where(Case.created_at >= start, Case.created_at < start + dt.timedelta(days=1))
@@ -489,15 +579,24 @@ def list_cases(db: Database, view: str = "today", query: str = "", today: dt.dat
             sub = select(MaterialCheck.case_id).where(MaterialCheck.status == CheckStatus.DEFERRED.value,
                                                       MaterialCheck.supplied_at.is_(None))
             stmt = stmt.where(Case.id.in_(sub), Case.state.in_(OPEN_STATES))
-        if query.strip():
-            q = query.strip()
-            stmt = stmt.outerjoin(Applicant, Case.applicant_id == Applicant.id).where(
-                or_(Case.number.contains(q.upper()), Applicant.name.contains(q), Applicant.id_number == q.upper()))
-        return [_info(s, c) for c in s.scalars(stmt)]
+        if q:
+            stmt = stmt.where(_search(s, q))
+        rows = s.scalars(stmt.options(*_load_options())).unique().all()
+        return _infos(s, rows)
+
+
+def count_by_state(db: Database, start: dt.datetime, end: dt.datetime, by: str = "created") -> dict[str, int]:
+    """Cases per state created (or accepted) in [start, end): the day's or month's figures,
+    through the ``created_at`` / ``accepted_at`` index."""
+    column = Case.accepted_at if by == "accepted" else Case.created_at
+    with db.read() as s:
+        return {state: int(n) for state, n in s.execute(
+            select(Case.state, func.count()).where(column >= start, column < end, Case.parent_id.is_(None))
+            .group_by(Case.state))}
 
 
 def applicant_cases(db: Database, kind: str, id_number: str) -> list[CaseInfo]:
-    with db.uow() as s:
+    with db.read() as s:
         a = s.scalar(select(Applicant).where(Applicant.kind == kind, Applicant.id_number == id_number.strip().upper()))
         if a is None:
             return []
@@ -907,6 +1006,7 @@ def advance(db: Database, user: UserInfo | None, case_id: int, action: str, *, r
     if action == "supply_supplement":
         return supply_supplement(db, user, case_id, note=note or reason, in_person=user is not None)
     with db.uow() as s:
+        _refuse_department_decision(s, action)
         case = _get_case(s, case_id)
         if action != "withdraw":
             _matter_case(case, "操作")
@@ -958,6 +1058,7 @@ def request_supplement(db: Database, user: UserInfo | None, case_id: int, items:
     if due_date is not None and due_date < now.date():
         raise ValidationError("补正期限不能早于今天", "due date in the past")
     with db.uow() as s:
+        _refuse_department_decision(s, "request_supplement")
         case = _get_case(s, case_id)
         _matter_case(case, "要求补正")
         listed = case.checks or (case.parent.checks if case.parent is not None else [])
@@ -1145,7 +1246,7 @@ def evaluate(db: Database, case_id: int | None, level: int, *, stage: str = "acc
 
 
 def count_cases(db: Database) -> int:
-    with db.uow() as s:
+    with db.read() as s:
         return s.scalar(select(func.count()).select_from(Case)) or 0
 
 
@@ -1164,7 +1265,7 @@ def deferred_reminders(db: Database, today: dt.date | None = None, within_days: 
     """容缺 materials not yet supplied whose due date is past or within ``within_days`` working
     days — the clerk's call list."""
     today = today or dt.date.today()
-    with db.uow() as s:
+    with db.read() as s:
         horizon = _calendar(s).add_working_days(today, within_days).date
         rows = s.execute(
             select(MaterialCheck, Case).join(Case, MaterialCheck.case_id == Case.id)

@@ -1,18 +1,22 @@
 """Engines, sessions and the unit of work.
 
 SQLite rules (see shared/SYNC.md): WAL, ``synchronous=FULL`` (a committed case survives power
-loss), foreign keys on, a busy timeout, and every transaction begins IMMEDIATE so a reader that
-later writes never meets SQLITE_BUSY half way. PostgreSQL needs none of this.
+loss), foreign keys on, a busy timeout, and every unit of work that may write begins IMMEDIATE so
+a reader that later writes never meets SQLITE_BUSY half way. Read-only work (``Database.read()``:
+lists, look-ups, the queue board) begins DEFERRED and so never takes the write lock — in WAL mode
+it reads its snapshot while one writer goes on, and a long list never makes a queue heartbeat
+wait. PostgreSQL needs none of this.
 """
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import StorageError
@@ -21,32 +25,36 @@ from .secure import create_private_file, sqlite_path
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     # Take transaction control from pysqlite so our BEGIN IMMEDIATE is the one that runs.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
 
+READ_ONLY = "clerk_read_only"  # execution option of the engine behind ``Database.read()``
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; an address naming a database or driver this program cannot use
     (``mysql://``, ``postgresql+psycopg2://`` without psycopg2, a typo) is a ``StorageError``
     that says so in Chinese, not a traceback."""
+    busy = int(kwargs.pop("busy_timeout_ms", BUSY_TIMEOUT_MS))  # how long a writer waits for the lock
     try:
         if url.startswith("sqlite"):
             path = sqlite_path(url)
             if path is not None:
                 create_private_file(path)  # SQLite gives -wal and -shm the mode of this file
-            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
-            event.listen(engine, "connect", _sqlite_pragmas)
+            engine = create_engine(url, connect_args={"timeout": busy / 1000}, **kwargs)
+            event.listen(engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, busy))
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         kwargs.setdefault("pool_pre_ping", True)
@@ -70,24 +78,47 @@ class UnitOfWork:
 
     Database failures become :class:`StorageError` with a message the clerk can act on; the
     transaction is rolled back, so nothing is half-written.
+
+    A unit made by ``Database.atomic()`` is *ambient* on its thread: while it is open, every
+    ``db.uow()`` of that database on that thread joins it (same session, no commit of its own),
+    so several service calls — one screen action — commit or fail as a whole. A joined part
+    that fails dooms the whole: it rolls back even if the caller swallowed the error.
     """
 
-    def __init__(self, factory: sessionmaker[Session], user: Any = None, workstation: str = "") -> None:
+    def __init__(self, factory: sessionmaker[Session], user: Any = None, workstation: str = "",
+                 ambient: threading.local | None = None, read_only: bool = False) -> None:
         self._factory = factory
+        self.read_only = read_only  # rolled back at the end: nothing a reader flushed is kept
         self.session: Session | None = None
         self.user = user  # clerk.dto.UserInfo of the signed-in person, for role checks and audit
         self.workstation = workstation
+        self._ambient = ambient
+        self.doomed = False
 
     def __enter__(self) -> Session:
         if self.session is not None:
             raise RuntimeError("unit of work is not re-entrant")
         self.session = self._factory()
+        if self._ambient is not None:
+            if getattr(self._ambient, "unit", None) is not None:
+                raise RuntimeError("an atomic unit of work is already open on this thread")
+            self._ambient.unit = self
         return self.session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         session, self.session = self.session, None
         assert session is not None
+        if self._ambient is not None:
+            self._ambient.unit = None
         try:
+            if self.read_only:
+                # close() below ends the transaction (no snapshot to restore: nothing is kept)
+                if isinstance(exc, OperationalError):
+                    raise storage_error(exc) from exc
+                return
+            if exc_type is None and self.doomed:
+                session.rollback()
+                raise RuntimeError("a part of this transaction failed; everything was rolled back")
             if exc_type is None:
                 try:
                     session.commit()
@@ -106,6 +137,27 @@ class UnitOfWork:
         if self.session is None:
             raise RuntimeError("unit of work used outside 'with'")
         return self.session
+
+
+class _JoinedUnit:
+    """``db.uow()`` inside an open ``db.atomic()`` on the same thread: the outer session; the
+    outer unit commits or rolls back."""
+
+    def __init__(self, outer: UnitOfWork) -> None:
+        self.outer = outer
+        self.user = outer.user
+        self.workstation = outer.workstation
+
+    def __enter__(self) -> Session:
+        return self.outer.s
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.outer.doomed = True
+
+    @property
+    def s(self) -> Session:
+        return self.outer.s
 
 
 def storage_error(err: Exception) -> StorageError:
@@ -141,7 +193,7 @@ def redact_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001
         return url.split("@")[-1]
 
 
@@ -152,9 +204,35 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
+                                          expire_on_commit=False)
+        self._ambient = threading.local()
 
     def uow(self, user: Any = None, workstation: str = "") -> UnitOfWork:
+        """A unit of work of its own — or, inside ``atomic()`` on this thread, a part of that one."""
+        outer = getattr(self._ambient, "unit", None)
+        if outer is not None:
+            return _JoinedUnit(outer)  # type: ignore[return-value]  # same protocol
         return UnitOfWork(self.sessions, user=user, workstation=workstation)
+
+    def read(self) -> UnitOfWork:
+        """A unit of work that only reads: on SQLite it begins DEFERRED (no write lock, never
+        waits for a writer in WAL mode) and it is rolled back at the end, whatever it touched.
+        Inside ``atomic()`` on this thread it is a part of that unit (it sees its writes)."""
+        outer = getattr(self._ambient, "unit", None)
+        if outer is not None:
+            return _JoinedUnit(outer)  # type: ignore[return-value]  # same protocol
+        return UnitOfWork(self.read_sessions, read_only=True)
+
+    def atomic(self, user: Any = None, workstation: str = "") -> UnitOfWork:
+        """One transaction for several service calls (one screen action)::
+
+            with db.atomic():
+                cases.update_parties(db, ...)
+                cases.set_form(db, ...)
+                cases.accept_case(db, ...)      # all three commit together, or none does
+        """
+        return UnitOfWork(self.sessions, user=user, workstation=workstation, ambient=self._ambient)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -25,8 +25,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false as sa_false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from . import clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -42,15 +45,16 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+# Stored times are local and naive, all from the one clock (clerk/clock.py); a UTC default here
+# once made list_cases("today") compare UTC creation times with local midnight.
+local_now = clock.now
 
 
 def new_uuid() -> str:
     return str(uuidlib.uuid4())
 
 
-class StrEnum(str, enum.Enum):
+class StrEnum(str, enum.Enum):  # noqa: UP042 (enum.StrEnum would change format() of members)
     def __str__(self) -> str:  # so f-strings and JSON give the stored value
         return self.value
 
@@ -173,6 +177,12 @@ class User(Base):
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Accounts (0006): a default or reset password must be changed at the next sign-in (outside
+    # demo mode); repeated failures lock the account for a growing time.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Setting(Base):
@@ -321,7 +331,12 @@ class Applicant(Base):
     """申请人: a person (by ID number) or an enterprise (by USCC)."""
 
     __tablename__ = "applicant"
-    __table_args__ = (UniqueConstraint("kind", "id_number"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "id_number"),
+        # the case-list search: a name by its beginning, a full ID number (migration 0005)
+        Index("ix_applicant_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+        Index("ix_applicant_id_number", "id_number"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default=ApplicantKind.PERSON.value)
     name: Mapped[str] = mapped_column(String(200))
@@ -336,7 +351,7 @@ class Applicant(Base):
     # where the name came from: "card" (read from the ID card) or "typed"; a typed name that
     # differs from a card-read one is a warning the clerk confirms (clerk.cases)
     name_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 class Proxy(Base):
@@ -358,6 +373,15 @@ class Case(Base):
     child case per matter (``parent_id`` → bundle case)."""
 
     __tablename__ = "case_file"
+    __table_args__ = (
+        # The case list at volume (migration 0005): a bundle's matter cases, the day's and the
+        # month's cases, and a case number by its beginning (LIKE 'x%' on PostgreSQL whatever the
+        # database collation; SQLite uses the unique index with a range).
+        Index("ix_case_file_parent_id", "parent_id"),
+        Index("ix_case_file_created_at", "created_at"),
+        Index("ix_case_file_accepted_at", "accepted_at"),
+        Index("ix_case_file_number_prefix", "number", postgresql_ops={"number": "text_pattern_ops"}),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     number: Mapped[str | None] = mapped_column(String(40), unique=True)  # given on acceptance/notice
@@ -382,7 +406,7 @@ class Case(Base):
     parties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     department: Mapped[str] = mapped_column(String(100), default="")
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     promised_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     statutory_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -395,6 +419,8 @@ class Case(Base):
     reason: Mapped[str] = mapped_column(Text, default="")  # refusal / rejection / withdrawal reason
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)  # bumped on every change (sync, optimistic lock)
+    # the back office's version of this case last applied from its changes feed (clerk.sync.pull)
+    remote_version: Mapped[int] = mapped_column(default=0, server_default="0")
     matter: Mapped[Matter | None] = relationship()
     bundle: Mapped[Bundle | None] = relationship()
     applicant: Mapped[Applicant | None] = relationship()
@@ -409,7 +435,8 @@ class MaterialCheck(Base):
     """The check of one material for one case: presented / shared / deferred / missing."""
 
     __tablename__ = "material_check"
-    __table_args__ = (UniqueConstraint("case_id", "material_key"),)
+    __table_args__ = (UniqueConstraint("case_id", "material_key"),
+                      Index("ix_material_check_status", "status", "supplied_at"))  # 容缺 outstanding
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
     material_id: Mapped[int | None] = mapped_column(ForeignKey("material_requirement.id"))
@@ -440,7 +467,7 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(default=0)
     pages: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 class Evaluation(Base):
@@ -457,7 +484,7 @@ class Evaluation(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 # --------------------------------------------------------------------------- queue
@@ -485,7 +512,7 @@ class Ticket(Base):
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
     holder: Mapped[str] = mapped_column(String(60), default="")  # workstation session holding it
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -493,6 +520,17 @@ class Ticket(Base):
     call_count: Mapped[int] = mapped_column(default=0)
     transfer_note: Mapped[str] = mapped_column(String(200), default="")
     target_window: Mapped[int | None] = mapped_column(Integer)  # transfer to a given window number
+
+
+class QueueVersion(Base):
+    """A hall's queue change counter (SQLite): database triggers (migration 0005) add one on every
+    ticket issued, called, moved or finished and on every window paused or resumed, so a window
+    or the hall screen polls one tiny row and reads the board only when it moved. PostgreSQL
+    pushes the same events with NOTIFY ``clerk_queue`` instead (no shared row to lock)."""
+
+    __tablename__ = "queue_version"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
 
 
 class DailyCounter(Base):
@@ -529,8 +567,9 @@ class AuditEntry(Base):
     """Who did or looked at what. ``detail`` never holds an unmasked ID number or phone."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_entity_id", "entity_id"),)  # a case's history, its visits
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now, index=True)
     username: Mapped[str] = mapped_column(String(40), default="")
     workstation: Mapped[str] = mapped_column(String(16), default="")
     action: Mapped[str] = mapped_column(String(40))
@@ -541,9 +580,17 @@ class AuditEntry(Base):
 
 class OutboxEntry(Base):
     """An operation waiting to be pushed to the back office. Written in the same transaction as
-    the change it carries; ``idempotency_key`` is reused on every retry."""
+    the change it carries; ``idempotency_key`` is reused on every retry.
+
+    States (``clerk.sync``): ``pending`` (not tried or to be retried at ``next_attempt_at``),
+    ``sent`` (a well-formed success reply, kept in ``reply``), ``dead`` (refused for good or
+    failed too often; ``last_error`` holds the server's reason; resent only by the clerk),
+    ``covered`` (nothing to send: content already in the intake snapshot, or a status that came
+    from the back office). ``request`` is the HTTP request frozen on first build, so a retry sends
+    the very same body; ``root_uuid`` is the case whose operations are pushed in order."""
 
     __tablename__ = "outbox_entry"
+    __table_args__ = (Index("ix_outbox_entry_state_id", "state", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     kind: Mapped[str] = mapped_column(String(40))  # case.accept, case.notice, evaluation, attachment …
@@ -553,5 +600,31 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    root_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    reply_status: Mapped[int | None] = mapped_column(Integer)
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class SyncState(Base):
+    """The desk's side of the link to the back office (one row, id 1): where it is, the changes
+    cursor, when it last worked and what went wrong. The bearer token is kept in ``setting``
+    (``sync.token``). ``lock_holder``/``lock_until`` keep two sync runs off the same outbox."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_url: Mapped[str] = mapped_column(String(200), default="")
+    workstation_id: Mapped[str] = mapped_column(String(64), default="")
+    hall_code: Mapped[str] = mapped_column(String(16), default="")
+    hall_name: Mapped[str] = mapped_column(String(100), default="")
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    catalog_version: Mapped[str] = mapped_column(String(40), default="")
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    lock_holder: Mapped[str] = mapped_column(String(120), default="")
+    lock_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

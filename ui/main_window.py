@@ -55,6 +55,15 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.queue, "叫号")
         self.queue.panel.install_shortcuts(self)  # F8 calls the next person from any tab
         self.tabs.currentChanged.connect(lambda i: self.cases.reload() if self.tabs.widget(i) is self.cases else None)
+        from .sync_view import SyncArea, SyncPage, SyncStatus
+
+        self.sync_status = SyncStatus()
+        self.sync_page = SyncPage(ctx)
+        self.tabs.addTab(self.sync_page, "同步")
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync = SyncArea(ctx, self.sync_status, self.sync_page, self)
+        self.sync.round_done.connect(self._synced)
+        self.intake.decided.connect(lambda *_a: self.sync.kick())  # a case just decided goes up at once
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.addWidget(header)
@@ -95,6 +104,9 @@ class MainWindow(QMainWindow):
                 "act_import_catalog")
             self.catalog_importer.finished.connect(
                 lambda r: self.statusBar().showMessage(f"事项目录已导入：{r.matters} 个事项", 10_000))
+        from .accounts import install_counter_security
+
+        self.idle_lock = install_counter_security(self, ctx, settings_menu)  # idle lock, 锁屏, 用户管理
         self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:
@@ -144,6 +156,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.cases)
         self.cases.find()
 
+    def _synced(self, st: dict) -> None:
+        """Statuses that came back from the back office show in the case list at once."""
+        if (st.get("round") or {}).get("applied") and self.tabs.currentWidget() is self.cases:
+            self.cases.reload()
+
     def open_device_settings(self) -> None:
         from .settings import DeviceSettingsDialog
 
@@ -184,6 +201,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.voice.close()  # no speech or chime left running into a deleted window
+        self.sync.close()   # the sync thread ends before the window goes
         if self.screen2 is not None:
             self.screen2.close()  # else the applicant screen keeps the app running with no clerk window
         super().closeEvent(event)

@@ -491,6 +491,7 @@ class DeviceSettingsDialog(QDialog):
         self.ctx.tasks.run(store, self._stored, failed)
 
     def _stored(self, settings: dict[str, str]) -> None:
+        self.ctx.devices = dict(settings)   # what the context read at start follows the save
         if not self._own_hub:
             self.hub.reconfigure(settings)
         self.saved.emit(settings)

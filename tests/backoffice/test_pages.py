@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from tests.backoffice_server import backoffice, sample_case  # noqa: F401
+from tests.backoffice_server import sample_case
 
 TUS = "application/offset+octet-stream"
 
