@@ -90,6 +90,11 @@ class MainWindow(QMainWindow):
         act.setObjectName("act_sign_out")
         act.setShortcut("Ctrl+Shift+L")
         account.addAction("退出", self.quit_app).setObjectName("act_quit")
+        if hub is not None and hub.demo_cards():  # --demo-devices: something must put a card down
+            demo = self.menuBar().addMenu("演示读卡")
+            for i, (label, card) in enumerate(hub.demo_cards()):
+                demo.addAction(f"放卡：{label}", lambda c=card: hub.place_demo_card(c)).setObjectName(f"act_demo_card_{i}")
+            demo.addAction("取走证件", hub.remove_demo_card).setObjectName("act_demo_remove")
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
