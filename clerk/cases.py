@@ -555,6 +555,19 @@ def _infos(s: Session, rows: Sequence[Case]) -> list[CaseInfo]:
     return infos
 
 
+def note_id_revealed(db: Database, user: UserInfo, id_number: str, where: str = "intake") -> None:
+    """A full ID number shown on a screen before any case holds it (the intake form after a
+    card read): the look is an audit entry like ``reveal_applicant_id`` (the number masked)."""
+    require_role(user, COUNTER_ROLES, "查看完整证件号码")
+    with db.uow() as s:
+        audit.record(s, "applicant.reveal_id", username=user.username, workstation=user_workstation(user),
+                     entity="applicant", entity_id=mask_id(id_number), where=where, id_number=id_number)
+
+
+def user_workstation(user: UserInfo) -> str:
+    return str(getattr(user, "workstation", "") or "")
+
+
 def list_cases(db: Database, view: str = "today", query: str = "", today: dt.date | None = None,
                limit: int = PAGE, before_id: int | None = None) -> list[CaseInfo]:
     """Views: today, open, overdue, due_soon (≤ 2 working days), deferred (materials

@@ -89,7 +89,12 @@ class MainWindow(QMainWindow):
         act = account.addAction("注销 / 切换用户", self.sign_out)
         act.setObjectName("act_sign_out")
         act.setShortcut("Ctrl+Shift+L")
-        account.addAction("退出", self.close).setObjectName("act_quit")
+        account.addAction("退出", self.quit_app).setObjectName("act_quit")
+        if hub is not None and hub.demo_cards():  # --demo-devices: something must put a card down
+            demo = self.menuBar().addMenu("演示读卡")
+            for i, (label, card) in enumerate(hub.demo_cards()):
+                demo.addAction(f"放卡：{label}", lambda c=card: hub.place_demo_card(c)).setObjectName(f"act_demo_card_{i}")
+            demo.addAction("取走证件", hub.remove_demo_card).setObjectName("act_demo_remove")
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
@@ -186,8 +191,18 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
+    def quit_app(self) -> None:
+        """账户 → 退出: asks first when a draft is open, then closes (and the app ends)."""
+        if self.has_open_draft() and not self._may_leave("退出"):
+            return
+        self._leaving = True
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if not getattr(self, "_leaving", False) and self.has_open_draft() and not self._may_leave("退出"):
+        # the window's own close button (a spontaneous event) asks like 退出; a close from code
+        # (sign-out, quit_app, the app shutting down, tests) never blocks on a question
+        if event.spontaneous() and not getattr(self, "_leaving", False) and self.has_open_draft() \
+                and not self._may_leave("退出"):
             event.ignore()
             return
         self.voice.close()  # no speech or chime left running into a deleted window
