@@ -164,15 +164,35 @@ def _line_chart(title: str, labels: Sequence[str], series: Sequence[Sequence[flo
     return d
 
 
+def _wraps(c: Any) -> bool:
+    # words wrap; a case number (ASCII letters and digits) stays on one line
+    return isinstance(c, str) and len(c) > 10 and not c.isascii()
+
+
 def _table(head: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> Flowable:
     st = styles()
+    small = _small_cell()
     body = [[p(h, st.head) for h in head]]
     for r in rows:
-        body.append([p(str(c), st.cell) if isinstance(c, str) and len(c) > 14 else str(c) for c in r])
+        body.append([p(str(c), small) if _wraps(c) else str(c) for c in r])
     if len(body) == 1:
         body.append(["无"] + [""] * (len(head) - 1))
     total = sum(widths)
-    return grid_table(body, [w * CONTENT_W / total for w in widths], header_rows=1, padding=2.5)
+    table = grid_table(body, [w * CONTENT_W / total for w in widths], header_rows=1, padding=2.5)
+    table.setStyle([("FONTSIZE", (0, 1), (-1, -1), 8.5)])
+    return table
+
+
+def _small_cell() -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle("report-cell", parent=styles().cell, fontSize=8.5, leading=11)
+
+
+def _section(text: str) -> Flowable:
+    from reportlab.lib.styles import ParagraphStyle
+
+    return p(text, ParagraphStyle("report-section", parent=styles().section, keepWithNext=1))
 
 
 def _capped(rows: Sequence[Any], what: str) -> tuple[Sequence[Any], list[Flowable]]:
@@ -191,7 +211,7 @@ def _supervision_table(rows: Sequence[SupervisionRow]) -> list[Flowable]:
     table = _table(("级别", "办件编号", "事项", "窗口/人员", "承诺日期", "剩余工作日"),
                    [(("红" if r.level == "red" else "黄"), r.number, r.matter,
                      f"{r.window or ''}号 {r.clerk}" if r.window else r.clerk, r.promised_date.isoformat(),
-                     r.working_days_left) for r in shown], (8, 44, 50, 22, 20, 14))
+                     r.working_days_left) for r in shown], (8, 46, 48, 22, 20, 12))
     return [table, *note]
 
 
@@ -211,10 +231,10 @@ def _figures_story(f: Figures, single_day: bool) -> list[Flowable]:
         left = rows[i]
         right = rows[i + half] if i + half < len(rows) else ("", None, "0")
         pairs.append((left[0], _shown(left[1], left[2]), right[0], _shown(right[1], right[2]) if right[0] else ""))
-    story.append(KeepTogether([p("一、总体情况", st.section), grid_table(
+    story.append(KeepTogether([_section("一、总体情况"), grid_table(
         [[p(a, st.cell), b, p(c, st.cell), d] for a, b, c, d in pairs],
         [CONTENT_W * 0.32, CONTENT_W * 0.18, CONTENT_W * 0.32, CONTENT_W * 0.18], label_cols=(0, 2), padding=2.5)]))
-    story.append(p("二、等候与办理时间（分钟）", st.section))
+    story.append(_section("二、等候与办理时间（分钟）"))
     story.append(_table(("分区", "取号", "办结", "过号", "取消", "等候均值", "中位", "P90", "办理均值", "中位", "P90"),
                         [(z.name, z.tickets.issued, z.tickets.served, z.tickets.no_show, z.tickets.cancelled,
                           *_stat_cells(z.wait), *_stat_cells(z.serve)) for z in f.by_zone],
@@ -226,7 +246,7 @@ def _figures_story(f: Figures, single_day: bool) -> list[Flowable]:
     story.append(_table(("时段", "取号", "等候均值", "中位", "P90", "办理均值", "中位", "P90"),
                         [(f"{h.hour:02d}:00–{h.hour:02d}:59", h.issued, *_stat_cells(h.wait), *_stat_cells(h.serve))
                          for h in f.by_hour], (18, 9, 10, 9, 9, 10, 9, 9)))
-    story.append(p("三、受理办件", st.section))
+    story.append(_section("三、受理办件"))
     story.append(_bar_chart("各分区受理办件", [z.name for z in f.by_zone], [[z.cases_accepted for z in f.by_zone]],
                             ("受理",), "件"))
     story.append(p(f"受理 {f.cases_accepted} 件，其中即办件 {f.immediate} 件（{percent(f.immediate_share)}）。"
@@ -237,26 +257,26 @@ def _figures_story(f: Figures, single_day: bool) -> list[Flowable]:
     story.append(_table(("窗口", "受理件数"), [(r.label, r.count) for r in f.by_window], (50, 50)))
     story.append(Spacer(1, 2 * mm))
     story.append(_table(("工作人员", "受理件数"), [(r.label, r.count) for r in f.by_clerk], (50, 50)))
-    story.append(p("四、一次性告知与不予受理", st.section))
+    story.append(_section("四、一次性告知与不予受理"))
     for title, rows_ in (("一次性告知", f.notices), ("不予受理", f.refusals)):
         shown, note = _capped(rows_, title)
         story.append(p(f"{title} {len(rows_)} 件", st.emphasis))
         story.append(_table(("办件编号", "事项", "时间", "窗口/人员", "缺少材料或理由"),
                             [(r.number, r.matter, f"{r.at:%m-%d %H:%M}", f"{r.window or ''}号 {r.clerk}",
-                              r.reason) for r in shown], (40, 34, 14, 18, 44)))
+                              r.reason) for r in shown], (44, 32, 18, 18, 40)))
         story.extend(note)
-    story.append(p("五、容缺受理材料", st.section))
+    story.append(_section("五、容缺受理材料"))
     story.append(p(f"待补交 {f.deferred_outstanding} 项，其中已逾期 {f.deferred_overdue} 项。", st.body))
     shown, note = _capped(f.deferred, "容缺材料")
     story.append(_table(("办件编号", "事项", "材料", "补交期限", "状态"),
                         [(r.number, r.matter, r.material, r.due_date.isoformat(), "逾期" if r.overdue else "待补交")
-                         for r in shown], (40, 30, 44, 18, 12)))
+                         for r in shown], (44, 30, 40, 18, 12)))
     story.extend(note)
-    story.append(p("六、电子监察（超期与临期办件）", st.section))
+    story.append(_section("六、电子监察（超期与临期办件）"))
     story.append(p(f"红牌（已超过承诺办结日期）{len(f.overdue)} 件；黄牌（2 个工作日内到期）{len(f.due_soon)} 件。"
                    "以期末时点未办结的事项办件计。", st.body))
     story.extend(_supervision_table(f.overdue + f.due_soon))
-    story.append(p("七、最多跑一次与群众评价", st.section))
+    story.append(_section("七、最多跑一次与群众评价"))
     story.append(p(f"办结出件 {f.delivered} 件，跑动不超过一次 {f.delivered_at_most_once} 件，"
                    f"最多跑一次实现率 {percent(f.at_most_once_rate)}。评价 {f.rating_count} 条，"
                    f"满意率 {percent(f.satisfied_rate)}。", st.body))
@@ -267,7 +287,7 @@ def _figures_story(f: Figures, single_day: bool) -> list[Flowable]:
     story.append(_table(("办件编号", "等级", "原因", "意见", "时间", "窗口/人员"),
                         [(r.number or "—", r.level_label, r.reasons or "—", r.text or "—", f"{r.at:%m-%d %H:%M}",
                           f"{r.window or ''}号 {r.clerk}" if r.window else r.clerk) for r in shown],
-                        (38, 16, 22, 40, 14, 18)))
+                        (42, 16, 20, 36, 19, 18)))
     story.extend(note)
     return story
 
@@ -294,7 +314,7 @@ def range_pdf(report: RangeReport, hall: HallInfo) -> bytes:
     labels = [f"{d.day:%m-%d}" for d in report.series]
     story: list[Flowable] = [p(f"统计区间：{cn_date(report.start)} 至 {cn_date(report.end)}，"
                                f"共 {len(report.series)} 天，其中工作日 {f.workdays} 天", st.small)]
-    story.append(p("趋势", st.section))
+    story.append(_section("趋势"))
     story.append(_line_chart("每日取号、办结与受理", labels,
                              [[d.issued for d in report.series], [d.served for d in report.series],
                               [d.accepted for d in report.series]], ("取号", "办结号票", "受理办件")))
@@ -305,13 +325,13 @@ def range_pdf(report: RangeReport, hall: HallInfo) -> bytes:
                               [(d.satisfied_rate or 0) * 100 if d.satisfied_rate is not None else None
                                for d in report.series]], ("最多跑一次", "满意率")))
     story += _figures_story(f, False)
-    story.append(p("八、逐日统计", st.section))
+    story.append(_section("八、逐日统计"))
     story.append(_table(("日期", "工作日", "取号", "办结", "过号", "平均等候", "受理", "出件", "跑一次率", "评价", "满意率"),
                         [(d.day.isoformat(), "是" if d.is_workday else "否", d.issued, d.served, d.no_show,
                           minutes(d.mean_wait), d.accepted, d.delivered, percent(d.at_most_once_rate), d.ratings,
                           percent(d.satisfied_rate)) for d in report.series],
                         (18, 8, 8, 8, 8, 10, 8, 8, 10, 8, 10)))
-    story.append(p("九、工作人员统计", st.section))
+    story.append(_section("九、工作人员统计"))
     story.append(KeepTogether([_table(("工作人员", "受理", "即办", "一次性告知", "不予受理", "评价", "平均等级", "差评"),
                                       [(c.clerk, c.accepted, c.immediate, c.notices, c.refusals, c.ratings,
                                         "—" if c.mean_level is None else f"{c.mean_level:.2f}", c.bad_ratings)
