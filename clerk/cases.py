@@ -33,7 +33,7 @@ from .db import Database
 from .dto import (ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, FormFieldInfo, ProxyInput, SupplementInfo,
                   UserInfo)
 from .errors import ApplicantChanged, IllegalTransition, NotFound, ValidationError
-from .models import (Applicant, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
+from .models import (Applicant, Role, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
                      MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, SituationOption,
                      User, Window, local_now)
 from .numbering import next_case_number
@@ -443,7 +443,7 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
         parent_number=case.parent.number if case.parent else None, allowed_actions=actions,
         follows_number=meta.get("follows"), supplements=tuple(_supplement_info(r) for r in meta.get("supplements", ())),
         backoffice_actions=remote if case.matter is not None else (),
-        form=form)
+        form=form, agent_name=clerk.display_name if clerk is not None and clerk.role == Role.AGENT.value else "")
 
 
 def _supplement_info(r: Mapping[str, Any]) -> SupplementInfo:
@@ -642,6 +642,9 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
         a = _upsert_applicant(s, applicant, user, workstation)
         p = _proxy(s, proxy)
         window = None
+        # a village agent (代办员) takes the case for the villager: recorded as the agent, at no window
+        if user.role == Role.AGENT.value:
+            window_number = None
         if window_number is not None and user.hall_id is not None:
             window = s.scalar(select(Window).where(Window.hall_id == user.hall_id, Window.number == window_number))
         common = dict(applicant=a, proxy=p, hall_id=user.hall_id, clerk_id=user.id,

@@ -135,6 +135,7 @@ class ApplicantPanel(QGroupBox):
         self.name.setText(card.name)
         self._full_id = card.id_number
         self.id_number.setText(mask_id(card.id_number))
+        self.id_number.setCursorPosition(0)
         self.id_number.setReadOnly(True)
         self.reveal.setVisible(True)
         self.address.setText(card.address)
