@@ -8,13 +8,15 @@ app always pass a user. Kiosk and display workstations act as service accounts
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 
 from . import audit
-from .bootstrap import check_password
+from .bootstrap import check_password, default_password, hash_password, needs_rehash
 from .db import Database
 from .dto import UserInfo
 from .errors import PermissionDenied, ValidationError
@@ -39,13 +41,36 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "queue.window": ((*COUNTER_ROLES, Role.MANAGER.value), "叫号和处理号票"),
     "queue.settings": (MANAGING_ROLES, "修改大厅排队设置"),
     "users.manage": ((Role.ADMIN.value,), "管理用户账号"),
+    "account.own": ((*COUNTER_ROLES, Role.MANAGER.value), "修改自己的密码"),
     "data.maintain": ((Role.ADMIN.value,), "备份、恢复或清理数据"),
+    "devices.configure": (MANAGING_ROLES, "设置设备地址"),
+    "reports.view": (MANAGING_ROLES, "查看大厅运行概况和报表"),
+    "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
 }
 
 
-def to_info(user: User) -> UserInfo:
+# Lockout: after MAX_FAILURES wrong passwords in a row the account waits LOCK_BASE_SECONDS,
+# doubling with every further failure up to LOCK_MAX_SECONDS. A right password resets it.
+MAX_FAILURES = 5
+LOCK_BASE_SECONDS = 30
+LOCK_MAX_SECONDS = 15 * 60
+MIN_PASSWORD_LENGTH = 8
+
+
+def lock_seconds(failures: int) -> int:
+    if failures < MAX_FAILURES:
+        return 0
+    return min(LOCK_MAX_SECONDS, LOCK_BASE_SECONDS * 2 ** (failures - MAX_FAILURES))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def to_info(user: User, *, must_change: bool = False) -> UserInfo:
     return UserInfo(id=user.id, username=user.username, display_name=user.display_name,
-                    role=user.role, hall_id=user.hall_id)
+                    role=user.role, hall_id=user.hall_id,
+                    must_change_password=bool(must_change or user.must_change_password))
 
 
 def service_account(role: str, workstation: str) -> UserInfo:
@@ -56,22 +81,79 @@ def service_account(role: str, workstation: str) -> UserInfo:
     return UserInfo(id=0, username=f"{role}:{workstation or '-'}"[:40], display_name=ROLE_LABELS[role], role=role)
 
 
-def login(db: Database, username: str, password: str, workstation: str = "") -> UserInfo:
+def login(db: Database, username: str, password: str, workstation: str = "", *,
+          now: dt.datetime | None = None) -> UserInfo:
+    """Check the password; on success the hash is upgraded if it is of an older kind and the
+    returned UserInfo says whether the password must be changed first (a default or reset
+    one). Failures count towards a lockout with a growing delay; all of it is audited."""
     if not username.strip() or not password:
         raise ValidationError("请输入用户名和密码", "username and password required")
+    name = username.strip()[:40]
+    now = now or _now()
+    locked_for = 0
     with db.uow(workstation=workstation) as s:
-        user = s.scalar(select(User).where(User.username == username.strip()))
-        if user is None or not user.active or not check_password(password, user.password_hash):
-            audit.record(s, "login.failed", username=username.strip()[:40], workstation=workstation)
+        user = s.scalar(select(User).where(User.username == name))
+        if user is not None and user.locked_until is not None and user.locked_until > now:
+            locked_for = int((user.locked_until - now).total_seconds()) + 1
+            audit.record(s, "login.locked", username=name, workstation=workstation, seconds=locked_for)
+            ok = None
+        elif user is None or not user.active or not check_password(password, user.password_hash):
+            detail: dict[str, Any] = {}
+            if user is not None:
+                user.failed_logins = (user.failed_logins or 0) + 1
+                wait = lock_seconds(user.failed_logins)
+                if wait:
+                    user.locked_until = now + dt.timedelta(seconds=wait)
+                    detail = {"failures": user.failed_logins, "locked_seconds": wait}
+            audit.record(s, "login.failed", username=name, workstation=workstation, **detail)
             ok = None
         else:
+            user.failed_logins, user.locked_until = 0, None
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+                audit.record(s, "password.rehash", username=user.username, workstation=workstation)
             audit.record(s, "login", username=user.username, workstation=workstation)
-            ok = to_info(user)
+            ok = to_info(user, must_change=password == default_password(user.username))
+    if locked_for:
+        log.warning("sign-in of locked account %r at %s", name, workstation or "-")
+        raise PermissionDenied(f"连续输错密码次数过多，账号已暂时锁定，请 {locked_for} 秒后再试，或请系统管理员重设密码",
+                               f"account locked for {locked_for} s after repeated failures")
     if ok is None:
-        log.warning("sign-in refused for %r at %s", username.strip()[:40], workstation or "-")
+        log.warning("sign-in refused for %r at %s", name, workstation or "-")
         raise PermissionDenied("用户名或密码错误", "wrong username or password")
     log.info("signed in: %s (%s) at %s", ok.username, ok.role, workstation or "-")
     return ok
+
+
+def check_new_password(username: str, password: str) -> None:
+    """A new password: at least 8 characters, letters and digits, not the user name or a default."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"新密码至少 {MIN_PASSWORD_LENGTH} 位", "new password too short")
+    if not any(c.isdigit() for c in password) or not any(c.isalpha() for c in password):
+        raise ValidationError("新密码须同时包含字母和数字", "new password needs letters and digits")
+    if password.lower() == username.lower() or password in {default_password(n) for n in
+                                                             ("admin", "clerk", "agent", "manager")}:
+        raise ValidationError("新密码不能与用户名或默认密码相同", "new password equals the name or a default")
+
+
+def change_password(db: Database, username: str, old_password: str, new_password: str,
+                    workstation: str = "") -> UserInfo:
+    """The user changes their own password (the old one proves it is them)."""
+    login(db, username, old_password, workstation)
+    check_new_password(username, new_password)
+    with db.uow() as s:
+        user = s.scalar(select(User).where(User.username == username.strip()))
+        assert user is not None
+        user.password_hash = hash_password(new_password)
+        user.must_change_password = False
+        user.password_changed_at = _now()
+        audit.record(s, "password.change", username=user.username, workstation=workstation)
+        return to_info(user)
+
+
+def verify_password(db: Database, user: UserInfo, password: str, workstation: str = "") -> UserInfo:
+    """Unlock the counter's idle lock: the same user's password (counts towards lockout)."""
+    return login(db, user.username, password, workstation)
 
 
 def require_role(user: UserInfo | None, roles: Iterable[str], action: str, english: str = "") -> UserInfo:

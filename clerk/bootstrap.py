@@ -1,6 +1,7 @@
 """First-run setup: the demo hall with its zones and windows, and the default accounts.
 
-Idempotent: running it again changes nothing that exists. Passwords are salted PBKDF2.
+Idempotent: running it again changes nothing that exists. Passwords are salted scrypt; the
+default accounts must change theirs at first sign-in outside demo mode (clerk.auth).
 """
 from __future__ import annotations
 
@@ -29,21 +30,54 @@ DEFAULT_USERS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+# scrypt (memory-hard, in hashlib): 16 MiB and ~50 ms per check on a counter PC, so a stolen
+# database cannot be guessed at GPU speed. PBKDF2 hashes of earlier releases are still accepted
+# and replaced at the next sign-in (``needs_rehash``).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
 def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            maxmem=64 * 1024 * 1024, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    parts = (stored or "").split("$")
+    try:
+        if parts[0] == "scrypt" and len(parts) == 6:
+            n, r, p = (int(x) for x in parts[1:4])
+            if n > 2**20 or r > 32 or p > 16:  # a hostile row must not eat the machine's memory
+                return False
+            digest = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(parts[4]), n=n, r=r, p=p,
+                                    maxmem=256 * 1024 * 1024, dklen=len(parts[5]) // 2)
+            return hmac.compare_digest(digest.hex(), parts[5])
+        if parts[0] == "pbkdf2_sha256" and len(parts) == 4:
+            iterations = int(parts[1])
+            if iterations > 10_000_000:
+                return False
+            digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(parts[2]), iterations)
+            return hmac.compare_digest(digest.hex(), parts[3])
+    except (ValueError, MemoryError):
+        return False
+    return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """True for a hash weaker than what ``hash_password`` makes today (replaced at sign-in)."""
+    return not (stored or "").startswith(f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}$")
+
+
+def pbkdf2_hash(password: str, salt: bytes | None = None) -> str:
+    """The earlier releases' format (kept for tests of the upgrade path)."""
     salt = salt or os.urandom(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, _ITERATIONS)
     return f"pbkdf2_sha256${_ITERATIONS}${salt.hex()}${digest.hex()}"
 
 
-def check_password(password: str, stored: str) -> bool:
-    try:
-        algo, iterations, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if algo != "pbkdf2_sha256":
-        return False
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt_hex), int(iterations))
-    return hmac.compare_digest(digest.hex(), digest_hex)
+def default_password(username: str) -> str | None:
+    return next((pw for name, _d, _r, pw in DEFAULT_USERS if name == username), None)
 
 
 def ensure_hall(session: Session, code: str = DEMO_HALL_CODE, name: str = DEMO_HALL_NAME,

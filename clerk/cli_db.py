@@ -28,6 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     rs = dsub.add_parser("restore", help="从备份恢复 restore from an archive (the current database is kept)")
     rs.add_argument("file")
     rs.set_defaults(handler=_restore)
+    pg = dsub.add_parser("purge-attachments", help="清理已办结办件的扫描件 delete scans of cases finished "
+                         "more than N days ago (config retention_days)")
+    pg.add_argument("--days", type=int, help="保留天数 days to keep (default: config retention_days)")
+    pg.add_argument("--dry-run", action="store_true", help="只列出，不删除 list only")
+    pg.set_defaults(handler=_purge)
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -124,4 +129,28 @@ def _restore(args: argparse.Namespace) -> int:
         migrate.ensure_current(cfg.database_url)
     kept = f"；原数据库已保留为 {report.kept_as}" if report.kept_as else ""
     print(f"已从 {args.file} 恢复数据库，补回 {report.files_added} 个文件（{report.files_present} 个已存在）{kept}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from . import retention
+    from .commands import acting, open_config, open_db
+    from .errors import ValidationError
+
+    cfg = open_config(args)
+    days = args.days or retention.retention_days(cfg)
+    if not days:
+        raise ValidationError(f"未设置保留天数：请用 --days 或在 config.json 中设置 {retention.SETTING}",
+                              "no retention period: --days or retention_days")
+    db = open_db(args)
+    try:
+        report = retention.purge_attachments(db, cfg.files_dir, days, dry_run=args.dry_run,
+                                             **acting(args, db, "data.maintain"))
+    finally:
+        db.dispose()
+    verb = "将清理" if report.dry_run else "已清理"
+    print(f"{verb} {len(report.cases)} 个办件的 {report.attachments} 个扫描件"
+          + ("" if report.dry_run else f"，删除 {report.files_deleted} 个文件，释放 {report.bytes_freed / 1e6:.1f} MB"))
+    if report.waiting_for_back_office:
+        print(f"另有 {report.waiting_for_back_office} 个办件等待后台确认收到后再清理")
     return 0

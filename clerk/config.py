@@ -101,3 +101,11 @@ def check_config(cfg: Config) -> Config:
         raise ClerkError("配置有误，未启动：" + "；".join(problems),
                          f"bad hall_code/workstation in {cfg.config_file}: " + str(cfg.hall_code) + "/" + str(cfg.workstation))
     return cfg
+
+
+def is_demo(cfg: Config | None = None) -> bool:
+    """Demo mode (``"demo": true`` in config.json or CLERK_DEMO=1): the default accounts may keep
+    their published passwords. Anywhere else they must be changed at first sign-in."""
+    if os.environ.get("CLERK_DEMO", "") == "1":
+        return True
+    return bool(cfg is not None and cfg.extra.get("demo") is True)

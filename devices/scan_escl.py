@@ -56,7 +56,9 @@ class EsclStatus:
 
 def _input_caps(node: ET.Element) -> InputCaps:
     def ints(path: str) -> tuple[int, ...]:
-        return tuple(sorted({int(e.text) for e in node.iterfind(path, NS) if (e.text or "").isdigit()}))
+        # ASCII digits only: "²".isdigit() is true but int("²") fails (found by the fuzz test)
+        return tuple(sorted({int(e.text) for e in node.iterfind(path, NS)
+                             if e.text and e.text.isascii() and e.text.isdigit()}))
 
     def texts(path: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys((e.text or "").strip() for e in node.iterfind(path, NS)))

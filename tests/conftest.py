@@ -20,6 +20,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # No sound device on a test machine: the chime is counted, not played (Qt Multimedia's backend
 # threads outliving a deleted QSoundEffect have crashed later tests). ui/voice.py reads this.
 os.environ.setdefault("CLERK_NO_AUDIO", "1")
+# The suite signs in with the default accounts (clerk/clerk123 …): demo mode, where they need
+# not be changed first. Tests of that rule remove it (tests/integration/test_accounts.py).
+os.environ.setdefault("CLERK_DEMO", "1")
 
 from clerk.db import Database  # noqa: E402
 from clerk.migrate import upgrade  # noqa: E402

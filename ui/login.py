@@ -63,6 +63,17 @@ class LoginDialog(QDialog):
                            self._ok, self._fail)
 
     def _ok(self, user: UserInfo) -> None:
+        from clerk.config import is_demo
+
+        if user.must_change_password and not is_demo(self.ctx.cfg):
+            # A default or temporary password: replaced before the counter opens.
+            from .accounts import ChangePasswordDialog
+
+            self.change_dialog = ChangePasswordDialog(self.ctx, user.username, self.password.text(), self)
+            self.change_dialog.accepted.connect(lambda: self._ok(self.change_dialog.user))
+            self.change_dialog.rejected.connect(lambda: self._fail("须先修改密码才能登录"))
+            self.change_dialog.open()
+            return
         self.user = user
         self.ctx.user = user
         self.ctx.window_number = self.window_no.value()

@@ -239,7 +239,7 @@ def test_bundle_guide_dedups_shared_materials(db):
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {"CLERK_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
-           "CLERK_USER": "manager", "CLERK_PASSWORD": "manager123"}
+           "CLERK_USER": "manager", "CLERK_PASSWORD": "manager123", "CLERK_DEMO": "1"}
     return subprocess.run([sys.executable, "-m", "clerk.cli", "catalog", *args], capture_output=True,
                           text=True, env=env, timeout=120)
 

@@ -258,7 +258,7 @@ def test_bad_rows_in_a_published_list_change_nothing(db, tmp_path):
 
 def test_cli_prints_progress_and_the_published_fields(tmp_path):
     env = {"CLERK_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
-           "CLERK_USER": "manager", "CLERK_PASSWORD": "manager123"}
+           "CLERK_USER": "manager", "CLERK_PASSWORD": "manager123", "CLERK_DEMO": "1"}
     path = published_xlsx(tmp_path / "清单.xlsx")
     r = subprocess.run([sys.executable, "-m", "clerk.cli", "catalog", "import", str(path)], capture_output=True,
                        text=True, env=env, timeout=120)
