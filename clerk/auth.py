@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "users.manage": ((Role.ADMIN.value,), "管理用户账号"),
     "account.own": ((*COUNTER_ROLES, Role.MANAGER.value), "修改自己的密码"),
     "data.maintain": ((Role.ADMIN.value,), "备份、恢复或清理数据"),
+    "devices.configure": (MANAGING_ROLES, "设置设备地址"),
+    "reports.view": (MANAGING_ROLES, "查看大厅运行概况和报表"),
+    "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
 }
 
 

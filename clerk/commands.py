@@ -21,7 +21,7 @@ SIGN_IN_HELP = ("请用 --user 用户名 登录（密码来自提示输入、系
                 "sign in with --user NAME (password from the prompt, the OS keyring or CLERK_PASSWORD)")
 
 GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor",
-          "clerk.cli_users", "clerk.cli_sync")
+          "clerk.cli_users", "clerk.cli_sync", "clerk.cli_demo")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,9 +33,11 @@ def open_config(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "data_dir", None))
 
 
-def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True) -> Database:
+def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True,
+            catalog: bool = True) -> Database:
     """The configured database, migrated to head and, on first use, seeded with the demo hall,
-    the default accounts and the demo catalog."""
+    the default accounts and (unless ``catalog`` is False: the app imports it in the background
+    once its sign-in dialog shows, ``seed.seed_demo_catalog``) the demo catalog."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from .db import database_error
@@ -52,7 +54,7 @@ def open_db(args: argparse.Namespace, *, migrate: bool = True, seed: bool = True
         if seed:
             from .seed import seed_defaults
 
-            seed_defaults(db, cfg)
+            seed_defaults(db, cfg, **({} if catalog else {"catalog": None}))
     except SQLAlchemyError as exc:
         raise database_error(exc, cfg.database_url) from exc
     return db

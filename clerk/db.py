@@ -1,8 +1,11 @@
 """Engines, sessions and the unit of work.
 
 SQLite rules (see shared/SYNC.md): WAL, ``synchronous=FULL`` (a committed case survives power
-loss), foreign keys on, a busy timeout, and every transaction begins IMMEDIATE so a reader that
-later writes never meets SQLITE_BUSY half way. PostgreSQL needs none of this.
+loss), foreign keys on, a busy timeout, and every unit of work that may write begins IMMEDIATE so
+a reader that later writes never meets SQLITE_BUSY half way. Read-only work (``Database.read()``:
+lists, look-ups, the queue board) begins DEFERRED and so never takes the write lock — in WAL mode
+it reads its snapshot while one writer goes on, and a long list never makes a queue heartbeat
+wait. PostgreSQL needs none of this.
 """
 from __future__ import annotations
 
@@ -22,32 +25,36 @@ from .secure import create_private_file, sqlite_path
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     # Take transaction control from pysqlite so our BEGIN IMMEDIATE is the one that runs.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
 
+READ_ONLY = "clerk_read_only"  # execution option of the engine behind ``Database.read()``
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; an address naming a database or driver this program cannot use
     (``mysql://``, ``postgresql+psycopg2://`` without psycopg2, a typo) is a ``StorageError``
     that says so in Chinese, not a traceback."""
+    busy = int(kwargs.pop("busy_timeout_ms", BUSY_TIMEOUT_MS))  # how long a writer waits for the lock
     try:
         if url.startswith("sqlite"):
             path = sqlite_path(url)
             if path is not None:
                 create_private_file(path)  # SQLite gives -wal and -shm the mode of this file
-            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
-            event.listen(engine, "connect", _sqlite_pragmas)
+            engine = create_engine(url, connect_args={"timeout": busy / 1000}, **kwargs)
+            event.listen(engine, "connect", lambda conn, rec: _sqlite_pragmas(conn, rec, busy))
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         kwargs.setdefault("pool_pre_ping", True)
@@ -79,8 +86,9 @@ class UnitOfWork:
     """
 
     def __init__(self, factory: sessionmaker[Session], user: Any = None, workstation: str = "",
-                 ambient: threading.local | None = None) -> None:
+                 ambient: threading.local | None = None, read_only: bool = False) -> None:
         self._factory = factory
+        self.read_only = read_only  # rolled back at the end: nothing a reader flushed is kept
         self.session: Session | None = None
         self.user = user  # clerk.dto.UserInfo of the signed-in person, for role checks and audit
         self.workstation = workstation
@@ -103,6 +111,11 @@ class UnitOfWork:
         if self._ambient is not None:
             self._ambient.unit = None
         try:
+            if self.read_only:
+                # close() below ends the transaction (no snapshot to restore: nothing is kept)
+                if isinstance(exc, OperationalError):
+                    raise storage_error(exc) from exc
+                return
             if exc_type is None and self.doomed:
                 session.rollback()
                 raise RuntimeError("a part of this transaction failed; everything was rolled back")
@@ -191,6 +204,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
+                                          expire_on_commit=False)
         self._ambient = threading.local()
 
     def uow(self, user: Any = None, workstation: str = "") -> UnitOfWork:
@@ -199,6 +214,15 @@ class Database:
         if outer is not None:
             return _JoinedUnit(outer)  # type: ignore[return-value]  # same protocol
         return UnitOfWork(self.sessions, user=user, workstation=workstation)
+
+    def read(self) -> UnitOfWork:
+        """A unit of work that only reads: on SQLite it begins DEFERRED (no write lock, never
+        waits for a writer in WAL mode) and it is rolled back at the end, whatever it touched.
+        Inside ``atomic()`` on this thread it is a part of that unit (it sees its writes)."""
+        outer = getattr(self._ambient, "unit", None)
+        if outer is not None:
+            return _JoinedUnit(outer)  # type: ignore[return-value]  # same protocol
+        return UnitOfWork(self.read_sessions, read_only=True)
 
     def atomic(self, user: Any = None, workstation: str = "") -> UnitOfWork:
         """One transaction for several service calls (one screen action)::

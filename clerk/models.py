@@ -331,7 +331,12 @@ class Applicant(Base):
     """申请人: a person (by ID number) or an enterprise (by USCC)."""
 
     __tablename__ = "applicant"
-    __table_args__ = (UniqueConstraint("kind", "id_number"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "id_number"),
+        # the case-list search: a name by its beginning, a full ID number (migration 0005)
+        Index("ix_applicant_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+        Index("ix_applicant_id_number", "id_number"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default=ApplicantKind.PERSON.value)
     name: Mapped[str] = mapped_column(String(200))
@@ -368,6 +373,15 @@ class Case(Base):
     child case per matter (``parent_id`` → bundle case)."""
 
     __tablename__ = "case_file"
+    __table_args__ = (
+        # The case list at volume (migration 0005): a bundle's matter cases, the day's and the
+        # month's cases, and a case number by its beginning (LIKE 'x%' on PostgreSQL whatever the
+        # database collation; SQLite uses the unique index with a range).
+        Index("ix_case_file_parent_id", "parent_id"),
+        Index("ix_case_file_created_at", "created_at"),
+        Index("ix_case_file_accepted_at", "accepted_at"),
+        Index("ix_case_file_number_prefix", "number", postgresql_ops={"number": "text_pattern_ops"}),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     number: Mapped[str | None] = mapped_column(String(40), unique=True)  # given on acceptance/notice
@@ -421,7 +435,8 @@ class MaterialCheck(Base):
     """The check of one material for one case: presented / shared / deferred / missing."""
 
     __tablename__ = "material_check"
-    __table_args__ = (UniqueConstraint("case_id", "material_key"),)
+    __table_args__ = (UniqueConstraint("case_id", "material_key"),
+                      Index("ix_material_check_status", "status", "supplied_at"))  # 容缺 outstanding
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
     material_id: Mapped[int | None] = mapped_column(ForeignKey("material_requirement.id"))
@@ -507,6 +522,17 @@ class Ticket(Base):
     target_window: Mapped[int | None] = mapped_column(Integer)  # transfer to a given window number
 
 
+class QueueVersion(Base):
+    """A hall's queue change counter (SQLite): database triggers (migration 0005) add one on every
+    ticket issued, called, moved or finished and on every window paused or resumed, so a window
+    or the hall screen polls one tiny row and reads the board only when it moved. PostgreSQL
+    pushes the same events with NOTIFY ``clerk_queue`` instead (no shared row to lock)."""
+
+    __tablename__ = "queue_version"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 class DailyCounter(Base):
     """Daily sequences: tickets per (hall, date, zone) and case numbers per (workstation, date).
     A row is incremented inside the caller's transaction, so a number is never given twice."""
@@ -541,6 +567,7 @@ class AuditEntry(Base):
     """Who did or looked at what. ``detail`` never holds an unmasked ID number or phone."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_entity_id", "entity_id"),)  # a case's history, its visits
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now, index=True)
     username: Mapped[str] = mapped_column(String(40), default="")

@@ -41,7 +41,8 @@ from .auth import authorize, is_manager
 from .db import Database
 from .dto import UserInfo
 from .errors import IllegalTransition, NotFound, ValidationError
-from .models import Applicant, ApplicantKind, Hall, Setting, Ticket, TicketState, Window, WindowZone, Zone
+from .models import (Applicant, ApplicantKind, Hall, QueueVersion, Setting, Ticket, TicketState, Window, WindowZone,
+                     Zone)
 from .numbering import next_value
 from .validation import validate_id_number
 from .zones import zone_code as _zone_code_of
@@ -349,7 +350,7 @@ def _grace_in(s: Session, hall_code: str) -> int:
 
 def no_show_grace_minutes(db: Database, hall_code: str) -> int:
     """How long after 过号 the person may still get the ticket back (``return_ticket``)."""
-    with db.uow() as s:
+    with db.read() as s:
         _hall(s, hall_code)
         return _grace_in(s, hall_code)
 
@@ -458,7 +459,7 @@ def _lanes_in(s: Session, hall_code: str) -> LaneSettings:
 
 def lane_settings(db: Database, hall_code: str) -> LaneSettings:
     """The hall's lanes with where they come from (its own setting or the defaults)."""
-    with db.uow() as s:
+    with db.read() as s:
         _hall(s, hall_code)
         return _lanes_in(s, hall_code)
 
@@ -497,7 +498,7 @@ class HallZone:
 def hall_zones(db: Database, hall_code: str) -> list[HallZone]:
     """The hall's own zones in display order (a hall may have fewer or other zones than
     ``clerk.zones.DEFAULT_ZONES``)."""
-    with db.uow() as s:
+    with db.read() as s:
         hall = _hall(s, hall_code)
         return [HallZone(z.code, z.name, z.prefix)
                 for z in s.scalars(select(Zone).where(Zone.hall_id == hall.id).order_by(Zone.position, Zone.id))]
@@ -505,7 +506,7 @@ def hall_zones(db: Database, hall_code: str) -> list[HallZone]:
 
 def window_zone_codes(db: Database, hall_code: str, window_number: int) -> list[str]:
     """The zones a window serves, its first zone first."""
-    with db.uow() as s:
+    with db.read() as s:
         window = _window(s, _hall(s, hall_code), window_number)
         return list(s.scalars(select(Zone.code).join(WindowZone, WindowZone.zone_id == Zone.id)
                               .where(WindowZone.window_id == window.id).order_by(WindowZone.priority)))
@@ -694,17 +695,112 @@ def call_next_in(s: Session, hall_code: str, window_number: int, holder: str, no
 def call_next(db: Database, hall_code: str, window_number: int, holder: str, now: dt.datetime | None = None,
               lease_seconds: int = LEASE_SECONDS, *, user: UserInfo | None = None,
               workstation: str = "") -> TicketInfo | None:
-    """下一位: the best waiting ticket for this window, or None when nobody waits."""
+    """下一位: the best waiting ticket for this window, or None when nobody waits.
+
+    Three statements, whatever the size of the day (``call_next_in`` is the same rule through
+    the ORM, for callers inside a larger unit of work):
+
+    1. the window (locked on PostgreSQL, so two sessions of one window take turns), its paused
+       flag, a still-called ticket it holds (a refusal), the hall's zone names and lane setting;
+    2. one UPDATE that puts expired leases of the hall back to WAITING (rows another window is
+       working on are skipped, not waited for) and finishes the ticket this window is serving;
+    3. one UPDATE … RETURNING that calls the best waiting ticket, picked by a subquery in the
+       calling order (transferred to this window, lane priority, the window's zone order, issue
+       time) with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL — concurrent windows pass over each
+       other's pick instead of waiting.
+
+    A signed-in ``user`` adds the audit entry of the call (a fourth statement, an INSERT)."""
     who = authorize(user, "queue.window")
     now = now or _now()
+    if not holder.strip():
+        raise ValidationError("呼叫方标识不能为空", "holder must not be empty")
+    day = now.date()
     with db.uow() as s:
-        t, finished = call_next_in(s, hall_code, window_number, holder, now, lease_seconds)
-        if user is not None and (t is not None or finished):
+        pg = _is_pg(s)
+        # 1. the window, what it holds, the names the answer needs
+        called_here = (select(Ticket.display).where(
+            Ticket.hall_id == Window.hall_id, Ticket.service_date == day, Ticket.window_id == Window.id,
+            Ticket.state == T.CALLED.value, or_(Ticket.lease_until.is_(None), Ticket.lease_until >= now))
+            .order_by(Ticket.id.desc()).limit(1).scalar_subquery())
+        lanes_own = select(Setting.value).where(Setting.key == f"{LANES_SETTING}:{hall_code}").scalar_subquery()
+        lanes_all = select(Setting.value).where(Setting.key == LANES_SETTING).scalar_subquery()
+        first = (select(Window.id, Window.hall_id, Window.paused, called_here, lanes_own, lanes_all,
+                        Zone.code, Zone.name)
+                 .join(Hall, Hall.id == Window.hall_id).outerjoin(Zone, Zone.hall_id == Hall.id)
+                 .where(Hall.code == hall_code, Window.number == window_number))
+        if pg:
+            first = first.with_for_update(of=Window)
+        rows = s.execute(first).all()
+        if not rows:
+            _window(s, _hall(s, hall_code), window_number)  # says which one is missing
+        window_id, hall_id, paused, holding, own_lanes, all_lanes = rows[0][:6]
+        zone_names = {code: name for *_, code, name in rows if code is not None}
+        if paused:
+            raise IllegalTransition(f"{window_number} 号窗口已暂停，请先恢复叫号", f"window {window_number} is paused")
+        if holding:
+            raise IllegalTransition(
+                f"{window_number} 号窗口已呼叫 {holding}，请先开始办理或标记过号",
+                f"window {window_number} holds called ticket {holding}: start or no-show it first")
+        today = and_(Ticket.hall_id == hall_id, Ticket.service_date == day)
+        # 2. expired leases back to the queue; the ticket being served here is done
+        expired = select(Ticket.id).where(today, Ticket.state == T.CALLED.value, Ticket.lease_until < now)
+        if pg:
+            expired = expired.with_for_update(skip_locked=True)
+        serving = Ticket.state == T.SERVING.value
+        freed = s.execute(
+            update(Ticket).where(or_(Ticket.id.in_(expired),
+                                     and_(today, Ticket.window_id == window_id, serving)))
+            .values(state=case((serving, T.DONE.value), else_=T.WAITING.value),
+                    finished_at=case((serving, now), else_=Ticket.finished_at),
+                    window_id=case((serving, Ticket.window_id), else_=None),
+                    holder="", lease_until=None)
+            .returning(Ticket.display, Ticket.state, Ticket.id)
+            .execution_options(synchronize_session=False)).all()
+        finished = next((d for d, st, _ in sorted(freed, key=lambda r: -r[2]) if st == T.DONE.value), None)
+        # 3. call the best waiting ticket for this window
+        mine = Ticket.target_window == window_number
+        served = select(Zone.code).join(WindowZone, WindowZone.zone_id == Zone.id).where(
+            WindowZone.window_id == window_id)
+        rank = (select(WindowZone.priority).join(Zone, Zone.id == WindowZone.zone_id)
+                .where(WindowZone.window_id == window_id, Zone.code == Ticket.zone_code)
+                .correlate(Ticket).scalar_subquery())
+        pick = (select(Ticket.id).where(today, Ticket.state == T.WAITING.value,
+                                        or_(mine, and_(Ticket.target_window.is_(None), Ticket.zone_code.in_(served))))
+                .order_by(case((mine, 0), else_=1), Ticket.priority.desc(), func.coalesce(rank, 1_000_000),
+                          Ticket.issued_at, Ticket.id)
+                .limit(1))
+        if pg:
+            pick = pick.with_for_update(skip_locked=True, of=Ticket)
+        row = s.execute(
+            update(Ticket).where(Ticket.id == pick.scalar_subquery(), Ticket.state == T.WAITING.value)
+            .values(state=T.CALLED.value, window_id=window_id, called_at=now, call_count=Ticket.call_count + 1,
+                    holder=holder[:60], lease_until=now + dt.timedelta(seconds=lease_seconds))
+            .returning(*Ticket.__table__.columns)
+            .execution_options(synchronize_session=False)).first()
+        if user is not None and (row is not None or finished):
             audit.record(s, "queue.call", username=who, workstation=workstation, entity="ticket",
-                         entity_id=t.display if t else "", window=window_number, auto_finished=finished or "")
-        if t is None:
+                         entity_id=row.display if row is not None else "", window=window_number,
+                         auto_finished=finished or "")
+        if row is None:
             return None
-        return _info(s, t, auto_finished=finished)
+        lanes = LANES
+        raw = next((v for v in (own_lanes, all_lanes) if (v or "").strip()), None)
+        if raw is not None:
+            try:
+                lanes = parse_lanes(raw)
+            except ValidationError:
+                lanes = LANES
+        t = row._mapping
+        lane = lanes.get(t["lane"]) or LANES.get(t["lane"])
+        return TicketInfo(
+            id=t["id"], display=t["display"], zone_code=t["zone_code"],
+            zone_name=zone_names.get(t["zone_code"]) or t["zone_code"], lane=t["lane"],
+            lane_label=lane.label if lane else t["lane"], priority=t["priority"], state=t["state"],
+            state_label=STATE_LABELS[T.CALLED], ahead=0, service_date=t["service_date"], issued_at=t["issued_at"],
+            called_at=t["called_at"], started_at=t["started_at"], finished_at=t["finished_at"],
+            no_show_at=t["no_show_at"], window_number=window_number, target_window=t["target_window"],
+            holder=t["holder"], lease_until=t["lease_until"], call_count=t["call_count"],
+            applicant_id=t["applicant_id"], transfer_note=t["transfer_note"], auto_finished=finished)
 
 
 # --------------------------------------------------------------------------- window actions
@@ -870,7 +966,7 @@ def resume_window(db: Database, hall_code: str, window_number: int, *, user: Use
 def find_ticket(db: Database, hall_code: str, display: str, day: dt.date | None = None) -> TicketInfo:
     """A ticket by its number on a day (default today), e.g. ``A003``."""
     day = day or _now().date()
-    with db.uow() as s:
+    with db.read() as s:
         hall = _hall(s, hall_code)
         t = s.scalar(select(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_date == day,
                                           Ticket.display == (display or "").strip().upper()))
@@ -882,7 +978,7 @@ def find_ticket(db: Database, hall_code: str, display: str, day: dt.date | None 
 def current_ticket(db: Database, hall_code: str, window_number: int,
                    day: dt.date | None = None) -> TicketInfo | None:
     """The ticket the window holds now (CALLED or SERVING) — intake links its case to it."""
-    with db.uow() as s:
+    with db.read() as s:
         t = _open_of_window(s, _window(s, _hall(s, hall_code), window_number), day or _now().date())
         return _info(s, t) if t else None
 
@@ -922,7 +1018,7 @@ def tickets_for_window(db: Database, hall_code: str, window_number: int,
                        day: dt.date | None = None) -> list[TicketInfo]:
     """Every ticket the window called on a day, newest first."""
     day = day or _now().date()
-    with db.uow() as s:
+    with db.read() as s:
         window = _window(s, _hall(s, hall_code), window_number)
         rows = s.scalars(select(Ticket).where(Ticket.hall_id == window.hall_id, Ticket.service_date == day,
                                               Ticket.window_id == window.id)
@@ -934,7 +1030,7 @@ def waiting_list(db: Database, hall_code: str, zone_code: str | None = None,
                  day: dt.date | None = None) -> list[TicketInfo]:
     """Waiting tickets in calling order within each zone (priority, then issue time)."""
     day = day or _now().date()
-    with db.uow() as s:
+    with db.read() as s:
         hall = _hall(s, hall_code)
         stmt = select(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_date == day,
                                     Ticket.state == T.WAITING.value)
@@ -944,38 +1040,83 @@ def waiting_list(db: Database, hall_code: str, zone_code: str | None = None,
         return [_info(s, t) for t in rows]
 
 
+NOTIFY_CHANNEL = "clerk_queue"  # PostgreSQL: the triggers of migration 0005 notify the hall id here
+
+
+def change_mark(db: Database, hall_code: str) -> int:
+    """The hall's queue change counter (SQLite; kept by triggers): one tiny read that tells a
+    window or the hall screen whether the board moved since it last looked."""
+    with db.read() as s:
+        return int(s.scalar(select(QueueVersion.version).join(Hall, Hall.id == QueueVersion.hall_id)
+                            .where(Hall.code == hall_code)) or 0)
+
+
+def hall_id_of(db: Database, hall_code: str) -> int:
+    with db.read() as s:
+        return _hall(s, hall_code).id
+
+
+def _wait_minutes(s: Session) -> Any:
+    """Minutes from issue to call, as SQL (the average wait is computed by the database)."""
+    if _is_pg(s):
+        return func.extract("epoch", Ticket.called_at - Ticket.issued_at) / 60.0
+    return (func.julianday(Ticket.called_at) - func.julianday(Ticket.issued_at)) * 1440.0
+
+
 def queue_status(db: Database, hall_code: str, today: dt.date | None = None) -> QueueStatus:
-    """What the hall screen and the manager see: waiting per zone, each window, recent calls."""
+    """What the hall screen and the manager see: waiting per zone, each window, recent calls.
+
+    A read (never takes SQLite's write lock) of six small indexed statements whatever the size
+    of the day: the day's figures grouped by state and zone, the open tickets (next per zone,
+    each window's ticket), the last calls, the windows with their zones, the zones."""
     day = today or _now().date()
-    with db.uow() as s:
+    with db.read() as s:
         hall = _hall(s, hall_code)
         of_day = and_(Ticket.hall_id == hall.id, Ticket.service_date == day)
-        counts = dict(s.execute(select(Ticket.state, func.count()).where(of_day).group_by(Ticket.state)).all())
-        waiting = dict(s.execute(select(Ticket.zone_code, func.count())
-                                 .where(of_day, Ticket.state == T.WAITING.value).group_by(Ticket.zone_code)).all())
-        zones = []
-        for z in s.scalars(select(Zone).where(Zone.hall_id == hall.id).order_by(Zone.position)):
-            nxt = s.scalar(select(Ticket.display).where(of_day, Ticket.state == T.WAITING.value,
-                                                        Ticket.zone_code == z.code)
-                           .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id).limit(1))
-            zones.append(ZoneWaiting(z.code, z.name, int(waiting.get(z.code, 0)), nxt))
-        windows = []
-        for w in s.scalars(select(Window).where(Window.hall_id == hall.id).order_by(Window.number)):
-            codes = tuple(s.scalars(select(Zone.code).join(WindowZone, WindowZone.zone_id == Zone.id)
-                                    .where(WindowZone.window_id == w.id).order_by(WindowZone.priority)))
-            cur = _open_of_window(s, w, day)
-            windows.append(WindowStatus(w.number, w.name, w.paused, codes,
-                                        cur.display if cur else None, cur.state if cur else None))
-        numbers = {w.id: w.number for w in s.scalars(select(Window).where(Window.hall_id == hall.id))}
-        recent = tuple(RecentCall(t.display, numbers.get(t.window_id) if t.window_id else None, t.called_at)
-                       for t in s.scalars(select(Ticket).where(of_day, Ticket.called_at.is_not(None))
-                                          .order_by(Ticket.called_at.desc(), Ticket.id.desc())
-                                          .limit(RECENT_CALLS)))
-        waits = [(c - i).total_seconds() / 60 for i, c in s.execute(
-            select(Ticket.issued_at, Ticket.called_at).where(
-                of_day, Ticket.called_at.is_not(None), Ticket.state != T.WAITING.value)).all()]
-        issued = sum(int(v) for v in counts.values())
-        return QueueStatus(hall_code=hall.code, day=day, zones=tuple(zones), windows=tuple(windows),
-                           recent=recent, issued=issued, done=int(counts.get(T.DONE.value, 0)),
-                           no_show=int(counts.get(T.NO_SHOW.value, 0)),
-                           average_wait_minutes=round(sum(waits) / len(waits), 1) if waits else None)
+        wait = _wait_minutes(s)
+        counted = case((and_(Ticket.called_at.is_not(None), Ticket.state != T.WAITING.value), wait), else_=None)
+        counts: dict[str, int] = {}
+        waiting: dict[str, int] = {}
+        wait_sum, wait_n = 0.0, 0
+        for state, zone_code, n, total, calls in s.execute(
+                select(Ticket.state, Ticket.zone_code, func.count(), func.sum(counted), func.count(counted))
+                .where(of_day).group_by(Ticket.state, Ticket.zone_code)):
+            counts[state] = counts.get(state, 0) + int(n)
+            if state == T.WAITING.value:
+                waiting[zone_code] = int(n)
+            wait_sum += float(total or 0)
+            wait_n += int(calls or 0)
+        next_of_zone: dict[str, str] = {}
+        held: dict[int, tuple[str, str]] = {}
+        for display, zone_code, state, window_id in s.execute(
+                select(Ticket.display, Ticket.zone_code, Ticket.state, Ticket.window_id)
+                .where(of_day, Ticket.state.in_(OPEN_STATES))
+                .order_by(Ticket.priority.desc(), Ticket.issued_at, Ticket.id)):
+            if state == T.WAITING.value:
+                next_of_zone.setdefault(zone_code, display)
+            elif window_id is not None:
+                held[window_id] = (display, state)  # the newest open ticket of the window wins below
+        recent_rows = s.execute(select(Ticket.display, Ticket.window_id, Ticket.called_at)
+                                .where(of_day, Ticket.called_at.is_not(None))
+                                .order_by(Ticket.called_at.desc(), Ticket.id.desc()).limit(RECENT_CALLS)).all()
+        windows_rows = s.execute(
+            select(Window.id, Window.number, Window.name, Window.paused, Zone.code)
+            .outerjoin(WindowZone, WindowZone.window_id == Window.id).outerjoin(Zone, Zone.id == WindowZone.zone_id)
+            .where(Window.hall_id == hall.id).order_by(Window.number, WindowZone.priority)).all()
+        zones = tuple(ZoneWaiting(code, name, waiting.get(code, 0), next_of_zone.get(code))
+                      for code, name in s.execute(select(Zone.code, Zone.name).where(Zone.hall_id == hall.id)
+                                                  .order_by(Zone.position)))
+    numbers: dict[int, int] = {}
+    per_window: dict[int, list[Any]] = {}
+    for wid, number, name, paused, code in windows_rows:
+        numbers[wid] = number
+        entry = per_window.setdefault(wid, [number, name, paused, []])
+        if code is not None:
+            entry[3].append(code)
+    windows = tuple(WindowStatus(number, name, paused, tuple(codes), *(held.get(wid) or (None, None)))
+                    for wid, (number, name, paused, codes) in per_window.items())
+    recent = tuple(RecentCall(d, numbers.get(w) if w else None, c) for d, w, c in recent_rows)
+    issued = sum(counts.values())
+    return QueueStatus(hall_code=hall.code, day=day, zones=zones, windows=windows, recent=recent, issued=issued,
+                       done=counts.get(T.DONE.value, 0), no_show=counts.get(T.NO_SHOW.value, 0),
+                       average_wait_minutes=round(wait_sum / wait_n, 1) if wait_n else None)

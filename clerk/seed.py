@@ -28,3 +28,17 @@ def seed_defaults(db: Database, cfg: Config | None = None, *, catalog: Path | No
         from .catalog import import_catalog
 
         import_catalog(db, catalog)
+
+
+def seed_demo_catalog(db: Database, catalog: Path = DEMO_CATALOG) -> bool:
+    """The demo catalog, when the database has no matter yet (the app runs this in the background
+    after its sign-in dialog shows, so a first start is not kept waiting). True when imported."""
+    with db.read() as s:
+        if s.scalar(select(func.count()).select_from(Matter)):
+            return False
+    if not catalog.exists():
+        return False
+    from .catalog import import_catalog
+
+    import_catalog(db, catalog)
+    return True

@@ -1,7 +1,8 @@
 """The hall call screen (叫号屏): the call now being made, the last calls, and who waits per zone.
 
-It polls ``clerk.queue.queue_status`` every second off the GUI thread, so calls made at any window
-on the shared database appear; a call made in this process arrives at once through ``QueueBus``.
+It reads ``clerk.queue.queue_status`` off the GUI thread whenever the hall's queue changed
+(``ui.queue_changes``: NOTIFY on PostgreSQL, a counter on SQLite) and every 30 s anyway, so calls
+made at any window on the shared database appear; a call made in this process arrives at once through ``QueueBus``.
 
 One rule: every call is announced once. A call is known by (number, window, called_at), so a
 recall (called_at moves) is a new call; a call heard on the bus is not announced again by the poll,
@@ -10,6 +11,7 @@ and the calls already on the screen when the display starts are shown, not annou
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 
 from PySide6.QtCore import Qt, QTimer
@@ -20,9 +22,12 @@ from clerk.queue import QueueStatus, RecentCall
 
 from .context import AppContext
 from .queue_bus import QueueBus
+from .queue_changes import watch
 from .voice import VoiceCaller
 
-POLL_MS = 1000
+POLL_MS = 30_000      # the whole board at least this often (changes bring it at once)
+CHECK_MS = 250        # the clock and the change flag (in memory) are looked at this often
+CHANGE_POLL_S = 0.5   # SQLite: how often the change counter is read (PostgreSQL pushes)
 RECENT_SHOWN = 8
 STYLE = """
 #hall { background: #0b2a5b; }
@@ -124,18 +129,29 @@ class HallDisplay(QWidget):
 
         if bus is not None:
             bus.called.connect(self.on_bus_call)
+        # The clock ticks every second; the board is read when the queue changed (NOTIFY on
+        # PostgreSQL, the change counter on SQLite: clerk.queue_watch) and every poll_ms anyway.
+        self._last_poll = 0.0
+        self.poll_ms = poll_ms
         self.timer = QTimer(self)
-        self.timer.setInterval(poll_ms)
-        self.timer.timeout.connect(self.poll)
+        self.timer.setInterval(min(poll_ms, CHECK_MS))
+        self.timer.timeout.connect(self._timer)
         self.timer.start()
+        self.watcher = watch(self, ctx.db, ctx.cfg.hall_code, poll_s=CHANGE_POLL_S)
         self._tick()
         self.poll()
 
     # ---------------------------------------------------------------- data in
+    def _timer(self) -> None:
+        self._tick()
+        if self.watcher.take_changed() or (time.monotonic() - self._last_poll) * 1000 >= self.poll_ms:
+            self.poll()
+
     def poll(self) -> None:
         self._tick()
         if self._polling:  # a slow database: never stack polls
             return
+        self._last_poll = time.monotonic()
         self._polling = True
         db, hall = self.ctx.db, self.ctx.cfg.hall_code
         self.ctx.tasks.run(lambda: queue.queue_status(db, hall), self._polled, self._failed)

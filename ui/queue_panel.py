@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from typing import Any
 
 from collections.abc import Callable
@@ -23,8 +24,11 @@ from clerk.errors import ClerkError, StorageError
 from clerk.queue import HallZone, TicketInfo
 
 from .context import AppContext
+from .queue_changes import watch
 
 HEARTBEAT_MS = 30_000
+REFRESH_MS = 3000    # the waiting counts under the panel: at most this often, only after a change
+SAFETY_MS = 60_000   # and at least this often (a change signal missed while reconnecting)
 TO_WINDOW = "指定窗口…"
 
 
@@ -337,14 +341,25 @@ class QueueWidget(QWidget):
         lay.addWidget(self.panel)
         lay.addWidget(self.status, 1)
         self.ctx = ctx
+        # The board is read when the hall's queue changed (clerk.queue_watch: NOTIFY on
+        # PostgreSQL, a counter on SQLite), at most every REFRESH_MS, and every SAFETY_MS anyway;
+        # no longer all of it every 3 s whether anything happened or not.
+        self._last = time.monotonic()
+        self.watcher = watch(self, ctx.db, ctx.cfg.hall_code, poll_s=REFRESH_MS / 1000)
         self.timer = QTimer(self)
-        self.timer.setInterval(3000)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._check)
         self.timer.start()
         self.refresh()
 
+    def _check(self) -> None:
+        if self.watcher.take_changed() or (time.monotonic() - self._last) * 1000 >= SAFETY_MS:
+            self.refresh()
+
     def refresh(self) -> None:
-        self.ctx.tasks.run(lambda: queue.queue_status(self.ctx.db, self.ctx.cfg.hall_code), self._show, lambda m: None)
+        self._last = time.monotonic()
+        db, hall = self.ctx.db, self.ctx.cfg.hall_code
+        self.ctx.tasks.run_latest("queue_board", lambda: queue.queue_status(db, hall), self._show, lambda m: None)
 
     def _show(self, st: queue.QueueStatus) -> None:
         zones = "　".join(f"{z.zone_name} {z.waiting} 人" for z in st.zones)

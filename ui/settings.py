@@ -218,6 +218,9 @@ class DeviceSettingsDialog(QDialog):
                 else:
                     grid.addWidget(edit, line, 1)
             edit.setToolTip(row.hint)
+            if row.key == "idcard_port" and self.hub.emulator is not None:
+                # --demo-devices: say where the cards come from instead of an empty field
+                edit.setPlaceholderText(f"演示读卡器（内置模拟器 {self.hub.emulator.url}，菜单“演示读卡”放卡）")
             self.inputs[row.key] = edit
             button = QPushButton("测试")
             button.setObjectName(f"test_{row.key}")
