@@ -33,7 +33,7 @@ from .calendar import WorkCalendar
 from .cases import EVALUATION_LEVELS, STATE_LABELS
 from .db import Database
 from .errors import NotFound, ValidationError
-from .models import CaseState, Hall
+from .models import CaseState
 from .zones import DEFAULT_ZONES
 
 NEAR_DAYS = 2
