@@ -454,7 +454,7 @@ class FormPanel(QGroupBox):
         self._hbox.setStretch(1, 1 if ncols == 2 else 0)
         self._ncols = ncols
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         ncols = 2 if event.size().width() >= 560 else 1
         if ncols != self._ncols and self._rows:

@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         self._leaving = True
         self.close()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event) -> None:
         # the window's own close button (a spontaneous event) asks like 退出; a close from code
         # (sign-out, quit_app, the app shutting down, tests) never blocks on a question
         if event.spontaneous() and not getattr(self, "_leaving", False) and self.has_open_draft() \

@@ -162,7 +162,7 @@ def app_wedge_filter() -> Any:
 class ScanField(QLineEdit):
     """The keyboard-gun test field: Enter ends the scan here instead of pressing 保存."""
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         super().keyPressEvent(event)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.accept()

@@ -46,6 +46,6 @@ class ManagerWindow(QMainWindow):
         self.setCentralWidget(central)
         ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event) -> None:
         self.dashboard.timer.stop()
         super().closeEvent(event)
