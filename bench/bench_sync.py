@@ -77,9 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=8)
     p.add_argument("--server-workers", type=int, default=2)
     p.add_argument("--pull", type=int, default=500, help="status changes pulled for the CPU figure")
+    p.add_argument("--sqlite-normal", action="store_true",
+                   help="the server's SQLite with synchronous=NORMAL (FULL is its default)")
     args = p.parse_args(argv)
     base = Path(tempfile.mkdtemp(prefix="bench_sync_"))
-    server = start_backoffice(base / "backoffice", workers=args.server_workers)
+    server = start_backoffice(base / "backoffice", workers=args.server_workers,
+                              extra_args=("--sqlite-synchronous", "normal") if args.sqlite_normal else ())
+    print(f"server: SQLite synchronous={'NORMAL' if args.sqlite_normal else 'FULL'}, {args.server_workers} worker(s)")
     try:
         db = make_desk(base / "desk")
         files = base / "desk" / "files"

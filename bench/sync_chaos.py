@@ -267,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kills", type=int, default=200)
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the back office stops with it
     r = run_chaos(args.cases, args.kills, seed=args.seed)
     print(json.dumps(r, ensure_ascii=False, indent=1))
     ok = (r["lost"] == r["unexpected"] == r["duplicated"] == r["state_mismatches"] == r["blobs_bad"]

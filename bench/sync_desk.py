@@ -137,7 +137,9 @@ def _clone(s: Any, template: Case, payloads: dict[str, dict[str, Any]], day: dt.
     return root, entries, seq
 
 
-def start_backoffice(where: Path, database_url: str | None = None, workers: int = 1) -> Any:
+def start_backoffice(where: Path, database_url: str | None = None, workers: int = 1,
+                     extra_args: tuple[str, ...] = ()) -> Any:
     from tests.backoffice_server import BackofficeServer
 
-    return BackofficeServer(where, database_url=database_url, workers=workers, faults=True).start()
+    return BackofficeServer(where, database_url=database_url, workers=workers, faults=True,
+                            extra_args=extra_args).start()

@@ -6,6 +6,7 @@ complete file (an orphan file is harmless; a row without its file never happens)
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from .db import Database
 from .dto import UserInfo
 from .fileio import write_atomic
 from .errors import NotFound, StorageError, ValidationError
-from .models import Attachment, Case, MaterialCheck, OutboxEntry
+from .models import Attachment, Case, MaterialCheck, OutboxEntry, local_now
 from .sync.crash import crash_point
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -65,7 +66,7 @@ def store_blob(files_dir: Path, data: bytes) -> str:
 
 
 def attach(db: Database, user: UserInfo, files_dir: Path, case_id: int, material_key: str, filename: str,
-           data: bytes, pages: int = 1) -> AttachmentInfo:
+           data: bytes, pages: int = 1, now: dt.datetime | None = None) -> AttachmentInfo:
     """Attach ``data`` (PDF/JPEG/PNG) to the material ``material_key`` of a case."""
     require_role(user, COUNTER_ROLES, "附加扫描件")
     if not data:
@@ -84,7 +85,8 @@ def attach(db: Database, user: UserInfo, files_dir: Path, case_id: int, material
         if check is None:
             raise NotFound(f"本办件没有材料“{material_key}”", f"no material {material_key}")
         row = Attachment(case_id=case_id, check_id=check.id, filename=filename[:200] or f"{material_key}.pdf",
-                         mime=mime, sha256=digest, size=len(data), pages=max(1, pages))
+                         mime=mime, sha256=digest, size=len(data), pages=max(1, pages),
+                         created_at=now or local_now())
         s.add(row)
         s.flush()
         audit.record(s, "attachment.add", username=user.username, entity="case", entity_id=case.uuid,

@@ -44,6 +44,9 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "account.own": ((*COUNTER_ROLES, Role.MANAGER.value), "修改自己的密码"),
     "data.maintain": ((Role.ADMIN.value,), "备份、恢复或清理数据"),
     "data.archive": (MANAGING_ROLES, "年度归档（导出并删除多年前的数据）"),
+    "devices.configure": (MANAGING_ROLES, "设置设备地址"),
+    "reports.view": (MANAGING_ROLES, "查看大厅运行概况和报表"),
+    "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
 }
 
 

@@ -33,9 +33,9 @@ from .db import Database
 from .dto import (ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, FormFieldInfo, ProxyInput, SupplementInfo,
                   UserInfo)
 from .errors import ApplicantChanged, IllegalTransition, NotFound, ValidationError
-from .models import (Applicant, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
+from .models import (Applicant, Role, ApplicantKind, AuditEntry, Bundle, Case, CaseState, CheckStatus, Matter,
                      MaterialCheck, MaterialRequirement, MatterKind, OutboxEntry, Proxy, Setting, SituationOption,
-                     User, Window)
+                     User, Window, local_now)
 from .numbering import next_case_number
 from .privacy import mask_id, mask_phone
 from .situations import MergedMaterial, merge_materials, normalise_answers, unanswered_deciding
@@ -98,9 +98,11 @@ def _label(case: Case) -> str:
     return case.number or f"草稿 #{case.id}"
 
 
-def _move(s: Session, case: Case, action: str, user: UserInfo | None, workstation: str = "",
-          **detail: Any) -> None:
+def _move(s: Session, case: Case, action: str, user: UserInfo | None, workstation: str = "", *,
+          when: dt.datetime | None = None, **detail: Any) -> None:
+    """``when`` is the moment of the change (default now): the service's ``now=``."""
     sources, target, label = ACTIONS[action]
+    when = when or _now()
     if case.state not in sources:
         raise IllegalTransition(
             f"办件 {_label(case)} 当前为“{STATE_LABELS[CaseState(case.state)]}”，不能{label}",
@@ -113,18 +115,19 @@ def _move(s: Session, case: Case, action: str, user: UserInfo | None, workstatio
     if action in ("accept", "notify", "refuse"):
         case.parties = _parties_snapshot(case)
     if target == S.DELIVERED or target in (S.NOTIFIED, S.REFUSED, S.WITHDRAWN):
-        case.finished_at = _now()
+        case.finished_at = when
     username = user.username if user else ""
     audit.record(s, f"case.{action}", username=username, workstation=workstation, entity="case",
                  entity_id=case.uuid, number=case.number, before=before, after=target, **detail)
     s.add(OutboxEntry(kind=f"case.{action}", entity_uuid=case.uuid,
                       payload={"number": case.number, "state": target.value, "version": case.version,
-                               "at": _now().isoformat(timespec="seconds"), **audit.json_safe(detail)}))
+                               "at": when.isoformat(timespec="seconds"), **audit.json_safe(detail)}))
     if case.parent is not None:
-        _sync_bundle(s, case.parent, username, workstation)
+        _sync_bundle(s, case.parent, username, workstation, when)
 
 
-def _sync_bundle(s: Session, parent: Case, username: str = "", workstation: str = "") -> None:
+def _sync_bundle(s: Session, parent: Case, username: str = "", workstation: str = "",
+                 when: dt.datetime | None = None) -> None:
     """A bundle case follows its matter cases (withdrawn ones aside): withdrawn when all are
     withdrawn; delivered when all the others are delivered; ready when all the others are ready
     or delivered; 补正中 while one waits for a supplement; accepted while none has moved on; else
@@ -150,7 +153,7 @@ def _sync_bundle(s: Session, parent: Case, username: str = "", workstation: str 
         parent.state = new.value
         parent.version += 1
         if new in (S.DELIVERED, S.WITHDRAWN):
-            parent.finished_at = _now()
+            parent.finished_at = when or _now()
         audit.record(s, "case.bundle_follow", username=username, workstation=workstation, entity="case",
                      entity_id=parent.uuid, number=parent.number, before=before, after=new)
 
@@ -440,7 +443,7 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
         parent_number=case.parent.number if case.parent else None, allowed_actions=actions,
         follows_number=meta.get("follows"), supplements=tuple(_supplement_info(r) for r in meta.get("supplements", ())),
         backoffice_actions=remote if case.matter is not None else (),
-        form=form)
+        form=form, agent_name=clerk.display_name if clerk is not None and clerk.role == Role.AGENT.value else "")
 
 
 def _supplement_info(r: Mapping[str, Any]) -> SupplementInfo:
@@ -552,6 +555,19 @@ def _infos(s: Session, rows: Sequence[Case]) -> list[CaseInfo]:
     return infos
 
 
+def note_id_revealed(db: Database, user: UserInfo, id_number: str, where: str = "intake") -> None:
+    """A full ID number shown on a screen before any case holds it (the intake form after a
+    card read): the look is an audit entry like ``reveal_applicant_id`` (the number masked)."""
+    require_role(user, COUNTER_ROLES, "查看完整证件号码")
+    with db.uow() as s:
+        audit.record(s, "applicant.reveal_id", username=user.username, workstation=user_workstation(user),
+                     entity="applicant", entity_id=mask_id(id_number), where=where, id_number=id_number)
+
+
+def user_workstation(user: UserInfo) -> str:
+    return str(getattr(user, "workstation", "") or "")
+
+
 def list_cases(db: Database, view: str = "today", query: str = "", today: dt.date | None = None,
                limit: int = PAGE, before_id: int | None = None) -> list[CaseInfo]:
     """Views: today, open, overdue, due_soon (≤ 2 working days), deferred (materials
@@ -610,7 +626,8 @@ def applicant_cases(db: Database, kind: str, id_number: str) -> list[CaseInfo]:
 def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matter_code: str | None = None,
                bundle_code: str | None = None, answers: Mapping[str, Any] | None = None,
                proxy: ProxyInput | None = None, ticket_id: int | None = None,
-               window_number: int | None = None, workstation: str = "") -> CaseInfo:
+               window_number: int | None = None, workstation: str = "",
+               now: dt.datetime | None = None) -> CaseInfo:
     """A draft case with its material checklist. For a bundle ``answers`` maps matter code →
     answers; shared materials appear once.
 
@@ -625,12 +642,15 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
         a = _upsert_applicant(s, applicant, user, workstation)
         p = _proxy(s, proxy)
         window = None
+        # a village agent (代办员) takes the case for the villager: recorded as the agent, at no window
+        if user.role == Role.AGENT.value:
+            window_number = None
         if window_number is not None and user.hall_id is not None:
             window = s.scalar(select(Window).where(Window.hall_id == user.hall_id, Window.number == window_number))
         common = dict(applicant=a, proxy=p, hall_id=user.hall_id, clerk_id=user.id,
                       window_id=window.id if window else None, ticket_id=ticket_id,
                       workstation=workstation or _setting(s, "workstation", "W01"),
-                      catalog_version=_setting(s, "catalog_version", ""))
+                      catalog_version=_setting(s, "catalog_version", ""), created_at=now or local_now())
         if matter_code:
             matter = s.scalar(select(Matter).where(Matter.code == matter_code, Matter.active.is_(True)))
             if matter is None:
@@ -920,9 +940,9 @@ def accept_case(db: Database, user: UserInfo, case_id: int, *, delivery: str = "
             child.form_data = {f.key: case.form_data[f.key] for f in _form_fields(child)
                                if (case.form_data or {}).get(f.key)}
             _give_number(s, child, hall, ws, now.date())
-            _move(s, child, "accept", user, ws, promised_date=child.promised_date, parent=case.uuid)
+            _move(s, child, "accept", user, ws, when=now, promised_date=child.promised_date, parent=case.uuid)
         used = [c.matter.code for c in [case, *case.children] if c.matter] + ([case.bundle.code] if case.bundle else [])
-        _move(s, case, "accept", user, ws, promised_date=due, delivery=delivery,
+        _move(s, case, "accept", user, ws, when=now, promised_date=due, delivery=delivery,
               matter=case.matter.code if case.matter else None, bundle=case.bundle.code if case.bundle else None,
               checks={c.material_key: c.status for c in case.checks}, follows=_meta(case).get("follows"),
               visits=case.visits)
@@ -963,7 +983,7 @@ def issue_one_time_notice(db: Database, user: UserInfo, case_id: int, note: str 
         _give_number(s, case, _hall_code(s, case), case.workstation or "W01", now.date())
         case.visits = max(case.visits, 1)
         case.note = note
-        _move(s, case, "notify", user, case.workstation, missing=[c.material_key for c in missing])
+        _move(s, case, "notify", user, case.workstation, when=now, missing=[c.material_key for c in missing])
         return _info(s, case)
 
 
@@ -978,14 +998,14 @@ def refuse_case(db: Database, user: UserInfo, case_id: int, reason: str, now: dt
         _give_number(s, case, _hall_code(s, case), case.workstation or "W01", now.date())
         case.reason = reason.strip()
         case.visits = max(case.visits, 1)
-        _move(s, case, "refuse", user, case.workstation, reason=case.reason)
+        _move(s, case, "refuse", user, case.workstation, when=now, reason=case.reason)
         return _info(s, case)
 
 
 # --------------------------------------------------------------------------- after acceptance
 
 def advance(db: Database, user: UserInfo | None, case_id: int, action: str, *, reason: str = "",
-            note: str = "") -> CaseInfo:
+            note: str = "", now: dt.datetime | None = None) -> CaseInfo:
     """Back-office progress: start_review, request_supplement, supply_supplement, approve,
     reject, result_ready, finish_on_the_spot, withdraw.
 
@@ -1002,29 +1022,31 @@ def advance(db: Database, user: UserInfo | None, case_id: int, action: str, *, r
     if action in ("reject", "withdraw", "request_supplement") and not (reason or note).strip():
         raise ValidationError(f"{ACTIONS[action][2]}须写明原因", "a reason is required")
     if action == "request_supplement":
-        return request_supplement(db, user, case_id, text=(reason or note))
+        return request_supplement(db, user, case_id, text=(reason or note), now=now)
     if action == "supply_supplement":
-        return supply_supplement(db, user, case_id, note=note or reason, in_person=user is not None)
+        return supply_supplement(db, user, case_id, note=note or reason, in_person=user is not None, now=now)
+    now = now or _now()
     with db.uow() as s:
         _refuse_department_decision(s, action)
         case = _get_case(s, case_id)
         if action != "withdraw":
             _matter_case(case, "操作")
         if action == "withdraw" and case.matter is None and case.children:
-            _withdraw_bundle(s, case, user, reason)
+            _withdraw_bundle(s, case, user, reason, now)
             return _info(s, case)
-        _move(s, case, action, user, case.workstation, reason=reason, note=note)
+        _move(s, case, action, user, case.workstation, when=now, reason=reason, note=note)
         if reason:
             case.reason = reason
         if action in ("approve", "reject", "finish_on_the_spot"):
-            case.decided_at = _now()
+            case.decided_at = now
         return _info(s, case)
 
 
-def _withdraw_bundle(s: Session, case: Case, user: UserInfo | None, reason: str) -> None:
+def _withdraw_bundle(s: Session, case: Case, user: UserInfo | None, reason: str,
+                     now: dt.datetime | None = None) -> None:
     sources = ACTIONS["withdraw"][0]
     if case.state not in sources:  # the bundle's own state first: the usual refusal
-        _move(s, case, "withdraw", user, case.workstation, reason=reason)
+        _move(s, case, "withdraw", user, case.workstation, when=now, reason=reason)
     past = [c for c in case.children if c.state != S.WITHDRAWN and c.state not in sources]
     if past:
         names = "、".join(f"{c.matter.name if c.matter else _label(c)}（{STATE_LABELS[CaseState(c.state)]}）"
@@ -1033,12 +1055,12 @@ def _withdraw_bundle(s: Session, case: Case, user: UserInfo | None, reason: str)
             f"一件事“{case.bundle.name if case.bundle else _label(case)}”不能整件撤回：{names}已审结或办结。"
             "如申请人只撤回其余事项，请打开该事项的办件（扫描或输入其办件编号）逐项撤回",
             "a matter of this bundle is past withdrawal")
-    _move(s, case, "withdraw", user, case.workstation, reason=reason,
+    _move(s, case, "withdraw", user, case.workstation, when=now, reason=reason,
           children=[c.number for c in case.children if c.state != S.WITHDRAWN])
     case.reason = reason
     for child in case.children:
         if child.state != S.WITHDRAWN:
-            _move(s, child, "withdraw", user, case.workstation, reason=reason, parent=case.uuid)
+            _move(s, child, "withdraw", user, case.workstation, when=now, reason=reason, parent=case.uuid)
             child.reason = reason
 
 
@@ -1071,7 +1093,7 @@ def request_supplement(db: Database, user: UserInfo | None, case_id: int, items:
             req = reqs.get(check.material_key) if check is not None else None
             lines.append({"name": check.name if check is not None else item,
                           "requirement": _requirement_text(req.first) if req else ""})
-        _move(s, case, "request_supplement", user, case.workstation, items=[x["name"] for x in lines],
+        _move(s, case, "request_supplement", user, case.workstation, when=now, items=[x["name"] for x in lines],
               reason=text, due_date=due_date)
         if text:
             case.reason = text
@@ -1096,7 +1118,7 @@ def supply_supplement(db: Database, user: UserInfo | None, case_id: int, supplie
         rounds = [dict(r) for r in _meta(case).get("supplements", ())]
         asked = [i["name"] for i in rounds[-1].get("items", ())] if rounds else []
         came = list(dict.fromkeys(x.strip() for x in supplied if x and x.strip())) if supplied is not None else asked
-        _move(s, case, "supply_supplement", user, case.workstation, supplied=came, note=note.strip(),
+        _move(s, case, "supply_supplement", user, case.workstation, when=now, supplied=came, note=note.strip(),
               in_person=in_person)
         if rounds and not rounds[-1].get("supplied_at"):
             rounds[-1].update(supplied_at=now.isoformat(timespec="seconds"), supplied_items=came,
@@ -1123,7 +1145,7 @@ def finish_on_the_spot(db: Database, user: UserInfo, case_id: int, *, note: str 
         if not targets:
             raise IllegalTransition("该一件事中没有可当场办结的即办事项", "no immediate matter to finish")
         for target in targets:
-            _move(s, target, "finish_on_the_spot", user, target.workstation, note=note)
+            _move(s, target, "finish_on_the_spot", user, target.workstation, when=now, note=note)
             target.decided_at = now
         return _info(s, case)
 
@@ -1202,7 +1224,7 @@ def hand_over(db: Database, user: UserInfo, case_id: int, *, by: str = "window",
                 target.tracking_number = shown
                 target.delivery = "post"
                 target.post_address = address.strip()
-            _move(s, target, "hand_over", user, target.workstation, **detail)
+            _move(s, target, "hand_over", user, target.workstation, when=now, **detail)
         if by == "post":
             case.tracking_number, case.delivery, case.post_address = shown, "post", address.strip()
         if by == "window":
@@ -1218,7 +1240,7 @@ REASON_TAGS = ("等候时间长", "材料要求不清", "多次跑腿", "服务�
 
 def evaluate(db: Database, case_id: int | None, level: int, *, stage: str = "accept",
              reason_tags: Sequence[str] = (), text: str = "", ticket_id: int | None = None,
-             user: UserInfo | None = None) -> int:
+             user: UserInfo | None = None, now: dt.datetime | None = None) -> int:
     """好差评 from the applicant screen; 不满意/非常不满意 need a reason tag or text."""
     from .models import Evaluation
 
@@ -1236,7 +1258,8 @@ def evaluate(db: Database, case_id: int | None, level: int, *, stage: str = "acc
         ev = Evaluation(case_id=case.id if case else None, ticket_id=ticket_id, stage=stage, level=level,
                         reason_tags=list(reason_tags), text=text.strip(),
                         window_id=case.window_id if case else None,
-                        clerk_id=case.clerk_id if case else (user.id if user else None))
+                        clerk_id=case.clerk_id if case else (user.id if user else None),
+                        created_at=now or local_now())
         s.add(ev)
         s.flush()
         s.add(OutboxEntry(kind="evaluation", entity_uuid=ev.uuid,

@@ -21,7 +21,7 @@ SIGN_IN_HELP = ("请用 --user 用户名 登录（密码来自提示输入、系
                 "sign in with --user NAME (password from the prompt, the OS keyring or CLERK_PASSWORD)")
 
 GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor",
-          "clerk.cli_users", "clerk.cli_sync")
+          "clerk.cli_users", "clerk.cli_sync", "clerk.cli_demo")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -19,6 +19,15 @@ PAPER_WIDTHS = (80, 58)          # mm; the first is the default
 PAPER_KEYS = {"ticket_printer": "ticket_paper_mm", "receipt_printer": "receipt_paper_mm"}
 
 
+MODES = ("clerk", "kiosk", "display")
+
+
+def mode_workstation(workstation: str, mode: str = "clerk") -> str:
+    """Whose device URLs a screen uses: the counter's own, or a kiosk's/display's kept apart
+    (``W01.kiosk``) — a ticket machine on the same seat never takes the clerk's card reader."""
+    return workstation if mode in ("", "clerk") else f"{workstation}.{mode}"
+
+
 def device_key(workstation: str, key: str) -> str:
     """The ``setting`` row of one workstation's device setting, e.g. ``device.W01.idcard_port``;
     the plain ``key`` when no workstation is given (a single-window database of older versions)."""

@@ -144,6 +144,7 @@ class CaseInfo:
     form: tuple[FormFieldInfo, ...] = ()  # 申请表: the fields of the matter(s) with their values
     # department decisions the state would allow but that arrive from the back office (clerk.sync)
     backoffice_actions: tuple[str, ...] = ()
+    agent_name: str = ""  # taken by a village agent (代办员) on behalf of the applicant, not at a window
 
     @property
     def form_values(self) -> dict[str, str]:

@@ -59,7 +59,7 @@ class QueueWatcher:
         if conn is not None:
             try:
                 conn.cancel_safe() if hasattr(conn, "cancel_safe") else conn.cancel()
-            except Exception:  # the connection may already be gone
+            except Exception:  # noqa: BLE001 (the connection may already be gone)
                 pass
         if self._thread is not None:
             self._thread.join(timeout)
@@ -95,7 +95,7 @@ class QueueWatcher:
         while self._running():
             try:
                 mark = queue.change_mark(self.db, self.hall_code)
-            except Exception as exc:  # unreachable for a moment: try again, say nothing changed
+            except Exception as exc:  # noqa: BLE001 (unreachable for a moment: try again, say nothing changed)
                 log.info("queue change counter unreadable: %s", exc)
                 mark = last
             if mark != last:
@@ -131,7 +131,7 @@ class QueueWatcher:
                         if seen or time.monotonic() - last >= self.fallback_s:
                             last = time.monotonic()
                             self._changed()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 (a lost connection is logged; listening starts again)
                 if self._stop.is_set():
                     break
                 log.info("queue listen connection lost: %s", exc)

@@ -5,7 +5,7 @@ import argparse
 import importlib
 
 # Modules with an ``add_commands(subparsers)`` function.
-COMMAND_MODULES = ("devices.idcard_cli", "devices.printer_cli", "devices.scan_cli")
+COMMAND_MODULES = ("devices.idcard_cli", "devices.printer_cli", "devices.scan_cli", "devices.settings_cli")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

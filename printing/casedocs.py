@@ -26,6 +26,8 @@ def _applicant(case: CaseInfo) -> ApplicantInfo:
 
 
 def _window(case: CaseInfo) -> str:
+    if getattr(case, "agent_name", ""):
+        return f"代办点 · 代办员 {case.agent_name}"
     return f"{case.window_number}号窗口" if case.window_number else ""
 
 

@@ -189,6 +189,9 @@ def run_app(args: argparse.Namespace) -> int:
                 _bench_first_paint(dialog)
             if dialog.exec() != LoginDialog.DialogCode.Accepted:
                 break
+        if ctx.user is not None and ctx.user.role == "manager":
+            rc = _show_manager(app, ctx, args)  # the manager's home: dashboard and reports, no intake
+            break
         from .applicant_screen import ApplicantScreen
         from .main_window import MainWindow  # the screens: imported after sign-in
 
@@ -218,4 +221,19 @@ def run_app(args: argparse.Namespace) -> int:
         args.user = None
     guard.release()
     close_context(ctx)
+    return rc
+
+
+def _show_manager(app: QApplication, ctx: AppContext, args: argparse.Namespace) -> int:
+    from .manager.window import ManagerWindow
+
+    win = ManagerWindow(ctx)
+    win.show()
+    if args.screenshot:
+        def shoot() -> None:
+            win.grab().save(args.screenshot)
+            app.quit()
+        QTimer.singleShot(2500, shoot)
+    rc = app.exec()
+    win.deleteLater()
     return rc

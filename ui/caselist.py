@@ -10,12 +10,14 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFormLayout, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
                                QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
 from clerk import cases
+from clerk.reports import near_horizon, supervision_level
 from clerk.cases import ACTIONS, CARRIERS, CHECK_LABELS
 from clerk.dto import CaseInfo
 
@@ -31,6 +33,8 @@ IRREVERSIBLE = {
     "finish_on_the_spot": "当场办结，结果交给申请人",
 }
 HAND_OVER_WAYS = ("窗口领取（核验领取人身份证）", "邮寄送达（填写快递单号）")
+SUPERVISION_ROLE = Qt.ItemDataRole.UserRole + 7  # "red" / "yellow" on a row flagged by 电子监察
+SUPERVISION_COLOURS = {"red": "#fdecea", "yellow": "#fff4e0"}
 HEADERS = ("办件编号", "事项", "申请人", "状态", "承诺办结")
 # Column widths come from these samples (measured once with the table's font), never from the rows:
 # sizing to contents measured every cell of every refill (3.5 s for 200 rows of a busy year).
@@ -149,6 +153,7 @@ class CaseTableModel(QAbstractTableModel):
         self._load_page = load_page  # (before_id) → None; calls append_page later on the GUI thread
         self.more = False
         self.loading = False
+        self.horizon: tuple[dt.date | None, dt.date] = (None, dt.date.today())  # near-overdue limit of a day
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -161,7 +166,25 @@ class CaseTableModel(QAbstractTableModel):
             return row_values(self.rows[index.row()])[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.isValid() and index.row() < len(self.rows):
             return row_values(self.rows[index.row()])[index.column()]
+        if role in (Qt.ItemDataRole.BackgroundRole, SUPERVISION_ROLE) and index.isValid() and index.row() < len(self.rows):
+            level = self.level(self.rows[index.row()])
+            if role == SUPERVISION_ROLE:
+                return level or None
+            return QColor(SUPERVISION_COLOURS[level]) if level else None
         return None
+
+    def level(self, c: CaseInfo) -> str:
+        """电子监察 on the clerk's list: red past the promised date, yellow within 2 working days
+        (the hall's calendar; until its answer for today arrives only red is shown)."""
+        today = dt.date.today()
+        horizon = self.horizon[1] if self.horizon[0] == today else today - dt.timedelta(days=1)
+        return supervision_level(c.state, c.promised_date, today, horizon)
+
+    def set_horizon(self, value: tuple[dt.date, dt.date]) -> None:
+        self.horizon = value
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(HEADERS) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole, SUPERVISION_ROLE])
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
@@ -330,7 +353,15 @@ class CaseListView(QWidget):
         else:
             self.reload()
 
+    def _refresh_horizon(self) -> None:
+        """The last promised date that is near-overdue today (2 working days on the hall's calendar)."""
+        db, today = self.ctx.db, dt.date.today()
+        self.ctx.tasks.run(lambda: (today, near_horizon(db, today)), self.model.set_horizon, lambda _m: None,
+                           owner=self)
+
     def _show(self, rows: list[CaseInfo], more: bool = False) -> None:
+        if self.model.horizon[0] != dt.date.today():
+            self._refresh_horizon()
         self.model.reset(rows, more)
         self.say(f"共 {len(rows)} 件" if not more else f"已显示 {len(rows)} 件，向下滚动显示更多")
 

@@ -46,6 +46,23 @@ class DeviceHub(QObject):
             self.emulator.remove()
             self.settings["idcard_port"] = self.emulator.start_tcp()
 
+    def demo_cards(self) -> list[tuple[str, Any]]:
+        """With ``--demo-devices``: the emulator's demo cards as (menu label, card); else none."""
+        if self.emulator is None:
+            return []
+        from devices.idcard_emulator import demo_cards
+
+        return [(f"{card.name}（{card.card_type_label}）", card) for card in demo_cards().values()]
+
+    def place_demo_card(self, card: Any) -> None:
+        """Put a demo card on the emulated reader: the watcher reads it as a real one."""
+        if self.emulator is not None:
+            self.emulator.place(card)
+
+    def remove_demo_card(self) -> None:
+        if self.emulator is not None:
+            self.emulator.remove()
+
     @property
     def worker(self) -> Any:
         """The device thread (``devices.worker.DeviceWorker``)."""

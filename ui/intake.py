@@ -40,6 +40,7 @@ class ApplicantPanel(QGroupBox):
 
     read_card = Signal()
     changed = Signal()
+    reveal_requested = Signal(str)  # the full number, for the audited reveal
 
     def __init__(self) -> None:
         super().__init__("申请人")
@@ -51,6 +52,13 @@ class ApplicantPanel(QGroupBox):
         self.id_number = QLineEdit()
         self.id_number.setObjectName("applicant_id")
         self.id_number.setPlaceholderText("18 位身份证号码或统一社会信用代码")
+        # after a card read the number is shown masked; 显示 reveals it (an audit entry)
+        self._full_id = ""
+        self.reveal = QPushButton("显示")
+        self.reveal.setObjectName("btn_reveal_id")
+        self.reveal.setToolTip("显示完整证件号码（将记录查看日志）")
+        self.reveal.setVisible(False)
+        self.reveal.clicked.connect(lambda: self.reveal_requested.emit(self._full_id))
         self.phone = QLineEdit()
         self.phone.setObjectName("applicant_phone")
         self.address = QLineEdit()
@@ -88,7 +96,11 @@ class ApplicantPanel(QGroupBox):
         form = QFormLayout()
         form.addRow("类型", self.kind)
         form.addRow("姓名/名称", self.name)
-        form.addRow("证件号码", self.id_number)
+        id_row = QHBoxLayout()
+        id_row.setContentsMargins(0, 0, 0, 0)
+        id_row.addWidget(self.id_number, 1)
+        id_row.addWidget(self.reveal)
+        form.addRow("证件号码", id_row)
         form.addRow("联系电话", self.phone)
         form.addRow("地址", self.address)
         lay = QVBoxLayout(self)
@@ -112,7 +124,7 @@ class ApplicantPanel(QGroupBox):
 
         With 委托代理人办理 ticked and an applicant already entered, a different card is the
         proxy's: it fills the proxy, not the applicant."""
-        applicant_id = self.id_number.text().strip()
+        applicant_id = self.full_id()
         if self.has_proxy.isChecked() and applicant_id and applicant_id != card.id_number:
             self.proxy_name.setText(card.name)
             self.proxy_id.setText(card.id_number)
@@ -121,7 +133,11 @@ class ApplicantPanel(QGroupBox):
             return
         self.kind.setCurrentIndex(0)
         self.name.setText(card.name)
-        self.id_number.setText(card.id_number)
+        self._full_id = card.id_number
+        self.id_number.setText(mask_id(card.id_number))
+        self.id_number.setCursorPosition(0)
+        self.id_number.setReadOnly(True)
+        self.reveal.setVisible(True)
         self.address.setText(card.address)
         self.address.setCursorPosition(0)  # the beginning of a long address, not its tail
         # No open-source WLT decoder exists: say so instead of showing a made-up photo.
@@ -133,13 +149,13 @@ class ApplicantPanel(QGroupBox):
 
     def applicant_input(self) -> ApplicantInput:
         card = getattr(self, "_card", None)
-        same_card = card is not None and card.id_number == self.id_number.text().strip()
-        name, number = self.name.text().strip(), self.id_number.text().strip()
+        same_card = card is not None and card.id_number == self.full_id()
+        name, number = self.name.text().strip(), self.full_id()
         return ApplicantInput(
             from_card=same_card and card.name == name,
             # the clerk confirmed this very name for this very number (IntakeView._confirm_change)
             confirm_change=getattr(self, "confirmed", None) == (number, name),
-            name=self.name.text().strip(), id_number=self.id_number.text().strip(),
+            name=self.name.text().strip(), id_number=number,
             kind=self.kind.currentData(), phone=self.phone.text().strip(), address=self.address.text().strip(),
             sex=card.sex if same_card else "", nation=card.nation if same_card else "",
             birth_date=card.birth_date if same_card else None,
@@ -153,8 +169,23 @@ class ApplicantPanel(QGroupBox):
                           phone=self.proxy_phone.text().strip(), relation=self.proxy_relation.currentText().strip(),
                           authorisation=self.proxy_auth.text().strip())
 
+    def full_id(self) -> str:
+        """The applicant's number: the card's (shown masked) or what was typed."""
+        return self._full_id or self.id_number.text().strip()
+
+    def show_full_id(self) -> None:
+        """After the audited reveal: the number in full, editable again."""
+        if self._full_id:
+            self.id_number.setText(self._full_id)
+        self._full_id = ""
+        self.id_number.setReadOnly(False)
+        self.reveal.setVisible(False)
+
     def clear(self) -> None:
         self.confirmed = None
+        self._full_id = ""
+        self.id_number.setReadOnly(False)
+        self.reveal.setVisible(False)
         for w in (self.name, self.id_number, self.phone, self.address, self.proxy_name, self.proxy_id,
                   self.proxy_phone, self.proxy_auth):
             w.clear()
@@ -423,7 +454,7 @@ class FormPanel(QGroupBox):
         self._hbox.setStretch(1, 1 if ncols == 2 else 0)
         self._ncols = ncols
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         ncols = 2 if event.size().width() >= 560 else 1
         if ncols != self._ncols and self._rows:
@@ -567,6 +598,7 @@ class ChecklistTable(QTableWidget):
     """One row per material: name, requirement, status; the status combo records the check."""
 
     status_chosen = Signal(str, str)  # key, status
+    hint = Signal(str)  # why a key did nothing, for the status line
     amount_chosen = Signal(str, int, str)  # key, count, form — a presented material's copies
 
     def __init__(self) -> None:
@@ -629,7 +661,11 @@ class ChecklistTable(QTableWidget):
         row = self.currentRow() if row is None else row
         item = self.item(row, 0) if row >= 0 else None
         c = self._checks.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
-        if c is None or c.status != "presented":
+        if c is None:
+            self.hint.emit("先在材料表中选中一项材料，再按 Ctrl+E 设置份数和原件/复印件")
+            return
+        if c.status != "presented":
+            self.hint.emit(f"“{c.name}”尚未核验为已提交：份数和原件/复印件只对已提交的材料设置")
             return
         dlg = AmountDialog(c.name, c.count, c.form, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
@@ -746,6 +782,10 @@ class IntakeView(QWidget):
         self.picker.chosen.connect(self._matter_chosen)
         self.situation.changed.connect(self._answers_changed)
         self.checklist.status_chosen.connect(self._status_chosen)
+        self.checklist.hint.connect(lambda text: self.say(text, error=True))
+        self.applicant.reveal_requested.connect(self._reveal_id)
+        self.checklist.currentCellChanged.connect(lambda row, *_: self.scan_bar.selection_changed(
+            self.checklist.item(row, 0).text() if row >= 0 and self.checklist.item(row, 0) else ""))
         self.checklist.amount_chosen.connect(self._amount_chosen)
         self.applicant.changed.connect(self._applicant_changed)
         self.form.edited.connect(self._form_edited)
@@ -791,7 +831,7 @@ class IntakeView(QWidget):
 
     def _confirm_change(self, conflict: _NameConflict, again) -> None:
         a = self.applicant
-        number = a.id_number.text().strip()
+        number = a.full_id()
         source = "（读卡所得）" if conflict.old_from_card else ""
         answer = QMessageBox.question(
             self, "申请人姓名与登记不一致",
@@ -809,6 +849,13 @@ class IntakeView(QWidget):
         self.picker.query.selectAll()
 
     # ----------------------------------------------------------------- flow
+    def _reveal_id(self, number: str) -> None:
+        """显示: the look is recorded first; the number shows once the audit entry is written."""
+        if not number:
+            return
+        self._run(lambda: cases.note_id_revealed(self.ctx.db, self.user, number, "intake"),
+                  lambda _none: self.applicant.show_full_id())
+
     def _applicant_changed(self) -> None:
         a = self.applicant.applicant_input()
         if len(a.id_number) < 15:
@@ -1050,9 +1097,19 @@ class IntakeView(QWidget):
         keys = [c.key for c in self.case.checks if c.status in ("pending", "missing")]
         self._run(lambda: actions.present_all(db, user, cid, keys), self._case_loaded)  # one transaction
 
+    def _nothing_to_decide(self) -> None:
+        """F5/F6/F7 without a draft: say the first thing that is missing."""
+        a = self.applicant.applicant_input()
+        if not a.name or not a.id_number:
+            self.say("请先读卡（F2）或填写申请人姓名和证件号码", error=True)
+        elif self.choice is None:
+            self.say("请按 F3 搜索并选择事项或一件事", error=True)
+        else:
+            self.say("办件正在建立，请稍候再按", error=True)
+
     def accept(self) -> None:
         if self.case is None:
-            self.say("请先选择事项并核验材料", error=True)
+            self._nothing_to_decide()
             return
         if self.situation.focus_first_unanswered():
             self.say("还有情形问题未回答，材料清单可能不准确：请先回答（方向键选择）", error=True)
@@ -1076,13 +1133,13 @@ class IntakeView(QWidget):
 
     def notice(self) -> None:
         if self.case is None:
-            self.say("请先选择事项", error=True)
+            self._nothing_to_decide()
             return
         self._decide(lambda cid: cases.issue_one_time_notice(self.ctx.db, self.user, cid), "notice")
 
     def refuse(self) -> None:
         if self.case is None:
-            self.say("请先选择事项", error=True)
+            self._nothing_to_decide()
             return
         reason = ask_reason(self, "不予受理", "不予受理的理由（将打印在通知书上）：", cases.REASON_MIN_CHARS)
         if reason is None:
@@ -1123,7 +1180,7 @@ class IntakeView(QWidget):
         """A card on the reader. While a draft is open for someone else (and it is not the
         proxy's card), ask before starting over: the draft must not silently change person."""
         a = self.applicant
-        current = a.id_number.text().strip()
+        current = a.full_id()
         is_proxy = a.has_proxy.isChecked() and current and current != card.id_number
         if self.case is not None and self.case.state == "draft" and current and current != card.id_number \
                 and not is_proxy:
@@ -1136,6 +1193,9 @@ class IntakeView(QWidget):
         elif self.case is not None and self.case.state != "draft" and current != card.id_number and not is_proxy:
             self.new_case(ask=False)  # the last case is decided: the next person starts a new one
         a.fill_from_card(card)
+        if self.case is None:
+            self.say(f"已读卡：{card.name}。按 F3 搜索事项" if self.choice is None
+                     else f"已读卡：{card.name}")
 
     def card_removed(self) -> None:
         if self.applicant.card_status.text().startswith("已读"):

@@ -356,6 +356,6 @@ class Kiosk(QWidget):
         self.pages.setCurrentIndex(0)
         self.refresh()
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event: Any) -> None:
         self.timer.stop()
         super().closeEvent(event)

@@ -51,9 +51,14 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.intake, "受理")
         self.tabs.addTab(self.cases, "办件")
         self.tabs.addTab(self.guide, "事项指南")
-        self.queue = QueueWidget(ctx)
-        self.tabs.addTab(self.queue, "叫号")
-        self.queue.panel.install_shortcuts(self)  # F8 calls the next person from any tab
+        # a village agent (代办员) works on a laptop with no hall queue: one screen, larger type
+        self.agent = ctx.user is not None and ctx.user.role == "agent"
+        self.queue = None if self.agent else QueueWidget(ctx)
+        if self.queue is not None:
+            self.tabs.addTab(self.queue, "叫号")
+            self.queue.panel.install_shortcuts(self)  # F8 calls the next person from any tab
+        else:
+            self.setStyleSheet("QWidget { font-size: 18px; }")
         self.tabs.currentChanged.connect(lambda i: self.cases.reload() if self.tabs.widget(i) is self.cases else None)
         from .sync_view import SyncArea, SyncPage, SyncStatus
 
@@ -75,21 +80,28 @@ class MainWindow(QMainWindow):
             self._show_hall(None)
             ctx.tasks.run(lambda: hall_summary(ctx.db, ctx.cfg.hall_code), self._show_hall)
         ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
-        self.statusBar().showMessage("F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫号 · F9 新办件 · Ctrl+T 申请表")
+        keys = "F2 读卡 · F3 搜索事项 · F4 全部已提交 · F5 受理 · F6 一次性告知 · F7 不予受理 · F8 叫号 · F9 新办件 · Ctrl+T 申请表"
+        self.statusBar().showMessage(keys.replace(" · F8 叫号", "") if self.agent else keys)
         self.intake.say("请读卡（F2）或录入申请人，再按 F3 搜索事项")
         self.intake.decided.connect(documents.produce)
         documents.produced.connect(
             lambda kind, _path, what: self.statusBar().showMessage(f"{TITLES.get(kind, kind)}：{what}", 10_000))
         self.voice = VoiceCaller(parent=self)
         self.bus = QueueBus(self.voice, parent=self)  # calls → voice (and an in-process hall display)
-        self.bus.attach(self.queue.panel)
-        self.queue.panel.ticket_changed.connect(self.intake.set_ticket)
+        if self.queue is not None:
+            self.bus.attach(self.queue.panel)
+            self.queue.panel.ticket_changed.connect(self.intake.set_ticket)
         self.hub = hub
         account = self.menuBar().addMenu("账户")
         act = account.addAction("注销 / 切换用户", self.sign_out)
         act.setObjectName("act_sign_out")
         act.setShortcut("Ctrl+Shift+L")
-        account.addAction("退出", self.close).setObjectName("act_quit")
+        account.addAction("退出", self.quit_app).setObjectName("act_quit")
+        if hub is not None and hub.demo_cards():  # --demo-devices: something must put a card down
+            demo = self.menuBar().addMenu("演示读卡")
+            for i, (label, card) in enumerate(hub.demo_cards()):
+                demo.addAction(f"放卡：{label}", lambda c=card: hub.place_demo_card(c)).setObjectName(f"act_demo_card_{i}")
+            demo.addAction("取走证件", hub.remove_demo_card).setObjectName("act_demo_remove")
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
@@ -135,7 +147,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"窗口综合受理 — {name}" if name else "窗口综合受理")
         user = self.ctx.user
         who = f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）" if user else ""
-        self.header.setText(f"{name}　·　{self.ctx.window_number} 号窗口　·　{who}　·　{dt.date.today():%Y年%m月%d日}")
+        where = "代办点" if self.agent else f"{self.ctx.window_number} 号窗口"
+        self.header.setText(f"{name}　·　{where}　·　{who}　·　{dt.date.today():%Y年%m月%d日}")
 
     def card_read(self, card) -> None:
         """A card placed on the reader: on the 办件 tab it checks the identity of whoever collects
@@ -186,8 +199,18 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if not getattr(self, "_leaving", False) and self.has_open_draft() and not self._may_leave("退出"):
+    def quit_app(self) -> None:
+        """账户 → 退出: asks first when a draft is open, then closes (and the app ends)."""
+        if self.has_open_draft() and not self._may_leave("退出"):
+            return
+        self._leaving = True
+        self.close()
+
+    def closeEvent(self, event) -> None:
+        # the window's own close button (a spontaneous event) asks like 退出; a close from code
+        # (sign-out, quit_app, the app shutting down, tests) never blocks on a question
+        if event.spontaneous() and not getattr(self, "_leaving", False) and self.has_open_draft() \
+                and not self._may_leave("退出"):
             event.ignore()
             return
         self.voice.close()  # no speech or chime left running into a deleted window

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from clerk.errors import ClerkError
 
 from .qtfix import pin_singletons
+from .screens import show_full_screen
 
 SCREENSHOT_SIZE = (1280, 800)
 
@@ -35,6 +36,10 @@ def run_mode(args: argparse.Namespace) -> int:
     except ClerkError as exc:
         QMessageBox.critical(None, "无法启动", exc.message)
         return 1
+    from clerk.device_settings import load_device_settings, mode_workstation
+
+    # the kiosk's reader and printer are its own, never the counter's of the same seat
+    ctx.devices = load_device_settings(ctx.db, mode_workstation(ctx.cfg.workstation, args.mode))
     hub = None
     widget: QWidget
     if args.mode == "kiosk":
@@ -72,7 +77,7 @@ def run_mode(args: argparse.Namespace) -> int:
             app.quit()
         QTimer.singleShot(1500, shoot)
     else:
-        widget.showFullScreen()
+        show_full_screen(widget)
     if hub is not None:
         hub.start()
     rc = app.exec()

@@ -90,7 +90,7 @@ class ScanAttachBar(QWidget):
         self.file_button.setObjectName("btn_attach_file")
         self.scan_button.clicked.connect(self.scan)
         self.file_button.clicked.connect(self.attach_file)
-        hint = QLabel("先在上表选中一项材料")
+        self.hint = hint = QLabel("先在上表选中一项材料")
         hint.setProperty("role", "hint")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -98,6 +98,10 @@ class ScanAttachBar(QWidget):
         lay.addWidget(self.file_button)
         lay.addWidget(hint, 1)
         QShortcut(QKeySequence("F11"), intake, activated=self.scan)
+
+    def selection_changed(self, name: str) -> None:
+        """The hint says what F11 will scan onto, or what to do first."""
+        self.hint.setText(f"F11 扫描到：{name}" if name else "先在上表选中一项材料")
 
     # ----------------------------------------------------------------- target
     def target(self) -> tuple[int, str, str] | None:

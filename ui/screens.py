@@ -6,6 +6,7 @@ from a fixed number alone — a fixed 1366×800 hid the status bar and the F-key
 """
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
@@ -32,6 +33,17 @@ def fit_window(widget: QWidget, width: int, height: int) -> None:
     x = area.x() + max(0, (area.width() - widget.frameGeometry().width()) // 2)
     y = area.y() + max(0, (area.height() - widget.frameGeometry().height()) // 2)
     widget.move(x, y)
+
+
+def show_full_screen(widget: QWidget, screen: QScreen | None = None) -> None:
+    """Cover the whole screen, with or without a window manager: a kiosk or hall display PC
+    often runs X with no window manager, where the full-screen request alone is never granted,
+    so the window is also frameless and given the screen's geometry itself."""
+    screen = screen or screen_of(widget)
+    widget.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+    if screen is not None:
+        widget.setGeometry(screen.geometry())
+    widget.showFullScreen()
 
 
 def second_screen() -> QScreen | None:

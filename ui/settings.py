@@ -162,7 +162,7 @@ def app_wedge_filter() -> Any:
 class ScanField(QLineEdit):
     """The keyboard-gun test field: Enter ends the scan here instead of pressing 保存."""
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         super().keyPressEvent(event)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.accept()
@@ -218,6 +218,9 @@ class DeviceSettingsDialog(QDialog):
                 else:
                     grid.addWidget(edit, line, 1)
             edit.setToolTip(row.hint)
+            if row.key == "idcard_port" and self.hub.emulator is not None:
+                # --demo-devices: say where the cards come from instead of an empty field
+                edit.setPlaceholderText(f"演示读卡器（内置模拟器 {self.hub.emulator.url}，菜单“演示读卡”放卡）")
             self.inputs[row.key] = edit
             button = QPushButton("测试")
             button.setObjectName(f"test_{row.key}")
@@ -491,6 +494,7 @@ class DeviceSettingsDialog(QDialog):
         self.ctx.tasks.run(store, self._stored, failed)
 
     def _stored(self, settings: dict[str, str]) -> None:
+        self.ctx.devices = dict(settings)   # what the context read at start follows the save
         if not self._own_hub:
             self.hub.reconfigure(settings)
         self.saved.emit(settings)

@@ -155,9 +155,8 @@ class SyncPage(QWidget):
     def kick(self) -> None:
         if self.runner is not None:
             self.runner.kick()
-        else:  # no loop (no back office yet): just show the outbox again
-            db = self.ctx.db
-            self.ctx.tasks.run(lambda: snapshot(db), self.show_status)
+        else:  # no loop yet: look again (registered meanwhile? the area starts it)
+            self.resend_requested.emit()
 
 
 class SyncArea(QObject):
@@ -170,12 +169,13 @@ class SyncArea(QObject):
         super().__init__(parent)
         self.ctx, self.status, self.page = ctx, status, page
         self.runner: SyncRunner | None = None
-        db = ctx.db
-        ctx.tasks.run(lambda: snapshot(db), self._first, owner=self)
+        self.closed = False
+        page.resend_requested.connect(self.kick)
+        self.kick()
 
     def _first(self, st: dict[str, Any]) -> None:
         self._show(st)
-        if st.get("configured") and self.runner is None:
+        if st.get("configured") and self.runner is None and not self.closed:
             post = self.ctx.tasks.stream(self._show, owner=self)
             self.runner = self.page.runner = SyncRunner(self.ctx.db, self.ctx.cfg.files_dir, post).start()
 
@@ -185,10 +185,16 @@ class SyncArea(QObject):
         self.round_done.emit(st)
 
     def kick(self) -> None:
+        """Sync now; without a loop (no back office when the window opened) the status is read
+        again, and the loop starts if this desk has been registered since."""
         if self.runner is not None:
             self.runner.kick()
+            return
+        db = self.ctx.db
+        self.ctx.tasks.run(lambda: snapshot(db), self._first, owner=self)
 
     def close(self) -> None:
+        self.closed = True
         runner, self.runner = self.runner, None
         self.page.runner = None
         if runner is not None:

@@ -69,7 +69,7 @@ class WedgeFilter(QObject):
         return self
 
     # ----------------------------------------------------------------- the filter
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if self._replaying or event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             return False
         if not self._first_receiver(obj):

@@ -54,7 +54,7 @@ def test_second_card_with_proxy_ticked_fills_the_proxy(qtbot, window, intake_ctx
     assert panel.card_status.text() == "已读卡：张三\n居民身份证\n照片为加密 WLT 格式，需安装厂商解码库才能显示"
     panel.has_proxy.setChecked(True)
     window.card_read(_li_card())
-    assert (panel.name.text(), panel.id_number.text()) == ("张三", _zhang_card().id_number)
+    assert (panel.name.text(), panel.full_id()) == ("张三", _zhang_card().id_number)
     assert (panel.proxy_name.text(), panel.proxy_id.text()) == ("李四", LI_SI)
     panel.proxy_phone.setText("13857400000")
     panel.proxy_relation.setCurrentText("亲属")
@@ -127,7 +127,7 @@ def test_another_persons_card_during_a_draft_asks_before_starting_over(qtbot, wi
     assert window.intake.case is None and window.intake.applicant.name.text() == "李四"
     window.intake.card_removed()
     assert window.intake.applicant.card_status.text().endswith("证件已取走（信息已保留）")
-    assert window.intake.applicant.id_number.text() == LI_SI
+    assert window.intake.applicant.full_id() == LI_SI
 
 
 def test_phone_typed_after_the_matter_is_chosen_is_kept_and_a_half_proxy_blocks_acceptance(

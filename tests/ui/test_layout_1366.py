@@ -66,3 +66,17 @@ def test_a_second_screen_gets_the_applicant_screen_and_a_large_screen_a_larger_w
     assert _inside(got["applicant"]["frame"], got["screens"][other])
     main = got["main"]["frame"]
     assert main[2] >= 1366 and _inside(main, got["screens"][primary])
+
+
+def test_kiosk_and_display_cover_the_screen_without_a_window_manager(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    from ui.screens import show_full_screen
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    show_full_screen(widget)
+    screen = widget.screen().geometry()
+    assert widget.windowFlags() & Qt.WindowType.FramelessWindowHint
+    assert widget.geometry() == screen and widget.isFullScreen()

@@ -18,17 +18,25 @@ def _answer(monkeypatch, *answers):
     return asked
 
 
-def test_closing_with_a_draft_asks_and_no_keeps_the_window(qtbot, window, monkeypatch):
+def test_quitting_with_a_draft_asks_and_no_keeps_the_window(qtbot, window, monkeypatch):
     window.card_read(_zhang_card())
     _choose(qtbot, window, "城乡居民医保")
     window.screen2.show()
     asked = _answer(monkeypatch, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     closed = []
     window.closed.connect(closed.append)
-    window.close()
+    window.quit_app()  # 账户 → 退出 (the title bar's close button asks the same way)
     assert window.isVisible() and not closed and "尚未受理" in asked[0][1]
-    window.close()
+    window.quit_app()
     assert closed == [False] and not window.isVisible() and not window.screen2.isVisible()
+
+
+def test_a_close_from_code_never_waits_for_an_answer(qtbot, window, monkeypatch):
+    window.card_read(_zhang_card())
+    _choose(qtbot, window, "城乡居民医保")
+    asked = _answer(monkeypatch)
+    window.close()  # the app shutting down, a test's teardown: no modal question left open
+    assert not window.isVisible() and not asked
 
 
 def test_sign_out_closes_the_window_for_the_sign_in_dialog(qtbot, window, monkeypatch):

@@ -94,3 +94,21 @@ def test_department_decisions_are_shown_disabled_and_a_dead_item_is_resent_from_
     finally:
         win.sync.close()
         drain(ctx)
+
+
+def test_a_desk_registered_while_the_window_is_open_starts_syncing_on_sync_now(qtbot, intake_ctx, backoffice):  # noqa: F811
+    ctx = intake_ctx
+    accept_matter(ctx.db, ctx.cfg.files_dir, 3)
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.sync_status.text().startswith("未接入部门后台"), timeout=WAIT)
+        assert win.sync.runner is None and win.sync_page.table.rowCount() == 1  # the outbox, shown
+        sync.enrol(ctx.db, backoffice.url, ENROL, "3号窗口")
+        win.sync_page.now.click()  # 立即同步
+        qtbot.waitUntil(lambda: win.sync_status.text().startswith("待上传 0"), timeout=WAIT)
+        assert win.sync.runner is not None and win.sync_page.table.rowCount() == 0
+    finally:
+        win.sync.close()
+        drain(ctx)
