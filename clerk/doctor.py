@@ -224,8 +224,37 @@ def check_database(cfg: Config) -> list[Check]:
     return out
 
 
+def check_config(cfg: Config) -> list[Check]:
+    """The hall and workstation codes (they go into every case number): the app refuses to start
+    with a wrong one, doctor says so first."""
+    from .config import config_problems
+
+    problems = config_problems(cfg)
+    if problems:
+        return [Check("config.codes", "fail", "大厅与工作站编码", "；".join(problems),
+                      f"修改 {cfg.config_file} 中的 hall_code / workstation")]
+    return [Check("config.codes", "ok", "大厅与工作站编码", f"大厅 {cfg.hall_code} · 工作站 {cfg.workstation}")]
+
+
+def check_integrity(cfg: Config) -> list[Check]:
+    """SQLite's ``quick_check`` on the desk's database file (PostgreSQL checks itself)."""
+    if not cfg.is_sqlite:
+        return []
+    from .backup import quick_check_file
+
+    file = Path(cfg.database_url.split(":///", 1)[-1])
+    if not file.exists():
+        return []
+    problem = quick_check_file(file)
+    if problem:
+        return [Check("db.integrity", "fail", "数据库完整性", f"quick_check 发现问题：{problem}",
+                      "用最近的备份恢复：clerk db restore 备份文件（见 clerk db check）")]
+    return [Check("db.integrity", "ok", "数据库完整性", "quick_check 通过")]
+
+
 CORE_CHECKS: tuple[tuple[str, Callable[[Config], list[Check]]], ...] = (
-    ("data", check_data_folder), ("disk", check_disk), ("database", check_database),
+    ("config", check_config), ("data", check_data_folder), ("disk", check_disk), ("database", check_database),
+    ("integrity", check_integrity),
 )
 
 

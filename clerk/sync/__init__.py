@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .state import backoffice_configured, configured_in
+from .state import backoffice_configured, configured_in, confirmed_cases
 
 # the decisions that belong to the departments: refused at the desk once a back office is configured
 from ..cases import DEPARTMENT_ACTIONS  # one list, kept in clerk.cases
 
-__all__ = ["DEPARTMENT_ACTIONS", "backoffice_configured", "configured_in", "enrol", "run_once", "status",
+__all__ = ["DEPARTMENT_ACTIONS", "backoffice_configured", "configured_in", "confirmed_cases", "enrol", "run_once", "status",
            "retry", "items", "prune", "loop", "case_rows", "forget"]
 
 

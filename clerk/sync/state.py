@@ -131,3 +131,36 @@ def release(db: Database, me: str | None = None) -> None:
         st = row(s)
         if st.lock_holder == me:
             st.lock_holder, st.lock_until = "", None
+
+
+def confirmed_cases(s: Session, case_ids: list[int]) -> set[int]:
+    """The cases the back office has confirmed holding (asked by retention before scans are
+    purged): nothing of the case still waits or died in the outbox (its own operations or, for a
+    bundle's matter case, the bundle's), and the server acknowledged at least one of them or
+    reported a status for it. A case whose sent entries were pruned and that never got a status
+    back is not confirmed: it keeps its scans."""
+    from sqlalchemy import func
+
+    from ..models import Case, OutboxEntry
+
+    if not case_ids:
+        return set()
+    # entries not yet assigned to their case by a sync round: which case they hold back is not
+    # known yet, so nothing counts as confirmed until the next round has sorted them
+    unsorted = s.scalar(select(func.count()).select_from(OutboxEntry).where(
+        OutboxEntry.root_uuid.is_(None), OutboxEntry.state != "sent"))
+    if unsorted:
+        return set()
+    rows = s.execute(select(Case.id, Case.uuid, Case.parent_id, Case.remote_version)
+                     .where(Case.id.in_(case_ids))).all()
+    parents = {p for _cid, _u, p, _v in rows if p}
+    parent_uuid = dict(s.execute(select(Case.id, Case.uuid).where(Case.id.in_(parents))).all()) if parents else {}
+    root = {cid: (parent_uuid.get(pid, uuid) if pid else uuid) for cid, uuid, pid, _v in rows}
+    seen = {cid: version for cid, _u, _p, version in rows}
+    sent: set[str] = set()
+    still_open: set[str] = set()
+    for uuid, state, _n in s.execute(select(OutboxEntry.root_uuid, OutboxEntry.state, func.count())
+                                     .where(OutboxEntry.root_uuid.in_(set(root.values())))
+                                     .group_by(OutboxEntry.root_uuid, OutboxEntry.state)):
+        (sent if state == "sent" else still_open).add(uuid)
+    return {cid for cid, r in root.items() if r not in still_open and (r in sent or (seen[cid] or 0) > 0)}

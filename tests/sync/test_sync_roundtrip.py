@@ -161,3 +161,34 @@ def test_sent_entries_are_pruned_after_the_retention_period_but_never_pending_or
     assert sync.prune(linked.db, now=later) == 0
     with linked.db.uow() as s:
         assert [e.state for e in s.scalars(select(OutboxEntry))] == ["pending"]
+
+
+def test_retention_purges_scans_only_of_cases_the_back_office_confirmed(tmp_path):
+    """``clerk.sync.confirmed_cases`` answers retention from the real outbox: a case with
+    anything still pending is kept; once a round has sent everything it is confirmed."""
+    from clerk import sync
+    from clerk.models import Case, OutboxEntry
+    from clerk.sync.state import confirmed_cases
+
+    url = f"sqlite:///{(tmp_path / 'c.sqlite3').as_posix()}"
+    from clerk.migrate import upgrade
+    from clerk.db import Database
+    upgrade(url)
+    db = Database(url)
+    try:
+        with db.uow() as s:
+            a, b, c = (Case(state="delivered"), Case(state="delivered"), Case(state="delivered", remote_version=3))
+            s.add_all([a, b, c])
+            s.flush()
+            s.add_all([OutboxEntry(kind="case.accept", entity_uuid=a.uuid, root_uuid=a.uuid, state="sent"),
+                       OutboxEntry(kind="case.accept", entity_uuid=b.uuid, root_uuid=b.uuid, state="sent"),
+                       OutboxEntry(kind="case.hand_over", entity_uuid=b.uuid, root_uuid=b.uuid, state="pending")])
+            ids = [a.id, b.id, c.id]
+        with db.uow() as s:
+            assert confirmed_cases(s, ids) == {ids[0], ids[2]}  # b still has one pending; c got a status back
+            s.add(OutboxEntry(kind="evaluation", entity_uuid="x", state="pending"))  # not yet sorted by a round
+        with db.uow() as s:
+            assert confirmed_cases(s, ids) == set()
+        assert sync.confirmed_cases is confirmed_cases
+    finally:
+        db.dispose()

@@ -160,3 +160,34 @@ def test_registered_checks_are_the_packages_outside_the_core():
         module, _, attr = target.partition(":")
         assert callable(getattr(importlib.import_module(module), attr))
     assert sys.modules.get("clerk.doctor") is doctor
+
+
+def test_wrong_codes_and_a_damaged_database_are_named(tmp_path):
+    """config.json with a 4-digit hall code fails the codes check; a SQLite file with a torn
+    page fails quick_check with the restore command as what to do."""
+    import json
+    import sqlite3
+
+    from clerk.config import load_config
+    from clerk.doctor import check_config, check_integrity
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "config.json").write_text(json.dumps({"hall_code": "3302", "workstation": "W01"}), encoding="utf-8")
+    cfg = load_config(data)
+    (codes,) = check_config(cfg)
+    assert codes.status == "fail" and "3302" in codes.detail
+    good = load_config(tmp_path / "other")
+    assert check_config(good)[0].status == "ok"
+    db_file = tmp_path / "other" / "clerk.sqlite3"
+    con = sqlite3.connect(db_file)
+    con.execute("CREATE TABLE t (x TEXT)")
+    con.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 400)
+    con.commit()
+    con.close()
+    assert check_integrity(good)[0].status == "ok"
+    raw = bytearray(db_file.read_bytes())
+    raw[4096 * 2: 4096 * 2 + 200] = b"\xff" * 200  # tear a page of the table
+    db_file.write_bytes(bytes(raw))
+    (bad,) = check_integrity(good)
+    assert bad.status == "fail" and "clerk db restore" in bad.fix
