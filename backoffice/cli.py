@@ -56,16 +56,16 @@ def open_store(args: argparse.Namespace, *, remember: bool = False, seed: bool =
 
     from clerk.db import database_error
 
-    from . import migrate, service
+    from . import core, departments, migrate
 
     url = database_url(args, remember=remember)
     try:
         migrate.ensure_current(url)
-        store = service.Store(url)
+        store = core.Store(url)
         if seed:
-            service.seed_demo(store)
+            departments.seed_demo(store)
         else:
-            service.ensure_server_id(store)
+            departments.ensure_server_id(store)
     except SQLAlchemyError as exc:
         raise database_error(exc, url) from exc
     return store
@@ -73,7 +73,7 @@ def open_store(args: argparse.Namespace, *, remember: bool = False, seed: bool =
 
 def _api(fn: Any) -> Any:
     """Service refusals (ApiError) as the CLI's one-line ClerkError."""
-    from .service import ApiError
+    from .core import ApiError
 
     def run(args: argparse.Namespace) -> Any:
         try:
@@ -87,8 +87,8 @@ def _api(fn: Any) -> Any:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from . import service
-    from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_URL
+    from . import departments
+    from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_SQLITE_SYNC, ENV_URL
 
     store = open_store(args, remember=bool(args.database_url), seed=not args.no_demo)
     store.dispose()
@@ -97,12 +97,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ[ENV_MAX_BLOB] = str(int(args.max_blob_mb * 1024 * 1024))
     if args.faults:
         os.environ[ENV_FAULTS] = str(Path(args.faults).resolve())
+    os.environ[ENV_SQLITE_SYNC] = args.sqlite_synchronous
     from clerk.db import redact_url
 
     print(f"后台已启动 back office at http://{args.host}:{args.port}/ (部门页面 /dept/, API /api/v1/, "
           f"database {redact_url(url)}, workers {args.workers})", flush=True)
     if not args.no_demo:
-        code, _name, enrol = service.DEMO_HALL
+        code, _name, enrol = departments.DEMO_HALL
         print(f"演示大厅 {code} 注册码 {enrol}; 部门账号如 scjg / scjg123", flush=True)
     uvicorn.run("backoffice.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, access_log=args.access_log, timeout_graceful_shutdown=5)
@@ -111,11 +112,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 @_api
 def cmd_hall_add(args: argparse.Namespace) -> int:
-    from . import service
+    from . import core
 
     store = open_store(args)
     try:
-        code = service.add_hall(store, args.code, args.name, args.enrolment_code)
+        code = core.add_hall(store, args.code, args.name, args.enrolment_code)
     finally:
         store.dispose()
     print(f"大厅 {args.code} {args.name} 注册码：{code}")
@@ -124,11 +125,11 @@ def cmd_hall_add(args: argparse.Namespace) -> int:
 
 @_api
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from . import service
+    from . import core
 
     store = open_store(args)
     try:
-        n = service.revoke(store, args.hall, args.workstation)
+        n = core.revoke(store, args.hall, args.workstation)
     finally:
         store.dispose()
     print(f"已吊销 {args.hall} {args.workstation} 的 {n} 个令牌 (revoked {n} token(s))")
@@ -182,7 +183,8 @@ def cmd_cases(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from .models import Case
-    from .service import STATE_LABELS, iso
+    from .core import iso
+    from .service import STATE_LABELS
 
     store = open_store(args)
     try:
@@ -278,6 +280,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--max-blob-mb", type=float, default=64)
     c.add_argument("--no-demo", action="store_true", help="空数据库不建演示大厅和部门账号")
     c.add_argument("--faults", default=None, help="测试用故障计划文件 (tests only)")
+    c.add_argument("--sqlite-synchronous", choices=["full", "normal"], default="full",
+                   help="SQLite: normal = 提交不逐次落盘，断电可能丢失最近提交（仅用于基准测试）")
     c.add_argument("--log-level", default="warning")
     c.add_argument("--access-log", action="store_true")
     c.set_defaults(handler=cmd_serve)

@@ -16,26 +16,27 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from clerk.dto import FORM_LABELS
 from clerk.privacy import mask_id, mask_phone
 
-from . import service
-from .service import ApiError, DeptSession
+from . import blobs, core, departments, service
+from .core import ApiError
+from .departments import DeptSession
 
 COOKIE = "bo_session"
 LOGIN_COOKIE = "bo_login_csrf"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 MATERIAL_STATUS = {"presented": "已提交", "shared": "共享获取", "deferred": "容缺后补", "missing": "缺少",
                    "pending": "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 DECISION_LABELS = {k: v[3] for k, v in service.DECISIONS.items()}
 
 
-def _store(request: Request) -> service.Store:
+def _store(request: Request) -> core.Store:
     return request.app.state.store
 
 
 def _session(request: Request) -> DeptSession | None:
-    return service.session_of(_store(request), request.cookies.get(COOKIE))
+    return departments.session_of(_store(request), request.cookies.get(COOKIE))
 
 
 def _to_login() -> RedirectResponse:
@@ -69,7 +70,7 @@ def pages_router() -> APIRouter:
             return TEMPLATES.TemplateResponse(request, "login.html", {"csrf": "", "error": "页面已过期，请刷新后重新登录"},
                                               status_code=400)
         try:
-            token, _who = await run_in_threadpool(service.sign_in, _store(request), str(form.get("username", "")),
+            token, _who = await run_in_threadpool(departments.sign_in, _store(request), str(form.get("username", "")),
                                                   str(form.get("password", "")))
         except ApiError as exc:
             fresh = secrets.token_urlsafe(16)
@@ -78,7 +79,7 @@ def pages_router() -> APIRouter:
             page.set_cookie(LOGIN_COOKIE, fresh, httponly=True, samesite="strict", path="/dept/login")
             return page
         page = RedirectResponse("/dept/", status_code=303)
-        page.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/", max_age=service.SESSION_HOURS * 3600)
+        page.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/", max_age=departments.SESSION_HOURS * 3600)
         page.delete_cookie(LOGIN_COOKIE, path="/dept/login")
         return page
 
@@ -87,7 +88,7 @@ def pages_router() -> APIRouter:
         form = await request.form()
         who = await run_in_threadpool(_session, request)
         if who is not None and hmac.compare_digest(str(form.get("csrf", "")), who.csrf):
-            await run_in_threadpool(service.sign_out, _store(request), request.cookies.get(COOKIE))
+            await run_in_threadpool(departments.sign_out, _store(request), request.cookies.get(COOKIE))
         page = _to_login()
         page.delete_cookie(COOKIE, path="/")
         return page
@@ -97,7 +98,7 @@ def pages_router() -> APIRouter:
         who = _session(request)
         if who is None:
             return _to_login()
-        rows = service.inbox(_store(request), who.department, "all" if show == "all" else "open")
+        rows = departments.inbox(_store(request), who.department, "all" if show == "all" else "open")
         return TEMPLATES.TemplateResponse(request, "inbox.html", {"who": who, "cases": rows, "show": show})
 
     @r.get("/dept/cases/{case_uuid}", response_class=HTMLResponse)
@@ -125,8 +126,8 @@ def pages_router() -> APIRouter:
                                        text_=str(form.get("text", "")), due_date=str(form.get("due_date", "")) or None,
                                        department=who.department))
         except ApiError as exc:
-            return await run_in_threadpool(lambda: _case_page(request, who, case_uuid, error=exc.message,
-                                                              status=exc.status if exc.status != 404 else 404))
+            message, status = exc.message, exc.status
+            return await run_in_threadpool(lambda: _case_page(request, who, case_uuid, error=message, status=status))
         return RedirectResponse(f"/dept/cases/{case_uuid}?done={action}", status_code=303)
 
     @r.get("/dept/blobs/{sha256}")
@@ -136,10 +137,10 @@ def pages_router() -> APIRouter:
             return _to_login()
         store = _store(request)
         try:
-            visible = service.blob_visible(store, service._check_sha(sha256), department=who.department)
+            visible = blobs.blob_visible(store, blobs._check_sha(sha256), department=who.department)
             if not visible:
-                raise service.not_found("附件")
-            chunks = service.read_blob(store, sha256)
+                raise core.not_found("附件")
+            chunks = blobs.read_blob(store, sha256)
         except ApiError as exc:
             return HTMLResponse(f"<p>{exc.message}</p>", status_code=exc.status)
         allowed = mime if mime in ("application/pdf", "image/jpeg", "image/png", "image/tiff") else "application/octet-stream"
@@ -151,7 +152,7 @@ def pages_router() -> APIRouter:
 def _case_page(request: Request, who: DeptSession, case_uuid: str, *, error: str = "", done: str = "",
                status: int = 200) -> Response:
     try:
-        view = service.case_view(_store(request), case_uuid, who.department)
+        view = departments.case_view(_store(request), case_uuid, who.department)
     except ApiError as exc:
         return HTMLResponse(f"<p>{exc.message}</p><p><a href='/dept/'>返回</a></p>", status_code=exc.status)
     snap = view["snapshot"]

@@ -1,46 +1,30 @@
-"""What the back office does, without HTTP: registration and tokens, cases and events with their
-stored replies, blobs, the changes feed, department decisions, demo seeding.
+"""Cases and what happens to them: the intake snapshot (PUT), desk events, department decisions,
+and the changes feed that carries every move back to the hall's desks.
 
-One rule: every call is one transaction, and a write that loses a race against an identical one
-(a unique constraint fires) is run again once, when it finds the winner's row and answers with
-its stored reply. So two identical requests at once leave one row and get the same answer, on
-any number of workers or hosts sharing the database.
+One rule: a move changes a matter case's state and version and appends its feed row last in the
+same transaction (``_append_changes``); a bundle case follows its matter cases.
 """
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
-import hashlib
-import hmac
-import json
-import re
-import secrets
 import uuid as uuidlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import create_engine, event, func, or_, select, text, update
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session
 
-from clerk.db import make_engine
 from clerk.models import CaseState
 
-from .models import (Blob, BlobChunk, Case, CaseBlob, Change, Department, DeptUser, Event, Hall, Setting, Token,
-                     WebSession, Workstation)
+from .core import (ApiError, Caller, Reply, Store, Who, _caller, _lock, _need_token, canonical_sha256, iso,
+                   not_found, now)
+from .models import Blob, Case, CaseBlob, Change, Event, Setting
 
 S = CaseState
-T = TypeVar("T")
-
-DEMO_HALL = ("33022501", "象山县行政服务中心", "demo-enrol-33022501")
-MAX_BLOB = 64 * 1024 * 1024
-MAX_CHUNK = 4 * 1024 * 1024
 FEED_LOCK = 870_001  # PostgreSQL advisory lock serialising appends to the feed
-SESSION_HOURS = 10
-PBKDF2_ROUNDS = 60_000
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 STATE_LABELS = {
     S.ACCEPTED: "已收件", S.IN_REVIEW: "审查中", S.SUPPLEMENT: "待补正", S.APPROVED: "准予许可",
@@ -70,226 +54,17 @@ EVENT_MOVES: dict[str, list[tuple[str, frozenset[str], str]]] = {
 EVENT_TYPES = ("deferred_supplied", "supplement_supplied", "handed_over", "posted", "withdrawn", "evaluation")
 
 
-class ApiError(Exception):
-    """A refusal with its HTTP status and the contract's error body."""
-
-    def __init__(self, status: int, code: str, message: str, english: str,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
-        super().__init__(english)
-        self.status, self.code, self.message, self.english = status, code, message, english
-        self.headers = headers or {}
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "english": self.english, **self.extra}}
-
-
-def not_found(what: str = "办件") -> ApiError:
-    return ApiError(404, "not_found", f"找不到该{what}", f"{'case' if what == '办件' else what} not found")
-
-
-@dataclass(frozen=True)
-class Caller:
-    hall_code: str
-    workstation_id: str
-    workstation: str
-
-
-@dataclass
-class Reply:
-    status: int
-    body: dict[str, Any]
-    replayed: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
-
-
-def canonical_sha256(body: Any) -> str:
-    text_ = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
-
-
-def _sha(text_: str) -> str:
-    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
-
-
-def hash_password(password: str, salt: str | None = None, rounds: int = PBKDF2_ROUNDS) -> str:
-    salt = salt or secrets.token_hex(8)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), rounds).hex()
-    return f"pbkdf2_sha256${rounds}${salt}${digest}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        _algo, rounds, salt, _digest = stored.split("$")
-    except ValueError:
-        return False
-    return hmac.compare_digest(hash_password(password, salt, int(rounds)), stored)
-
-
-# --------------------------------------------------------------------------- the store
-
-def _sqlite_reader(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # our BEGIN below, not pysqlite's
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
-class Store:
-    """An engine and its sessions; ``tx()`` is one transaction (commit or roll back), ``read()`` one
-    that only reads. On SQLite a write transaction begins IMMEDIATE (clerk.db.make_engine: it takes
-    the write lock at once, so two writers never deadlock half way), while a read transaction
-    begins DEFERRED on its own engine: in WAL mode readers then never wait for a writer's fsync."""
-
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
-        self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.is_pg = url.startswith("postgresql")
-        self.read_engine = self.engine
-        if url.startswith("sqlite"):
-            self.read_engine = create_engine(url, connect_args={"timeout": 10})
-            event.listen(self.read_engine, "connect", _sqlite_reader)
-            event.listen(self.read_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
-        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
-
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
-        s = self.read_sessions()
-        try:
-            yield s
-        finally:
-            s.close()  # ends the transaction; loaded objects stay readable (detached, not expired)
-
-    @contextlib.contextmanager
-    def tx(self) -> Iterator[Session]:
-        s = self.sessions()
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
-
-    def run(self, fn: Callable[[Session], T]) -> T:
-        """``fn`` in a transaction; once more if a unique constraint fired (a racing twin won)."""
-        try:
-            with self.tx() as s:
-                return fn(s)
-        except IntegrityError:
-            with self.tx() as s:
-                return fn(s)
-
-    def dispose(self) -> None:
-        self.engine.dispose()
-        if self.read_engine is not self.engine:
-            self.read_engine.dispose()
-
-
-def _lock(s: Session, stmt: Any, store_is_pg: bool) -> Any:
-    return stmt.with_for_update() if store_is_pg else stmt
-
-
-# --------------------------------------------------------------------------- halls and tokens
-
-def add_hall(store: Store, code: str, name: str, enrolment_code: str | None = None) -> str:
-    """A hall and its enrolment code (printed once; only its hash is kept)."""
-    if not re.fullmatch(r"\d{6,16}", code or ""):
-        raise ApiError(422, "invalid_hall", "大厅编码应为6到16位数字", "hall code must be 6-16 digits")
-    enrolment_code = enrolment_code or secrets.token_urlsafe(12)
-
-    def fn(s: Session) -> str:
-        hall = s.get(Hall, code)
-        if hall is None:
-            s.add(Hall(code=code, name=name, enrolment_hash=_sha(enrolment_code)))
-        else:
-            hall.name, hall.enrolment_hash = name or hall.name, _sha(enrolment_code)
-        return enrolment_code
-
-    return store.run(fn)
-
-
-def register_workstation(store: Store, hall_code: str, workstation: str, name: str, enrolment_code: str) -> Reply:
-    def fn(s: Session) -> Reply:
-        hall = s.get(Hall, hall_code)
-        if hall is None or not hmac.compare_digest(hall.enrolment_hash, _sha(enrolment_code or "")):
-            raise ApiError(403, "enrolment_refused", "注册码不正确或大厅不存在，请向后台管理员索取注册码",
-                           "wrong enrolment code or unknown hall")
-        ws = s.scalar(select(Workstation).where(Workstation.hall_code == hall_code, Workstation.code == workstation))
-        if ws is None:
-            ws = Workstation(id=str(uuidlib.uuid4()), hall_code=hall_code, code=workstation, name=name)
-            s.add(ws)
-            s.flush()
-        else:
-            ws.name = name or ws.name
-            s.execute(update(Token).where(Token.workstation_id == ws.id, Token.revoked_at.is_(None))
-                      .values(revoked_at=now()))
-        token = secrets.token_urlsafe(32)
-        s.add(Token(token_hash=_sha(token), workstation_id=ws.id))
-        return Reply(201, {"workstation_id": ws.id, "token": token, "hall_code": hall.code, "hall_name": hall.name})
-
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", workstation or ""):
-        raise ApiError(422, "invalid_body", "窗口编号应为1到16位字母或数字", "workstation must be 1-16 letters or digits")
-    return store.run(fn)
-
-
-def revoke(store: Store, hall_code: str, workstation: str) -> int:
-    """Revoke every live token of a workstation; how many were revoked."""
-    with store.tx() as s:
-        ws = s.scalar(select(Workstation).where(Workstation.hall_code == hall_code, Workstation.code == workstation))
-        if ws is None:
-            raise ApiError(404, "not_found", f"大厅 {hall_code} 没有窗口 {workstation}",
-                           f"no workstation {workstation} in hall {hall_code}")
-        result = s.execute(update(Token).where(Token.workstation_id == ws.id, Token.revoked_at.is_(None))
-                           .values(revoked_at=now()))
-        return result.rowcount or 0
-
-
-def authenticate(store: Store, authorization: str | None) -> Caller:
-    token = ""
-    if authorization and authorization[:7].lower() == "bearer ":
-        token = authorization[7:].strip()
-    if not token:
-        raise ApiError(401, "unauthorized", "缺少访问令牌，请先注册本窗口", "missing bearer token",
-                       {"WWW-Authenticate": "Bearer"})
-    with store.read() as s:
-        row = s.execute(select(Token.revoked_at, Workstation.id, Workstation.hall_code, Workstation.code)
-                        .join(Workstation, Workstation.id == Token.workstation_id)
-                        .where(Token.token_hash == _sha(token))).first()
-    if row is None:
-        raise ApiError(401, "unauthorized", "访问令牌无效，请重新注册本窗口", "unknown token",
-                       {"WWW-Authenticate": "Bearer"})
-    if row.revoked_at is not None:
-        raise ApiError(401, "token_revoked", "本窗口的访问令牌已被吊销，请重新注册", "token revoked",
-                       {"WWW-Authenticate": "Bearer"})
-    return Caller(hall_code=row.hall_code, workstation_id=row.id, workstation=row.code)
-
-
 # --------------------------------------------------------------------------- cases
 
 def _attachments(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(m.get("key", ""), a) for m in body.get("materials") or [] for a in m.get("attachments") or []]
 
 
-def put_case(store: Store, caller: Caller, case_uuid: str, body: dict[str, Any]) -> Reply:
+def put_case(store: Store, who: Who, case_uuid: str, body: dict[str, Any]) -> Reply:
     digest = canonical_sha256(body)
-    if body.get("uuid") != case_uuid:
-        raise ApiError(422, "invalid_body", "请求体中的办件编号与地址不一致", "body uuid differs from the URL uuid")
-    if body.get("hall_code") != caller.hall_code:
-        raise ApiError(403, "forbidden", "只能上报本大厅的办件", "a hall may only send its own cases")
+    _need_token(who)
 
-    def existing(s: Session) -> Reply | None:
+    def existing(s: Session, caller: Caller) -> Reply | None:
         case = s.get(Case, case_uuid)
         if case is None:
             return None
@@ -301,16 +76,26 @@ def put_case(store: Store, caller: Caller, case_uuid: str, body: dict[str, Any])
         return Reply(201, dict(case.reply), replayed=True)
 
     def fn(s: Session) -> Reply:
-        found = existing(s)
+        caller = _caller(s, who)
+        if body.get("uuid") != case_uuid:
+            raise ApiError(422, "invalid_body", "请求体中的办件编号与地址不一致", "body uuid differs from the URL uuid")
+        if body.get("hall_code") != caller.hall_code:
+            raise ApiError(403, "forbidden", "只能上报本大厅的办件", "a hall may only send its own cases")
+        found = existing(s, caller)
         if found is not None:
             return found
-        wanted = {a["sha256"] for _k, a in _attachments(body)}
+        wanted = {a["sha256"]: a.get("size") for _k, a in _attachments(body)}
         if wanted:
-            have = set(s.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted), Blob.complete.is_(True))))
-            missing = sorted(wanted - have)
+            have = {sha: length for sha, length in s.execute(
+                select(Blob.sha256, Blob.length).where(Blob.sha256.in_(list(wanted)), Blob.complete.is_(True)))}
+            missing = sorted(set(wanted) - set(have))
             if missing:
                 raise ApiError(422, "missing_blob", f"附件尚未上传完整：{', '.join(m[:12] for m in missing)}",
                                "attachments not held complete: " + ", ".join(missing), missing=missing)
+            wrong = sorted(sha for sha, size in wanted.items() if size is not None and size != have[sha])
+            if wrong:
+                raise ApiError(422, "invalid_body", f"附件大小与服务器保存的不符：{', '.join(w[:12] for w in wrong)}",
+                               "attachment size differs from the blob held: " + ", ".join(wrong))
         at = now()
         state = body["state"]
         reply = {"uuid": case_uuid, "number": body["number"], "state": state, "version": 1,
@@ -348,7 +133,7 @@ def put_case(store: Store, caller: Caller, case_uuid: str, body: dict[str, Any])
             insert()
         except IntegrityError:
             s.rollback()
-            found = existing(s)
+            found = existing(s, caller)
             if found is not None:
                 return found
             raise ApiError(409, "conflict", f"办件编号 {body['number']} 已被另一件办件使用",
@@ -358,8 +143,12 @@ def put_case(store: Store, caller: Caller, case_uuid: str, body: dict[str, Any])
     return store.run(fn)
 
 
-def list_cases(store: Store, caller: Caller, since: str | None, limit: int, offset: int) -> dict[str, Any]:
+def list_cases(store: Store, who: Who, since: str | None, limit: int, offset: int,
+               hall: str | None = None) -> dict[str, Any]:
     with store.read() as s:
+        caller = _caller(s, who)
+        if hall and hall != caller.hall_code:
+            raise ApiError(403, "forbidden", "只能查看本大厅的办件", "a hall sees only its own cases")
         q = select(Case).where(Case.hall_code == caller.hall_code)
         if since:
             try:
@@ -457,7 +246,8 @@ def _event_body_check(body: dict[str, Any]) -> None:
             raise ApiError(422, "invalid_body", "评价等级应为1到5", "evaluation level must be 1-5")
 
 
-def post_event(store: Store, caller: Caller, case_uuid: str, key: str | None, body: dict[str, Any]) -> Reply:
+def post_event(store: Store, who: Who, case_uuid: str, key: str | None, body: dict[str, Any]) -> Reply:
+    _need_token(who)
     if not key:
         raise ApiError(400, "idempotency_key_required", "缺少 Idempotency-Key 请求头", "Idempotency-Key header required")
     if len(key) > 100:
@@ -466,6 +256,7 @@ def post_event(store: Store, caller: Caller, case_uuid: str, key: str | None, bo
     digest = canonical_sha256({"url_case": case_uuid, "body": body})
 
     def fn(s: Session) -> Reply:
+        caller = _caller(s, who)
         case = _case_for(s, store, case_uuid, caller.hall_code)  # locked: events of a case queue here
         done = s.scalar(select(Event).where(Event.hall_code == caller.hall_code, Event.idempotency_key == key))
         if done is not None:
@@ -620,8 +411,9 @@ def _decode_cursor(server_id: str, cursor: str) -> int:
         raise ApiError(410, "cursor_expired", "同步游标已失效，将从头重新同步", "cursor is not valid here: resync") from None
 
 
-def changes(store: Store, caller: Caller, cursor: str | None, limit: int) -> dict[str, Any]:
+def changes(store: Store, who: Who, cursor: str | None, limit: int) -> dict[str, Any]:
     with store.read() as s:
+        caller = _caller(s, who)
         server_id = _server_id(s)
         after = _decode_cursor(server_id, cursor) if cursor else 0
         if after > (s.scalar(select(func.max(Change.seq))) or 0):
@@ -642,286 +434,3 @@ def changes(store: Store, caller: Caller, cursor: str | None, limit: int) -> dic
     last = rows[-1].seq if rows else after
     return {"changes": out, "cursor": encode_cursor(server_id, last), "more": more}
 
-
-# --------------------------------------------------------------------------- blobs
-
-def _check_sha(sha256: str) -> str:
-    if not SHA256_RE.match(sha256 or ""):
-        raise ApiError(400, "bad_sha256", "附件摘要应为64位小写十六进制", "sha256 must be 64 lowercase hex digits")
-    return sha256
-
-
-def blob_headers(blob: Blob) -> dict[str, str]:
-    return {"Upload-Offset": str(blob.offset), "Upload-Length": str(blob.length),
-            "Blob-Complete": "true" if blob.complete else "false"}
-
-
-def head_blob(store: Store, sha256: str) -> dict[str, str]:
-    _check_sha(sha256)
-    with store.read() as s:
-        blob = s.get(Blob, sha256)
-        if blob is None:
-            raise not_found("附件")
-        return blob_headers(blob)
-
-
-def create_blob(store: Store, sha256: str, length: int | None, max_blob: int = MAX_BLOB) -> Reply:
-    _check_sha(sha256)
-    if length is None or length < 0:
-        raise ApiError(400, "bad_request", "缺少或错误的 Upload-Length 请求头", "Upload-Length header required")
-    if length > max_blob:
-        raise ApiError(413, "too_large", f"附件过大（{length} 字节，上限 {max_blob} 字节）",
-                       f"blob of {length} bytes exceeds the limit of {max_blob}")
-
-    def fn(s: Session) -> Reply:
-        blob = s.scalar(_lock(s, select(Blob).where(Blob.sha256 == sha256), store.is_pg))
-        if blob is not None:
-            if not blob.complete and blob.length != length:  # a wrong earlier start: begin again
-                s.query(BlobChunk).filter(BlobChunk.sha256 == sha256).delete()
-                blob.length, blob.offset = length, 0
-            return Reply(200, {}, headers=blob_headers(blob))
-        blob = Blob(sha256=sha256, length=length, offset=0, complete=False, created_at=now())
-        s.add(blob)
-        s.flush()
-        if length == 0:
-            _finish(s, blob)
-        return Reply(201, {}, headers=blob_headers(blob))
-
-    try:
-        return store.run(fn)
-    except _ChecksumMismatch:
-        raise ApiError(422, "checksum_mismatch", "空附件的摘要不符", "an empty blob has another sha256") from None
-
-
-def _finish(s: Session, blob: Blob) -> None:
-    digest = hashlib.sha256()
-    for (data,) in s.execute(select(BlobChunk.data).where(BlobChunk.sha256 == blob.sha256).order_by(BlobChunk.offset)):
-        digest.update(data)
-    if digest.hexdigest() != blob.sha256:
-        s.query(BlobChunk).filter(BlobChunk.sha256 == blob.sha256).delete()
-        blob.offset = 0
-        raise _ChecksumMismatch()
-    blob.complete, blob.completed_at = True, now()
-
-
-class _ChecksumMismatch(Exception):
-    pass
-
-
-def patch_blob(store: Store, sha256: str, offset: int | None, data: bytes) -> Reply:
-    _check_sha(sha256)
-    if offset is None or offset < 0:
-        raise ApiError(400, "bad_request", "缺少或错误的 Upload-Offset 请求头", "Upload-Offset header required")
-    if len(data) > MAX_CHUNK:
-        raise ApiError(413, "too_large", f"单次上传不能超过 {MAX_CHUNK // 1024 // 1024} MiB",
-                       f"a chunk may not exceed {MAX_CHUNK} bytes")
-
-    def fn(s: Session) -> Reply:
-        blob = s.scalar(_lock(s, select(Blob).where(Blob.sha256 == sha256), store.is_pg))
-        if blob is None:
-            raise not_found("附件")
-        if blob.complete:  # a retried last chunk whose reply was lost: the bytes are here, verified
-            return Reply(204, {}, headers=blob_headers(blob))
-        if offset != blob.offset:
-            raise ApiError(409, "offset_mismatch", f"上传位置不一致：服务器已有 {blob.offset} 字节",
-                           f"offset {offset} differs from the {blob.offset} bytes held", blob_headers(blob))
-        if offset + len(data) > blob.length:
-            raise ApiError(422, "length_exceeded", "上传内容超过声明的长度", "chunk goes past Upload-Length")
-        if data:
-            s.add(BlobChunk(sha256=sha256, offset=offset, data=data))
-            s.flush()
-            moved = s.execute(update(Blob).where(Blob.sha256 == sha256, Blob.offset == offset)
-                              .values(offset=offset + len(data)).execution_options(synchronize_session=False))
-            if moved.rowcount != 1:
-                raise IntegrityError("offset moved", None, Exception("offset moved"))
-            s.refresh(blob)
-        if blob.offset == blob.length:
-            _finish(s, blob)
-        return Reply(204, {}, headers=blob_headers(blob))
-
-    try:
-        return store.run(fn)
-    except _ChecksumMismatch:
-        # discard the partial data in its own transaction: the client starts again from 0
-        def reset(s: Session) -> None:
-            s.query(BlobChunk).filter(BlobChunk.sha256 == sha256).delete()
-            s.execute(update(Blob).where(Blob.sha256 == sha256, Blob.complete.is_(False)).values(offset=0))
-
-        store.run(reset)
-        raise ApiError(422, "checksum_mismatch", "附件校验失败（内容与摘要不符），已丢弃，请重新上传",
-                       "sha256 of the uploaded bytes differs: discarded, upload again",
-                       {"Upload-Offset": "0"}) from None
-
-
-def blob_visible(store: Store, sha256: str, hall_code: str | None = None, department: str | None = None) -> bool:
-    """A hall reads the blobs its cases name; a department those of its matter cases."""
-    with store.read() as s:
-        q = select(func.count()).select_from(CaseBlob).join(Case, Case.uuid == CaseBlob.case_uuid) \
-            .where(CaseBlob.sha256 == sha256)
-        if hall_code is not None:
-            q = q.where(Case.hall_code == hall_code)
-        if department is not None:
-            kid = aliased(Case)
-            child = select(kid.uuid).where(kid.parent_uuid == CaseBlob.case_uuid, kid.department == department)
-            q = q.where(or_(Case.department == department, child.exists()))
-        return bool(s.scalar(q))
-
-
-def read_blob(store: Store, sha256: str) -> Iterator[bytes]:
-    """The bytes of a complete blob, chunk by chunk (one short transaction per chunk)."""
-    _check_sha(sha256)
-    with store.read() as s:
-        blob = s.get(Blob, sha256)
-        if blob is None or not blob.complete:
-            raise not_found("附件")
-        offsets = list(s.scalars(select(BlobChunk.offset).where(BlobChunk.sha256 == sha256).order_by(BlobChunk.offset)))
-
-    def gen() -> Iterator[bytes]:
-        for off in offsets:
-            with store.read() as s:
-                yield s.scalar(select(BlobChunk.data).where(BlobChunk.sha256 == sha256, BlobChunk.offset == off))
-
-    return gen()
-
-
-# --------------------------------------------------------------------------- departments and seeding
-
-# Short sign-in names of the demo catalog's departments; password = name + "123".
-DEMO_USERS = {
-    "象山县市场监督管理局": "scjg", "象山县自然资源和规划局": "zrzy", "象山县人力资源和社会保障局": "rsj",
-    "象山县公安局": "gaj", "象山县民政局": "mzj", "象山县医疗保障局": "ybj", "象山县住房和城乡建设局": "zjj",
-    "国家税务总局象山县税务局": "swj", "象山县卫生健康局": "wjj", "象山县公安局交通警察大队": "jjdd",
-    "象山县残疾人联合会": "cl", "象山县发展和改革局": "fgj", "宁波市住房公积金管理中心象山分中心": "gjj",
-    "象山县退役军人事务局": "tyjr", "象山县烟草专卖局": "yc", "象山县交通运输局": "jtj",
-    "宁波市生态环境局象山分局": "sthj", "象山县水利局": "slj", "象山县教育局": "jyj", "象山县司法局": "sfj",
-    "象山县自来水有限公司": "zls", "国网浙江象山县供电有限公司": "gdgs", "象山县燃气有限公司": "rqgs",
-    "象山县行政服务中心（驻厅银行）": "yh",
-}
-
-
-def demo_departments() -> list[str]:
-    from importlib import resources
-
-    catalog = json.loads(resources.files("clerk").joinpath("data/demo_catalog.json").read_text(encoding="utf-8"))
-    names: list[str] = []
-    for m in catalog.get("matters", []):
-        if m.get("department") and m["department"] not in names:
-            names.append(m["department"])
-    return names
-
-
-def add_department_user(store: Store, department: str, username: str, password: str, display_name: str = "审批员",
-                        rounds: int = PBKDF2_ROUNDS) -> None:
-    with store.tx() as s:
-        dept = s.scalar(select(Department).where(Department.name == department))
-        if dept is None:
-            dept = Department(name=department)
-            s.add(dept)
-            s.flush()
-        user = s.get(DeptUser, username)
-        if user is None:
-            s.add(DeptUser(username=username, display_name=display_name, department_id=dept.id,
-                           password_hash=hash_password(password, rounds=rounds)))
-        else:
-            user.department_id, user.password_hash = dept.id, hash_password(password, rounds=rounds)
-
-
-def ensure_server_id(store: Store) -> str:
-    def fn(s: Session) -> str:
-        row = s.get(Setting, "server_id")
-        if row is None:
-            row = Setting(key="server_id", value=uuidlib.uuid4().hex)
-            s.add(row)
-        return row.value
-
-    return store.run(fn)
-
-
-def seed_demo(store: Store) -> bool:
-    """On an empty database: the demo hall (enrolment code ``demo-enrol-33022501``) and one user per
-    department of the demo catalog. True when it seeded."""
-    ensure_server_id(store)
-    with store.tx() as s:
-        if s.scalar(select(func.count()).select_from(Hall)):
-            return False
-    code, name, enrol = DEMO_HALL
-    add_hall(store, code, name, enrol)
-    used: set[str] = set()
-    for i, dept in enumerate(demo_departments(), 1):
-        user = DEMO_USERS.get(dept) or f"bm{i:02d}"
-        if user in used:
-            user = f"{user}{i}"
-        used.add(user)
-        # the demo passwords are printed in the README: fewer rounds, so a fresh demo starts fast
-        add_department_user(store, dept, user, f"{user}123", "审批员", rounds=5_000)
-    return True
-
-
-@dataclass(frozen=True)
-class DeptSession:
-    username: str
-    display_name: str
-    department: str
-    csrf: str
-
-
-def sign_in(store: Store, username: str, password: str) -> tuple[str, DeptSession]:
-    with store.tx() as s:
-        user = s.get(DeptUser, (username or "").strip())
-        if user is None or not user.active or not check_password(password or "", user.password_hash):
-            raise ApiError(401, "sign_in_refused", "用户名或密码不正确", "wrong user name or password")
-        dept = s.get(Department, user.department_id)
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-        s.add(WebSession(token_hash=_sha(token), username=user.username, csrf=csrf, created_at=now(),
-                         expires_at=now() + dt.timedelta(hours=SESSION_HOURS)))
-        return token, DeptSession(user.username, user.display_name, dept.name if dept else "", csrf)
-
-
-def session_of(store: Store, token: str | None) -> DeptSession | None:
-    if not token:
-        return None
-    with store.read() as s:
-        row = s.execute(select(WebSession, DeptUser, Department).join(DeptUser, DeptUser.username == WebSession.username)
-                        .join(Department, Department.id == DeptUser.department_id)
-                        .where(WebSession.token_hash == _sha(token))).first()
-        if row is None or row[0].expires_at < now() or not row[1].active:
-            return None
-        return DeptSession(row[1].username, row[1].display_name, row[2].name, row[0].csrf)
-
-
-def sign_out(store: Store, token: str | None) -> None:
-    if token:
-        with store.tx() as s:
-            s.query(WebSession).filter(WebSession.token_hash == _sha(token)).delete()
-
-
-def inbox(store: Store, department: str, show: str = "open") -> list[dict[str, Any]]:
-    open_states = (S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT, S.APPROVED, S.REJECTED)
-    with store.read() as s:
-        q = select(Case).where(Case.department == department, Case.kind == "matter",
-                               Case.state.notin_((S.NOTIFIED, S.REFUSED)))
-        if show == "open":
-            q = q.where(Case.state.in_(open_states))
-        rows = s.scalars(q.order_by(Case.received_at.desc(), Case.number.desc()).limit(500)).all()
-        return [{"uuid": c.uuid, "number": c.number, "matter_name": c.matter_name, "state": c.state,
-                 "state_label": STATE_LABELS.get(c.state, c.state), "applicant": c.applicant_name,
-                 "received_at": iso(c.received_at), "promised_date": c.promised_date, "version": c.version}
-                for c in rows]
-
-
-def case_view(store: Store, case_uuid: str, department: str) -> dict[str, Any]:
-    """A matter case as its department sees it (the snapshot of its bundle for a bundle's case)."""
-    with store.read() as s:
-        case = s.get(Case, case_uuid)
-        if case is None or case.kind != "matter" or case.department != department:
-            raise not_found()
-        holder = s.get(Case, case.parent_uuid) if case.parent_uuid else case
-        assert holder is not None
-        return {"uuid": case.uuid, "number": case.number, "state": case.state, "version": case.version,
-                "state_label": STATE_LABELS.get(case.state, case.state), "matter_name": case.matter_name,
-                "matter_code": case.matter_code, "department": case.department, "promised_date": case.promised_date,
-                "received_at": iso(case.received_at), "snapshot": holder.body, "materials": holder.materials or [],
-                "bundle_number": holder.number if holder is not case else None,
-                "bundle_name": holder.matter_name if holder is not case else None,
-                "history": (case.detail or {}).get("history", []),
-                "decisions": [k for k, (_a, src, _t, _l) in DECISIONS.items() if case.state in src]}

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from backoffice import service  # noqa: E402
+from backoffice import core, service  # noqa: E402
 from tests.backoffice_server import BackofficeServer, pg_database, sample_case  # noqa: E402
 
 TUS = "application/offset+octet-stream"
@@ -94,7 +94,7 @@ def bench(label: str, server: BackofficeServer, cases: int, threads: int) -> Non
 
     run_phase("POST event", [event_job(i) for i in range(cases)], threads, {201})
 
-    store = service.Store(server.database_url)
+    store = core.Store(server.database_url)
     try:
         t0 = time.perf_counter()
         for b in bodies:
@@ -167,10 +167,16 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--pg", default=None)
     p.add_argument("--no-pg", action="store_true")
+    p.add_argument("--sqlite-normal", action="store_true",
+                   help="also run SQLite with synchronous=NORMAL (no fsync per commit)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-bo-") as tmp:
         with BackofficeServer(Path(tmp) / "sqlite", workers=args.workers, faults=False) as server:
-            bench("SQLite", server, args.cases, args.threads)
+            bench("SQLite (synchronous=FULL)", server, args.cases, args.threads)
+        if args.sqlite_normal:
+            with BackofficeServer(Path(tmp) / "sqlite-normal", workers=args.workers, faults=False,
+                                  extra_args=("--sqlite-synchronous", "normal")) as server:
+                bench("SQLite (synchronous=NORMAL)", server, args.cases, args.threads)
         if args.no_pg:
             return 0
         base, embedded = args.pg or os.environ.get("CLERK_TEST_PG_URL"), None

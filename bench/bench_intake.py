@@ -40,18 +40,16 @@ def main() -> None:
     from devices.idcard import CardData
     from devices.idcard_emulator import ReaderEmulator
     from ui.app import make_app
-    from ui.context import AppContext
-    from ui.device_hub import DeviceHub
+    from ui.bootstrap import close_context, make_context, make_hub
     from ui.documents import DocumentService
     from ui.main_window import MainWindow
-    from ui.taskman import TaskManager
 
     app = make_app()
     with tempfile.TemporaryDirectory() as d:
         class Args:
             data_dir = d
         cfg, db = open_config(Args), open_db(Args)
-        ctx = AppContext(cfg=cfg, db=db, tasks=TaskManager(), window_number=2)
+        ctx = make_context(cfg, db=db, window_number=2)   # the app's composition root
         ctx.user = auth.login(db, "clerk", "clerk123")
         docs = DocumentService(ctx, preview=False)
         win = MainWindow(ctx, documents=docs)
@@ -61,7 +59,8 @@ def main() -> None:
                         address="浙江省象山县丹东街道天安路 1 号", authority="象山县公安局")
         latencies, flows, keys_used, renders = [], [], [], []
         with ReaderEmulator(None) as emu:
-            hub = DeviceHub({"idcard_port": emu.start_tcp()})
+            ctx.devices = {"idcard_port": emu.start_tcp()}
+            hub = make_hub(ctx)
             hub.card_read.connect(win.card_read)
             win.intake.applicant.read_card.connect(hub.read_now)
             hub.start()
@@ -97,9 +96,7 @@ def main() -> None:
                 docs.produced.disconnect(conn)
                 emu.remove()
                 time.sleep(0.6)  # the watcher sees the card leave before the next one is placed
-            hub.stop()
-        ctx.tasks.shutdown()
-        db.dispose()
+        close_context(ctx)
 
     def p(xs, q):
         xs = sorted(xs)

@@ -19,6 +19,7 @@ from .dto import UserInfo
 from .fileio import write_atomic
 from .errors import NotFound, StorageError, ValidationError
 from .models import Attachment, Case, MaterialCheck, OutboxEntry
+from .sync.crash import crash_point
 
 MAX_BYTES = 50 * 1024 * 1024
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -73,6 +74,7 @@ def attach(db: Database, user: UserInfo, files_dir: Path, case_id: int, material
         raise ValidationError("文件超过 50 MB，请降低扫描分辨率", "file larger than 50 MB")
     mime = _sniff(data)
     digest = store_blob(files_dir, data)
+    crash_point("attach.after_blob")  # chaos tests: the file is there, its row not yet
     with db.uow() as s:
         case = s.get(Case, case_id)
         if case is None:

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, forms
+from . import audit, clock, forms
 from .auth import COUNTER_ROLES, require_role
 from .calendar import WorkCalendar
 from .db import Database
@@ -40,6 +40,7 @@ from .numbering import next_case_number
 from .privacy import mask_id, mask_phone
 from .situations import MergedMaterial, merge_materials, normalise_answers, unanswered_deciding
 from .validation import validate_id_number, validate_phone, validate_uscc
+from .dto import FORM_LABELS
 
 S = CaseState
 STATE_LABELS = {
@@ -49,7 +50,6 @@ STATE_LABELS = {
 }
 CHECK_LABELS = {CheckStatus.PRESENTED: "已提交", CheckStatus.SHARED: "共享获取", CheckStatus.DEFERRED: "容缺",
                 CheckStatus.MISSING: "缺少", CheckStatus.PENDING: "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 
 # action → (states it may start from, state it leads to, what the clerk reads)
 ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
@@ -66,6 +66,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "finish_on_the_spot": (frozenset({S.ACCEPTED}), S.DELIVERED, "即办办结"),
     "withdraw": (frozenset({S.DRAFT, S.ACCEPTED, S.IN_REVIEW, S.SUPPLEMENT}), S.WITHDRAWN, "撤回"),
 }
+# the departments' decisions: taken at the desk only while no back office is configured (clerk.sync)
+DEPARTMENT_ACTIONS = frozenset({"start_review", "request_supplement", "approve", "reject", "result_ready"})
 REASON_MIN_CHARS = 4  # a written refusal reason is at least this long (it is printed)
 FOLLOW_UP_DAYS = 90  # a one-time notice older than this is a new start, not a return
 CARRIERS = ("中国邮政EMS", "顺丰速运", "京东物流", "中通快递", "圆通速递", "韵达快递", "申通快递")
@@ -77,7 +79,7 @@ DONE_STATES = (S.DELIVERED, S.WITHDRAWN, S.REFUSED, S.NOTIFIED)
 # --------------------------------------------------------------------------- helpers
 
 def _now() -> dt.datetime:
-    return dt.datetime.now()
+    return clock.now()
 
 
 def _setting(s: Session, key: str, default: str) -> str:
@@ -181,6 +183,19 @@ def _count_visit(s: Session, case: Case, user: UserInfo | None, day: dt.date, wh
         audit.record(s, "case.visit", username=user.username if user else "", workstation=target.workstation,
                      entity="case", entity_id=target.uuid, number=target.number, day=day, why=why,
                      visits=target.visits)
+
+
+def _decided_by_backoffice(s: Session) -> bool:
+    from .sync.state import configured_in
+
+    return configured_in(s)
+
+
+def _refuse_department_decision(s: Session, action: str) -> None:
+    if action in DEPARTMENT_ACTIONS and _decided_by_backoffice(s):
+        raise IllegalTransition(
+            f"本窗口已接入部门后台，“{ACTIONS[action][2]}”由部门在后台办理，结果会自动同步到窗口",
+            f"{action} is decided in the back office")
 
 
 def _matter_case(case: Case, doing: str) -> None:
@@ -395,6 +410,10 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
     dept = case.department or (case.matter.department if case.matter else "")
     actions = tuple(a for a, (src, _, _) in ACTIONS.items() if case.state in src
                     and not (a == "finish_on_the_spot" and (case.matter is None or case.matter.kind != MatterKind.IMMEDIATE)))
+    remote: tuple[str, ...] = ()
+    if _decided_by_backoffice(s):
+        remote = tuple(a for a in actions if a in DEPARTMENT_ACTIONS)
+        actions = tuple(a for a in actions if a not in DEPARTMENT_ACTIONS)
     if case.matter is None and case.state != S.DRAFT:
         # a bundle is worked on through its matter cases: it can be withdrawn as a whole, and
         # handed over as soon as one of them is ready (the others follow later)
@@ -420,6 +439,7 @@ def _info(s: Session, case: Case, with_children: bool = True) -> CaseInfo:
         children=tuple(_info(s, c, False) for c in case.children) if with_children else (),
         parent_number=case.parent.number if case.parent else None, allowed_actions=actions,
         follows_number=meta.get("follows"), supplements=tuple(_supplement_info(r) for r in meta.get("supplements", ())),
+        backoffice_actions=remote if case.matter is not None else (),
         form=form)
 
 
@@ -907,6 +927,7 @@ def advance(db: Database, user: UserInfo | None, case_id: int, action: str, *, r
     if action == "supply_supplement":
         return supply_supplement(db, user, case_id, note=note or reason, in_person=user is not None)
     with db.uow() as s:
+        _refuse_department_decision(s, action)
         case = _get_case(s, case_id)
         if action != "withdraw":
             _matter_case(case, "操作")
@@ -958,6 +979,7 @@ def request_supplement(db: Database, user: UserInfo | None, case_id: int, items:
     if due_date is not None and due_date < now.date():
         raise ValidationError("补正期限不能早于今天", "due date in the past")
     with db.uow() as s:
+        _refuse_department_decision(s, "request_supplement")
         case = _get_case(s, case_id)
         _matter_case(case, "要求补正")
         listed = case.checks or (case.parent.checks if case.parent is not None else [])

@@ -268,7 +268,7 @@ def import_catalog(db: Database, path: str | Path, *, replace: bool = False, use
     try:
         _write(db, res, texts, report, replace, tell, finish)
     except (IntegrityError, DataError) as err:
-        raise ValidationError(f"目录与现有数据冲突，未导入任何内容：{err.orig}", f"integrity error: {err.orig}")
+        raise ValidationError(f"目录与现有数据冲突，未导入任何内容：{err.orig}", f"integrity error: {err.orig}") from err
     invalidate(db.engine)
     tell("done", total, total)
     return report
@@ -601,7 +601,7 @@ def _write_rest(s: Session, conn: Any, plan: dict[str, Any], res: io.ReadResult,
                     not res.has_bundles, report)
     # catalog_stamp changes on every import, even of an edited file that kept its version
     # string, so other workstations' search indexes notice and rebuild.
-    stamp = f"{version}@{dt.datetime.now(dt.timezone.utc).isoformat(timespec='microseconds')}"
+    stamp = f"{version}@{dt.datetime.now(dt.UTC).isoformat(timespec='microseconds')}"
     for key, value in (("catalog_version", version), (STAMP_KEY, stamp)):
         setting = s.get(Setting, key)
         if setting is None:
@@ -753,7 +753,7 @@ def export_catalog(db: Database, path: str | Path) -> int:
         else:
             io.write_csv(path, matters)
     except OSError as err:
-        raise CatalogFileError(f"无法写入“{path}”：{err.strerror or err}", f"cannot write {path}: {err}")
+        raise CatalogFileError(f"无法写入“{path}”：{err.strerror or err}", f"cannot write {path}: {err}") from err
     return len(matters)
 
 

@@ -27,11 +27,11 @@ from . import forms
 from .fileio import write_atomic
 from .errors import ValidationError
 from .zones import DEFAULT_ZONES, zone_code
+from .dto import FORM_LABELS
 
 FORMAT = "window-clerk-catalog"
 KINDS = ("immediate", "committed")
 FORMS = ("original", "copy", "both", "electronic")
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 DELIVERY_LABELS = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电子送达"}
 
 MATTER_DEFAULTS: dict[str, Any] = {
@@ -122,17 +122,17 @@ def read_json(path: Path) -> ReadResult:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise CatalogFileError(f"无法读取目录文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}")
+        raise CatalogFileError(f"无法读取目录文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}") from err
     try:
         text = raw.decode("utf-8-sig")
         data = json.loads(text)
     except UnicodeDecodeError:
         raise CatalogFileError(f"目录文件“{path.name}”不是 UTF-8 编码的 JSON，未导入任何内容。",
-                               f"{path.name} is not UTF-8 JSON")
+                               f"{path.name} is not UTF-8 JSON") from None
     except json.JSONDecodeError as err:
         raise CatalogFileError(
             f"目录文件“{path.name}”内容不完整或格式错误（第{err.lineno}行第{err.colno}列），"
-            f"可能未下载完整，未导入任何内容。", f"{path.name} is not valid JSON: {err}")
+            f"可能未下载完整，未导入任何内容。", f"{path.name} is not valid JSON: {err}") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CatalogFileError(f"文件“{path.name}”不是本系统的事项目录（缺少 format: {FORMAT}），未导入任何内容。",
                                f"{path.name} is not a {FORMAT} file")
@@ -381,7 +381,7 @@ def _read_xlsx(path: Path, res: ReadResult, progress: Progress | None) -> None:
         names = list(wb.sheet_names)
     except Exception as err:  # calamine raises its own error types for every kind of damage
         raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，无法打开，未导入任何内容。"
-                               "请重新导出或重新下载该文件。", f"corrupt workbook {path.name}: {err}")
+                               "请重新导出或重新下载该文件。", f"corrupt workbook {path.name}: {err}") from err
     try:
         matter_sheets = [n for n in names if n != BUNDLE_SHEET]
         if not matter_sheets:
@@ -395,7 +395,7 @@ def _read_xlsx(path: Path, res: ReadResult, progress: Progress | None) -> None:
         raise
     except Exception as err:
         raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，未导入任何内容。",
-                               f"corrupt workbook {path.name}: {err}")
+                               f"corrupt workbook {path.name}: {err}") from err
     finally:
         wb.close()
 
@@ -422,7 +422,7 @@ def _read_xlsx_openpyxl(path: Path, res: ReadResult, progress: Progress | None) 
         wb = load_workbook(path, read_only=True, data_only=True)
     except broken as err:
         raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，无法打开，未导入任何内容。"
-                               "请重新导出或重新下载该文件。", f"corrupt workbook {path.name}: {err}")
+                               "请重新导出或重新下载该文件。", f"corrupt workbook {path.name}: {err}") from err
     try:
         merges = _merged_ranges(path)
         sheets = [ws for ws in wb.worksheets if ws.title != BUNDLE_SHEET]
@@ -442,7 +442,7 @@ def _read_xlsx_openpyxl(path: Path, res: ReadResult, progress: Progress | None) 
         raise
     except broken as err:
         raise CatalogFileError(f"Excel 文件“{path.name}”已损坏或不完整，未导入任何内容。",
-                               f"corrupt workbook {path.name}: {err}")
+                               f"corrupt workbook {path.name}: {err}") from err
     finally:
         wb.close()
 
@@ -522,7 +522,7 @@ def _csv_rows(path: Path) -> tuple[Iterator[Row], int]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise CatalogFileError(f"无法读取文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}")
+        raise CatalogFileError(f"无法读取文件“{path.name}”：{err.strerror or err}", f"cannot read {path}: {err}") from err
     text = None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
         encodings: tuple[str, ...] = ("utf-16",)

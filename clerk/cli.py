@@ -79,7 +79,7 @@ def _start_log(args: argparse.Namespace) -> None:
 
     try:
         setup_logging(load_config(args.data_dir).data_dir)
-    except Exception:  # noqa: BLE001 - logging must never stop a command
+    except Exception:  # noqa: BLE001
         return
 
 

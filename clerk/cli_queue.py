@@ -116,7 +116,7 @@ def _holder(args: argparse.Namespace, who: dict[str, Any], default: str) -> str 
 
 
 def _plain(obj: Any) -> Any:
-    if obj is None or not dataclasses.is_dataclass(obj):
+    if obj is None or not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         return obj
     data = dataclasses.asdict(obj)
     if isinstance(obj, queue.TicketInfo):

@@ -20,7 +20,8 @@ KEYRING_SERVICE = "WindowClerk"
 SIGN_IN_HELP = ("请用 --user 用户名 登录（密码来自提示输入、系统钥匙串或环境变量 CLERK_PASSWORD）",
                 "sign in with --user NAME (password from the prompt, the OS keyring or CLERK_PASSWORD)")
 
-GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor")
+GROUPS = ("clerk.cli_db", "clerk.cli_validate", "clerk.cli_catalog", "clerk.cli_queue", "clerk.doctor",
+          "clerk.cli_sync")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,7 +84,7 @@ def _password_for(name: str) -> str | None:
         import keyring  # optional: a workstation that stored the password with `keyring set`
 
         stored = keyring.get_password(KEYRING_SERVICE, name)
-    except Exception:  # noqa: BLE001 - no keyring, no backend, a locked keyring: fall through
+    except Exception:  # noqa: BLE001
         stored = None
     if stored:
         return stored

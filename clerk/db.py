@@ -7,12 +7,13 @@ later writes never meets SQLITE_BUSY half way. PostgreSQL needs none of this.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import StorageError
@@ -70,24 +71,41 @@ class UnitOfWork:
 
     Database failures become :class:`StorageError` with a message the clerk can act on; the
     transaction is rolled back, so nothing is half-written.
+
+    A unit made by ``Database.atomic()`` is *ambient* on its thread: while it is open, every
+    ``db.uow()`` of that database on that thread joins it (same session, no commit of its own),
+    so several service calls — one screen action — commit or fail as a whole. A joined part
+    that fails dooms the whole: it rolls back even if the caller swallowed the error.
     """
 
-    def __init__(self, factory: sessionmaker[Session], user: Any = None, workstation: str = "") -> None:
+    def __init__(self, factory: sessionmaker[Session], user: Any = None, workstation: str = "",
+                 ambient: threading.local | None = None) -> None:
         self._factory = factory
         self.session: Session | None = None
         self.user = user  # clerk.dto.UserInfo of the signed-in person, for role checks and audit
         self.workstation = workstation
+        self._ambient = ambient
+        self.doomed = False
 
     def __enter__(self) -> Session:
         if self.session is not None:
             raise RuntimeError("unit of work is not re-entrant")
         self.session = self._factory()
+        if self._ambient is not None:
+            if getattr(self._ambient, "unit", None) is not None:
+                raise RuntimeError("an atomic unit of work is already open on this thread")
+            self._ambient.unit = self
         return self.session
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         session, self.session = self.session, None
         assert session is not None
+        if self._ambient is not None:
+            self._ambient.unit = None
         try:
+            if exc_type is None and self.doomed:
+                session.rollback()
+                raise RuntimeError("a part of this transaction failed; everything was rolled back")
             if exc_type is None:
                 try:
                     session.commit()
@@ -106,6 +124,27 @@ class UnitOfWork:
         if self.session is None:
             raise RuntimeError("unit of work used outside 'with'")
         return self.session
+
+
+class _JoinedUnit:
+    """``db.uow()`` inside an open ``db.atomic()`` on the same thread: the outer session; the
+    outer unit commits or rolls back."""
+
+    def __init__(self, outer: UnitOfWork) -> None:
+        self.outer = outer
+        self.user = outer.user
+        self.workstation = outer.workstation
+
+    def __enter__(self) -> Session:
+        return self.outer.s
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.outer.doomed = True
+
+    @property
+    def s(self) -> Session:
+        return self.outer.s
 
 
 def storage_error(err: Exception) -> StorageError:
@@ -141,7 +180,7 @@ def redact_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001
         return url.split("@")[-1]
 
 
@@ -152,9 +191,24 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._ambient = threading.local()
 
     def uow(self, user: Any = None, workstation: str = "") -> UnitOfWork:
+        """A unit of work of its own — or, inside ``atomic()`` on this thread, a part of that one."""
+        outer = getattr(self._ambient, "unit", None)
+        if outer is not None:
+            return _JoinedUnit(outer)  # type: ignore[return-value]  # same protocol
         return UnitOfWork(self.sessions, user=user, workstation=workstation)
+
+    def atomic(self, user: Any = None, workstation: str = "") -> UnitOfWork:
+        """One transaction for several service calls (one screen action)::
+
+            with db.atomic():
+                cases.update_parties(db, ...)
+                cases.set_form(db, ...)
+                cases.accept_case(db, ...)      # all three commit together, or none does
+        """
+        return UnitOfWork(self.sessions, user=user, workstation=workstation, ambient=self._ambient)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

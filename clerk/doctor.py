@@ -122,7 +122,7 @@ def check_data_folder(cfg: Config) -> list[Check]:
     title = "数据目录"
     if not root.is_dir():
         return [Check("data.folder", "fail", title, f"{root} 不存在",
-                      f"创建该目录，或用 --data-dir / CLERK_DATA_DIR 指向可写目录")]
+                      "创建该目录，或用 --data-dir / CLERK_DATA_DIR 指向可写目录")]
     probe = root / f".doctor-{os.getpid()}"
     try:
         probe.write_bytes(b"")
@@ -141,7 +141,7 @@ def check_data_folder(cfg: Config) -> list[Check]:
         except OSError:
             continue
         if mode & 0o077:
-            wide.append(f"{path.name or path}（{mode:04o}）")
+            wide.append(f"{path if path == root else path.name}（{mode:04o}）")
     if wide:
         shown = "、".join(wide[:5]) + ("等" if len(wide) > 5 else "")
         out.append(Check("data.permissions", "warn", "数据目录权限",
@@ -251,7 +251,7 @@ def run_checks(cfg: Config | None, extra: Iterable[tuple[str, CheckFn]] | None =
     for name, fn in groups:
         try:
             results.extend(fn(cfg))
-        except Exception as exc:  # noqa: BLE001 - a broken probe is itself a finding
+        except Exception as exc:  # noqa: BLE001
             results.append(Check(f"{name}.error", "fail", f"检查项 {name}",
                                  f"检查本身出错：{type(exc).__name__}: {exc}",
                                  "请把这一行发给技术支持"))

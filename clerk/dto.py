@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+# How a material is handed in (``MaterialRequirement.form``), as the screens and documents say it. The one copy.
+FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
+
 
 @dataclass(frozen=True)
 class UserInfo:
@@ -131,13 +134,15 @@ class CaseInfo:
     reason: str
     clerk_name: str
     window_number: int | None
-    children: tuple["CaseInfo", ...] = ()
+    children: tuple[CaseInfo, ...] = ()
     parent_number: str | None = None
     warnings: tuple[str, ...] = ()
     allowed_actions: tuple[str, ...] = field(default_factory=tuple)
     follows_number: str | None = None  # the 一次性告知 case this one continues (same applicant and matter)
     supplements: tuple[SupplementInfo, ...] = ()  # 补正 rounds, oldest first
     form: tuple[FormFieldInfo, ...] = ()  # 申请表: the fields of the matter(s) with their values
+    # department decisions the state would allow but that arrive from the back office (clerk.sync)
+    backoffice_actions: tuple[str, ...] = ()
 
     @property
     def form_values(self) -> dict[str, str]:

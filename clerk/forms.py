@@ -187,7 +187,7 @@ def parse_text(cell: Any) -> tuple[list[dict[str, Any]], list[str]]:
             problems.append(f"申请表第{i}个字段“{label}”的类型“{kind_text}”应为 text、date、number、choice、phone、"
                             "id_number（或 文本、日期、数字、选项、电话、身份证号）")
             continue
-        rec = {"key": (m.group("key") or "").strip() or label_key(label), "label": label, "type": kind,
+        rec: dict[str, Any] = {"key": (m.group("key") or "").strip() or label_key(label), "label": label, "type": kind,
                "required": bool(m.group("req")), "options": [], "pattern": "", "hint": "", "max_length": 0}
         arg = (m.group("arg") or "").strip()
         if kind == "choice":

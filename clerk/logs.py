@@ -24,7 +24,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """The log names people and cases: the file (and each rotated one) is owner-only."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):
         stream = super()._open()
         make_private(self.baseFilename)
         return stream
@@ -79,7 +79,7 @@ def _hook_unhandled() -> None:
         if args.exc_type is not SystemExit:
             logging.getLogger("clerk").critical("unhandled exception in thread %s",
                                                 args.thread.name if args.thread else "?",
-                                                exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+                                                exc_info=args.exc_value or True)
         previous_thread(args)
 
     hook._clerk = True  # type: ignore[attr-defined]

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from . import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -42,15 +44,16 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+# Stored times are local and naive, all from the one clock (clerk/clock.py); a UTC default here
+# once made list_cases("today") compare UTC creation times with local midnight.
+local_now = clock.now
 
 
 def new_uuid() -> str:
     return str(uuidlib.uuid4())
 
 
-class StrEnum(str, enum.Enum):
+class StrEnum(str, enum.Enum):  # noqa: UP042 (enum.StrEnum would change format() of members)
     def __str__(self) -> str:  # so f-strings and JSON give the stored value
         return self.value
 
@@ -336,7 +339,7 @@ class Applicant(Base):
     # where the name came from: "card" (read from the ID card) or "typed"; a typed name that
     # differs from a card-read one is a warning the clerk confirms (clerk.cases)
     name_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 class Proxy(Base):
@@ -382,7 +385,7 @@ class Case(Base):
     parties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     department: Mapped[str] = mapped_column(String(100), default="")
     catalog_version: Mapped[str] = mapped_column(String(40), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     promised_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     statutory_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -395,6 +398,8 @@ class Case(Base):
     reason: Mapped[str] = mapped_column(Text, default="")  # refusal / rejection / withdrawal reason
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)  # bumped on every change (sync, optimistic lock)
+    # the back office's version of this case last applied from its changes feed (clerk.sync.pull)
+    remote_version: Mapped[int] = mapped_column(default=0, server_default="0")
     matter: Mapped[Matter | None] = relationship()
     bundle: Mapped[Bundle | None] = relationship()
     applicant: Mapped[Applicant | None] = relationship()
@@ -440,7 +445,7 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(default=0)
     pages: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 class Evaluation(Base):
@@ -457,7 +462,7 @@ class Evaluation(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
 
 
 # --------------------------------------------------------------------------- queue
@@ -485,7 +490,7 @@ class Ticket(Base):
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"))
     holder: Mapped[str] = mapped_column(String(60), default="")  # workstation session holding it
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     called_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -530,7 +535,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now, index=True)
     username: Mapped[str] = mapped_column(String(40), default="")
     workstation: Mapped[str] = mapped_column(String(16), default="")
     action: Mapped[str] = mapped_column(String(40))
@@ -541,9 +546,17 @@ class AuditEntry(Base):
 
 class OutboxEntry(Base):
     """An operation waiting to be pushed to the back office. Written in the same transaction as
-    the change it carries; ``idempotency_key`` is reused on every retry."""
+    the change it carries; ``idempotency_key`` is reused on every retry.
+
+    States (``clerk.sync``): ``pending`` (not tried or to be retried at ``next_attempt_at``),
+    ``sent`` (a well-formed success reply, kept in ``reply``), ``dead`` (refused for good or
+    failed too often; ``last_error`` holds the server's reason; resent only by the clerk),
+    ``covered`` (nothing to send: content already in the intake snapshot, or a status that came
+    from the back office). ``request`` is the HTTP request frozen on first build, so a retry sends
+    the very same body; ``root_uuid`` is the case whose operations are pushed in order."""
 
     __tablename__ = "outbox_entry"
+    __table_args__ = (Index("ix_outbox_entry_state_id", "state", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     kind: Mapped[str] = mapped_column(String(40))  # case.accept, case.notice, evaluation, attachment …
@@ -553,5 +566,31 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    root_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    reply_status: Mapped[int | None] = mapped_column(Integer)
+    reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class SyncState(Base):
+    """The desk's side of the link to the back office (one row, id 1): where it is, the changes
+    cursor, when it last worked and what went wrong. The bearer token is kept in ``setting``
+    (``sync.token``). ``lock_holder``/``lock_until`` keep two sync runs off the same outbox."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_url: Mapped[str] = mapped_column(String(200), default="")
+    workstation_id: Mapped[str] = mapped_column(String(64), default="")
+    hall_code: Mapped[str] = mapped_column(String(16), default="")
+    hall_name: Mapped[str] = mapped_column(String(100), default="")
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    catalog_version: Mapped[str] = mapped_column(String(40), default="")
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    lock_holder: Mapped[str] = mapped_column(String(120), default="")
+    lock_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

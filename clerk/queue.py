@@ -20,7 +20,7 @@ A CALLED ticket carries a lease renewed by ``heartbeat``; if its workstation die
 expires and ``release_expired`` (run by every ``call_next``) puts it back to WAITING with its
 original issue time, so it is called next. A transferred or returned 过号 ticket also keeps its
 number and issue time (nobody queues again from the end). Times are local, naive datetimes like the rest of
-the domain (cases use ``datetime.now()``); the service date is the local date. The ticket row
+the domain (``clerk.clock.now()``); the service date is the local date. The ticket row
 is its own record (who held it, when it was issued, called, started, finished, missed).
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, clock
 from .auth import authorize, is_manager
 from .db import Database
 from .dto import UserInfo
@@ -182,7 +182,7 @@ class QueueStatus:
 # --------------------------------------------------------------------------- helpers
 
 def _now() -> dt.datetime:
-    return dt.datetime.now()
+    return clock.now()
 
 
 def _is_pg(s: Session) -> bool:

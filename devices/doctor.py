@@ -81,7 +81,7 @@ def configured(cfg: Config | None) -> dict[str, str]:
             return load_device_settings(db, cfg.workstation)
         finally:
             db.dispose()
-    except Exception:  # noqa: BLE001 - the database check reports the database
+    except Exception:  # noqa: BLE001
         return {}
 
 
@@ -105,7 +105,7 @@ def check_serial(settings: dict[str, str], *, dev: Path = Path("/dev"), who: Who
     ports = {Path(p) for p in glob.glob(str(dev / "ttyUSB*")) + glob.glob(str(dev / "ttyACM*"))}
     wanted = {k: _serial_path(v) for k, v in settings.items() if k in ("idcard_port", "barcode_port", "ticket_printer", "receipt_printer")}
     missing_configured = []
-    for key, path in wanted.items():
+    for path in wanted.values():
         if path is None:
             continue
         p = Path(path) if dev == Path("/dev") else dev / Path(path).name

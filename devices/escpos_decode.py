@@ -11,7 +11,6 @@ GS V, FS & / FS . / FS ! / FS W, DLE EOT, LF, CR, HT and text (GB18030 in Chines
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from devices.errors import ProtocolError
 
@@ -60,7 +59,7 @@ class Cut:
     partial: bool
 
 
-Block = Union[TextLine, Barcode, QrCode, Feed, Cut]
+Block = TextLine | Barcode | QrCode | Feed | Cut
 
 
 @dataclass

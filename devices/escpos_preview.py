@@ -30,7 +30,7 @@ def _font_path(font_path: str | None) -> str:
         from printing.fonts import cjk_font_path
 
         return str(cjk_font_path())
-    except Exception:  # noqa: BLE001 - any font-lookup failure falls through to the known files
+    except Exception:  # noqa: BLE001
         for candidate in FALLBACK_FONTS:
             if Path(candidate).is_file():
                 return candidate

@@ -59,7 +59,7 @@ class TcpLink:
         self.url = url
         try:
             self._sock = socket.create_connection((host, port), timeout=timeout)
-        except socket.timeout:
+        except TimeoutError:
             raise DeviceTimeout(f"打印机 {url} 无法连接（{timeout:g} 秒无响应），请检查打印机电源、网线和 IP 地址",
                                 f"printer {url}: connect timed out") from None
         except OSError as exc:
@@ -83,7 +83,7 @@ class TcpLink:
             self._sock.settimeout(left)
             try:
                 chunk = self._sock.recv(n - len(out))
-            except socket.timeout:
+            except TimeoutError:
                 break
             except OSError as exc:
                 raise DeviceError(f"读取打印机 {self.url} 状态失败（{_reason(exc)}）", str(exc)) from None
@@ -242,7 +242,7 @@ class FileLink:
     def __init__(self, url: str, path: str) -> None:
         self.url = url
         try:
-            self._f = open(path, "ab")  # noqa: SIM115 - kept open for the link's life
+            self._f = open(path, "ab")
         except OSError as exc:
             raise DeviceNotFound(f"无法打开打印输出文件 {path}（{_reason(exc)}）", str(exc)) from None
 

@@ -10,7 +10,7 @@ partial job — so the caller writes the PDF only when the paper has all gone th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, Union
+from typing import Literal, Protocol
 
 from PIL import Image
 
@@ -33,7 +33,7 @@ class PdfPages:
 
 
 # One scanned page, or a PDF file that holds one or more pages.
-Page = Union[Image.Image, PdfPages]
+Page = Image.Image | PdfPages
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ class EsclServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+            def do_GET(self) -> None:
                 path = self.path.rstrip("/")
                 if path == "/eSCL/ScannerCapabilities":
                     return self._send(200, body=_caps())
@@ -217,7 +217,7 @@ class EsclServer:
                     return None
                 self._send(reply[0], reply[1], reply[2])
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 if self.path.rstrip("/") != "/eSCL/ScanJobs":
                     return self._send(404, "text/plain", b"not found")
@@ -228,7 +228,7 @@ class EsclServer:
                     server.jobs[job_id] = _Job(body, server.config)
                 self._send(201, "text/plain", headers={"Location": f"{server.base_url}/ScanJobs/{job_id}"})
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 m = re.fullmatch(r"/eSCL/ScanJobs/([\w-]+)", self.path.rstrip("/"))
                 with server._lock:
                     found = bool(m) and server.jobs.pop(m.group(1), None) is not None

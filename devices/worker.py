@@ -17,7 +17,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -62,9 +62,8 @@ class DeviceWorker:
                 if fut.set_running_or_notify_cancel():
                     try:
                         fut.set_result(fn(*args, **kwargs))
-                    except BaseException as exc:  # the caller gets it from the Future
+                    except BaseException as exc:  # noqa: BLE001 (the caller gets it from the Future)
                         fut.set_exception(exc)
-                        exc = None  # type: ignore[assignment]  # no frame cycle kept alive here
                 del fut, fn, args, kwargs
         finally:
             _unregister(self.thread)
@@ -93,7 +92,7 @@ class DeviceWorker:
             while True:
                 try:
                     item = self._queue.get_nowait()
-                except Exception:
+                except Empty:
                     break
                 if item is not None:
                     pending.append(item)

@@ -12,9 +12,9 @@ from clerk.privacy import mask_id, mask_phone
 
 from .data import (ApplicantInfo, DeferralData, DeferredMaterial, HallInfo, MaterialLine, MissingMaterial,
                    NoticeData, ReceiptData, RefusalData, SupplementNoticeData)
+from clerk.dto import FORM_LABELS
 
 STATUS_LABELS = {"presented": "已提交", "shared": "共享获取", "deferred": "容缺", "missing": "缺少", "pending": "未核验"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 KINDS = ("receipt", "notice", "deferral", "refusal", "supplement")
 
 

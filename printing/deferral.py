@@ -21,8 +21,8 @@ def render_deferral(data: DeferralData) -> bytes:
 
 def _story(data: DeferralData) -> list[Flowable]:
     st = styles()
-    L = lambda text: p(text, st.label)  # noqa: E731 - local shorthand keeps the grid readable
-    V = lambda text: p(text, st.cell)   # noqa: E731
+    L = lambda text: p(text, st.label)  # noqa: N806 (L(abel) and V(alue) cells of the table)
+    V = lambda text: p(text, st.cell)  # noqa: N806
     a = data.applicant
     label_w = 25 * mm
     value_w = (CONTENT_W - 2 * label_w) / 2

@@ -12,7 +12,8 @@ import functools
 import io
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
 import qrcode

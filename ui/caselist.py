@@ -264,6 +264,12 @@ class CaseListView(QWidget):
             b.setObjectName(f"act_{action}")
             b.clicked.connect(lambda _c=False, a=action: self.act(a))
             self.actions.addWidget(b)
+        for action in c.backoffice_actions:  # decided by the department in the back office: shown, not clickable
+            b = QPushButton(ACTIONS[action][2])
+            b.setObjectName(f"act_{action}")
+            b.setEnabled(False)
+            b.setToolTip("本窗口已接入部门后台：由部门在后台办理，结果会自动同步到窗口")
+            self.actions.addWidget(b)
         for ch in c.checks:
             if ch.status == "deferred" and not ch.supplied and c.state not in ("delivered", "withdrawn"):
                 b = QPushButton(f"补交：{ch.name}")

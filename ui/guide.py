@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from .context import AppContext
 from .intake import MatterPicker, SituationPanel
+from clerk.dto import FORM_LABELS
 
 KIND_LABELS = {"immediate": "即办件", "committed": "承诺件"}
-FORM_LABELS = {"original": "原件", "copy": "复印件", "both": "原件及复印件", "electronic": "电子件"}
 
 
 def _e(text: Any) -> str:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QC
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from clerk import calendar as workcal
-from clerk import cases, forms
+from clerk import actions, cases, forms
 from clerk.cases import CHECK_LABELS, FORM_LABELS
 from clerk.dto import ApplicantInput, CaseInfo, FormFieldInfo, ProxyInput
 from clerk.errors import ApplicantChanged, ValidationError
@@ -789,7 +789,7 @@ class IntakeView(QWidget):
 
         self._run(work, done)
 
-    def _confirm_change(self, conflict: "_NameConflict", again) -> None:
+    def _confirm_change(self, conflict: _NameConflict, again) -> None:
         a = self.applicant
         number = a.id_number.text().strip()
         source = "（读卡所得）" if conflict.old_from_card else ""
@@ -841,17 +841,11 @@ class IntakeView(QWidget):
 
     def _decide(self, decide, kind: str, form_values: dict[str, str] | None = None) -> None:
         """Save the parties (and form values typed but not yet saved) on the screen into the
-        draft, then decide — one background task."""
+        draft, then decide — one background task, one transaction (``clerk.actions``)."""
         cid, a, proxy = self.case.id, self.applicant.applicant_input(), self.applicant.proxy_input()
-
-        def work():
-            cases.update_parties(self.ctx.db, self.user, cid, a, proxy)
-            if form_values:
-                cases.set_form(self.ctx.db, self.user, cid, form_values)
-            return decide(cid)
-
-        self._run_parties(work, lambda info: self._decided(info, kind),
-                          lambda: self._decide(decide, kind, form_values))
+        db, user = self.ctx.db, self.user
+        self._run_parties(lambda: actions.decide_with(db, user, cid, decide, applicant=a, proxy=proxy, form=form_values),
+                          lambda info: self._decided(info, kind), lambda: self._decide(decide, kind, form_values))
 
     def _show_history(self, previous: list[CaseInfo]) -> None:
         if not previous:
@@ -1003,16 +997,26 @@ class IntakeView(QWidget):
                 return
             extra["share_reference"] = ref
         elif status == "deferred":
-            days = self.case.promised_days
-            # The latest due date is the promised date if accepted today (working days, calendar).
-            latest = workcal.due_after(self.ctx.db, dt.date.today(), days).date if days else None
-            dlg = DeferDialog(name, latest, self)
-            if dlg.exec() != QDialog.DialogCode.Accepted:
-                self.checklist.show_checks(self.case)
-                return
-            extra["due_date"] = dlg.value()
-        self._run(lambda: cases.check_material(self.ctx.db, self.user, cid, key, status, **extra),
-                  self._case_loaded)
+            days, db = self.case.promised_days, self.ctx.db
+            # The latest due date is the promised date if accepted today (working days, calendar),
+            # read off the GUI thread; the dialog opens when it is known.
+            self._run(lambda: workcal.due_after(db, dt.date.today(), days).date if days else None,
+                      lambda latest: self._ask_due_date(cid, key, name, latest))
+            return
+        self._check(cid, key, status, **extra)
+
+    def _ask_due_date(self, cid: int, key: str, name: str, latest: dt.date | None) -> None:
+        if self.case is None or self.case.id != cid:
+            return   # another case is on the screen by now
+        dlg = DeferDialog(name, latest, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            self.checklist.show_checks(self.case)
+            return
+        self._check(cid, key, "deferred", due_date=dlg.value())
+
+    def _check(self, cid: int, key: str, status: str, **extra: Any) -> None:
+        db, user = self.ctx.db, self.user
+        self._run(lambda: cases.check_material(db, user, cid, key, status, **extra), self._case_loaded)
 
     def _amount_chosen(self, key: str, count: int, form: str) -> None:
         if self.case is None:
@@ -1042,16 +1046,9 @@ class IntakeView(QWidget):
         if self.case is None:
             self.say("请先选择事项", error=True)
             return
-        cid = self.case.id
+        cid, db, user = self.case.id, self.ctx.db, self.user
         keys = [c.key for c in self.case.checks if c.status in ("pending", "missing")]
-
-        def mark():
-            info = None
-            for k in keys:
-                info = cases.check_material(self.ctx.db, self.user, cid, k, "presented")
-            return info or cases.get_case(self.ctx.db, cid)
-
-        self._run(mark, self._case_loaded)
+        self._run(lambda: actions.present_all(db, user, cid, keys), self._case_loaded)  # one transaction
 
     def accept(self) -> None:
         if self.case is None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from clerk.numbering import parse_case_number
 
@@ -33,6 +34,7 @@ def hall_name(ctx: AppContext) -> str:
 
 
 class MainWindow(QMainWindow):
+    closed = Signal(bool)  # True when the user signed out (the sign-in dialog comes back)
     def __init__(self, ctx: AppContext, documents: DocumentService | None = None,
                  hub: DeviceHub | None = None, applicant_screen: ApplicantScreen | None = None) -> None:
         super().__init__()
@@ -53,6 +55,15 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.queue, "叫号")
         self.queue.panel.install_shortcuts(self)  # F8 calls the next person from any tab
         self.tabs.currentChanged.connect(lambda i: self.cases.reload() if self.tabs.widget(i) is self.cases else None)
+        from .sync_view import SyncArea, SyncPage, SyncStatus
+
+        self.sync_status = SyncStatus()
+        self.sync_page = SyncPage(ctx)
+        self.tabs.addTab(self.sync_page, "同步")
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync = SyncArea(ctx, self.sync_status, self.sync_page, self)
+        self.sync.round_done.connect(self._synced)
+        self.intake.decided.connect(lambda *_a: self.sync.kick())  # a case just decided goes up at once
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.addWidget(header)
@@ -74,6 +85,11 @@ class MainWindow(QMainWindow):
         self.bus.attach(self.queue.panel)
         self.queue.panel.ticket_changed.connect(self.intake.set_ticket)
         self.hub = hub
+        account = self.menuBar().addMenu("账户")
+        act = account.addAction("注销 / 切换用户", self.sign_out)
+        act.setObjectName("act_sign_out")
+        act.setShortcut("Ctrl+Shift+L")
+        account.addAction("退出", self.close).setObjectName("act_quit")
         settings_menu = self.menuBar().addMenu("设置")
         settings_menu.addAction("设备…", self.open_device_settings).setObjectName("act_device_settings")
         settings_menu.addAction("待重打小票…", self.open_spool).setObjectName("act_spool")
@@ -137,6 +153,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.cases)
         self.cases.find()
 
+    def _synced(self, st: dict) -> None:
+        """Statuses that came back from the back office show in the case list at once."""
+        if (st.get("round") or {}).get("applied") and self.tabs.currentWidget() is self.cases:
+            self.cases.reload()
+
     def open_device_settings(self) -> None:
         from .settings import DeviceSettingsDialog
 
@@ -144,9 +165,42 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(lambda _s: self.statusBar().showMessage("设备设置已保存", 5000))
         dialog.exec()
 
+    def has_open_draft(self) -> bool:
+        case = self.intake.case
+        return case is not None and case.state == "draft"
+
+    def sign_out(self) -> None:
+        """注销/切换用户: back to the sign-in dialog (the app itself keeps running)."""
+        if self.has_open_draft() and not self._may_leave("注销"):
+            return
+        self.signing_out = True
+        self._leaving = True
+        self.close()
+
+    def _may_leave(self, doing: str) -> bool:
+        answer = QMessageBox.question(
+            self, doing, f"当前办件（{self.intake.case.matter_name}）尚未受理，已录入的内容保存在草稿中。\n确定{doing}吗？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if not getattr(self, "_leaving", False) and self.has_open_draft() and not self._may_leave("退出"):
+            event.ignore()
+            return
         self.voice.close()  # no speech or chime left running into a deleted window
+        self.sync.close()   # the sync thread ends before the window goes
+        if self.screen2 is not None:
+            self.screen2.close()  # else the applicant screen keeps the app running with no clerk window
         super().closeEvent(event)
+        self.closed.emit(bool(getattr(self, "signing_out", False)))
+
+    def bring_forward(self) -> None:
+        """Another start on this seat asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def open_spool(self) -> None:
         from .spool_dialog import SpoolDialog

@@ -129,7 +129,7 @@ class _Core:
         if fn is None:          # cancelled before it started
             return
         outcome = outcome_of(fn)
-        fn = None               # noqa: F841 — the table's reference is now the last one
+        fn = None
         self.finish(job_id, outcome)
 
     def finish(self, job_id: int, outcome: Outcome) -> None:

@@ -67,7 +67,7 @@ class SpoolDialog(QDialog):
         for spool in self.spools:
             try:
                 self.jobs += [(spool, j) for j in spool.pending()]
-            except Exception as exc:  # a damaged record must not hide the others
+            except Exception as exc:  # noqa: BLE001 (a damaged record must not hide the others)
                 self.say(f"读取 {spool.folder} 失败：{getattr(exc, 'message', exc)}", True)
         self.jobs.sort(key=lambda sj: sj[1].created)
         self.table.setRowCount(len(self.jobs))

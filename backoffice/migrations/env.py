@@ -12,7 +12,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _include(obj, name, type_, reflected, compare_to):  # noqa: ANN001 - alembic's hook signature
+def _include(obj, name, type_, reflected, compare_to):  # alembic's hook signature
     # a shared database also holds the desk's tables: they are not ours to drop
     return not (type_ == "table" and reflected and compare_to is None and not str(name).startswith("bo_"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from backoffice import service
+from backoffice import core, service
 from backoffice.cli import main, open_store
 from tests.backoffice_server import sample_case
 
@@ -24,9 +24,9 @@ def test_hall_add_prints_an_enrolment_code_that_registers(tmp_path, capsys):
 
     store = open_store(argparse.Namespace(bo_data_dir=d, database_url=None))
     try:
-        reply = service.register_workstation(store, "33022599", "W01", "1号窗口", code)
+        reply = core.register_workstation(store, "33022599", "W01", "1号窗口", code)
         assert reply.status == 201 and reply.body["hall_name"] == "某镇便民服务中心"
-        caller = service.authenticate(store, f"Bearer {reply.body['token']}")
+        caller = core.authenticate(store, f"Bearer {reply.body['token']}")
         body = sample_case(hall="33022599")
         service.put_case(store, caller, body["uuid"], body)
     finally:

@@ -7,11 +7,12 @@ import json
 import os
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.backoffice_server import DEMO_HALL, backoffice_shared, sample_case  # noqa: F401
+from tests.backoffice_server import DEMO_HALL, sample_case
 
 TUS = "application/offset+octet-stream"
 
@@ -177,6 +178,8 @@ def test_a_case_naming_a_blob_the_server_lacks_is_refused(bo, token):
     assert r.status_code == 422 and error_code(r) == "missing_blob"
     assert r.json()["error"]["missing"] == [missing["sha256"]]
     held = upload(bo, token, os.urandom(3000))
+    r = put(bo, token, sample_case(attachments=[{**held, "size": 2999}]))
+    assert r.status_code == 422 and "大小" in r.json()["error"]["message"]
     body = sample_case(attachments=[held])
     assert put(bo, token, body).status_code == 201
     row = next(c for c in requests.get(f"{bo.url}/api/v1/cases", headers=bo.auth(token), params={"limit": 5000})
@@ -422,3 +425,12 @@ def test_a_reader_following_the_feed_while_cases_move_misses_nothing(bo):
     assert seen == [c["seq"] for c in after]
     mine = {c["case_uuid"] for c in after if c.get("state") == "withdrawn"}
     assert {b["uuid"] for b in bodies} <= mine
+
+
+def test_the_server_publishes_the_committed_contract(bo):
+    import yaml
+
+    served = requests.get(f"{bo.url}/api/v1/openapi.json").json()
+    committed = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.yaml").read_text("utf-8"))
+    assert served == committed
+    assert served["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.backoffice_server import backoffice, sample_case  # noqa: F401
+from tests.backoffice_server import sample_case
 
 
 def put(bo, token, body, timeout=30):

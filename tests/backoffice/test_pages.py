@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from tests.backoffice_server import backoffice, sample_case  # noqa: F401
+from tests.backoffice_server import sample_case
 
 TUS = "application/offset+octet-stream"
 
@@ -64,6 +64,13 @@ def test_a_department_decides_and_the_hall_feed_shows_it(hall):
     assert "3302**********1234" in page.text and "138****5678" in page.text
     assert "330225199001011234" not in page.text and "13812345678" not in page.text
     assert "营业执照" in page.text and "容缺后补" in page.text
+    # the deferred (容缺) material brought to a window later shows as supplied
+    r = requests.post(f"{bo.url}/api/v1/cases/{body['uuid']}/events", headers=bo.auth(token, **{"Idempotency-Key": "d1"}),
+                      json={"type": "deferred_supplied", "case_uuid": body["uuid"], "at": "2026-12-05T09:00:00",
+                            "data": {"key": "plan"}})
+    assert r.status_code == 201
+    page = web.get(f"{bo.url}/dept/cases/{body['uuid']}")
+    assert "2026-12-05T09:00:00 已补交" in page.text
     link = re.search(r'href="(/dept/blobs/[0-9a-f]{64}[^"]*)"', page.text).group(1).replace("&amp;", "&")
     shown = web.get(f"{bo.url}{link}")
     assert shown.status_code == 200 and shown.content == scan and shown.headers["content-type"] == "application/pdf"

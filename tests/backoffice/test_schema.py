@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 import backoffice
-from backoffice import migrate, service
+from backoffice import core, migrate, service
 from backoffice.models import Base, Blob, BlobChunk, Case, Event, Hall, Workstation
 from clerk.cases import ACTIONS
 
@@ -27,7 +27,7 @@ def store(request, tmp_path):
     url = f"sqlite:///{(tmp_path / 'bo.sqlite3').as_posix()}" if request.param == "sqlite" \
         else request.getfixturevalue("pg_url")
     migrate.upgrade(url)
-    st = service.Store(url)
+    st = core.Store(url)
     yield st
     st.dispose()
 
@@ -111,3 +111,22 @@ def test_backoffice_never_imports_the_desks_ui_or_devices():
     code = "import backoffice.app, backoffice.cli, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('ui','devices','printing','PySide6')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_sqlite_commits_are_durable_unless_a_benchmark_asks(tmp_path):
+    """The back office on SQLite syncs every commit (FULL) like the desk; ``--sqlite-synchronous
+    normal`` is there for benchmarks only. Reads run in their own deferred transactions."""
+    url = f"sqlite:///{(tmp_path / 'bo.sqlite3').as_posix()}"
+    migrate.upgrade(url)
+    for mode, expected in (("full", 2), ("normal", 1)):
+        st = core.Store(url, sqlite_synchronous=mode)
+        try:
+            with st.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == expected
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            with st.tx() as s, st.read() as r:  # a reader is not blocked by an open writer
+                s.add(Hall(code=f"3302259{expected}", name="h", enrolment_hash="x"))
+                s.flush()
+                assert r.get(Hall, f"3302259{expected}") is None  # not committed yet
+        finally:
+            st.dispose()

@@ -34,7 +34,6 @@ def wait_until(predicate: Callable[[], bool], what: str) -> None:
 
 @pytest.fixture
 def worker(monkeypatch) -> Iterator[DeviceWorker]:
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")  # drivers must refuse other threads
     w = DeviceWorker()
     yield w
     w.shutdown()

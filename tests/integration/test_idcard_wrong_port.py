@@ -22,7 +22,6 @@ BOUND = 60.0  # the call must return at all; never asserted as a timing
 
 @pytest.fixture
 def worker(monkeypatch) -> Iterator[DeviceWorker]:
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")
     w = DeviceWorker()
     yield w
     w.shutdown(wait=False)

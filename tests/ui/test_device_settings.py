@@ -21,12 +21,6 @@ from ui.voice import audio_problem as _audio_problem
 LI_ID = "330225199203150021"
 
 
-@pytest.fixture(autouse=True)
-def strict_device_thread(monkeypatch):
-    """Drivers refuse to run anywhere but the device thread, as in production checks."""
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")
-
-
 @pytest.fixture
 def hub():
     h = DeviceHub({})

@@ -20,12 +20,6 @@ from ui.documents import DocumentService
 from ui.taskman import TaskManager
 
 
-@pytest.fixture(autouse=True)
-def strict_device_thread(monkeypatch):
-    """print_job refuses to run anywhere but the device thread."""
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")
-
-
 @pytest.fixture
 def ctx(tmp_path):
     url = f"sqlite:///{(tmp_path / 'clerk.sqlite3').as_posix()}"
@@ -75,7 +69,7 @@ def test_receipt_slip_is_sent_on_the_device_thread_at_the_set_width(qtbot, ctx, 
 
 
 def test_the_given_worker_is_the_one_used(qtbot, ctx):
-    """With the hub's device thread handed in, no private thread is started."""
+    """With a device thread handed in, that one prints and the context's is never started."""
     worker = DeviceWorker()
     with EmulatorServer("127.0.0.1") as server:
         save_device_settings(ctx.db, {"receipt_printer": server.url}, ctx.workstation)
@@ -84,7 +78,7 @@ def test_the_given_worker_is_the_one_used(qtbot, ctx):
             said = _produce(qtbot, docs, _accepted(ctx))
         finally:
             worker.shutdown()
-    assert "回执小票已打印" in said and docs._own_worker is None
+    assert "回执小票已打印" in said and ctx.tasks._device_worker is None
 
 
 def test_printer_of_another_workstation_is_not_used(qtbot, ctx):

@@ -40,6 +40,7 @@ def test_deferral_dialog_offers_the_promised_date_as_latest(qtbot, window, intak
     table = window.intake.checklist
     combo = table.cellWidget(_row(table, "hukou"), 2)
     combo.setCurrentIndex(combo.findData("deferred"))
+    qtbot.waitUntil(lambda: "max" in seen, timeout=5000)   # the latest date is read off the GUI thread
     expected = workcal.due_after(intake_ctx.db, dt.date.today(), 2).date
     assert seen == {"max": expected, "default": expected}
     # cancelled: the table is redrawn with what is stored

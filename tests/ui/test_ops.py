@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from clerk.errors import ValidationError
 from devices.errors import DeviceTimeout
 from devices.worker import on_device_thread, runs_on_device_thread
-from ui.ops import Failed, Ok, Ops, Refused, find_owner
+from ui.ops import Failed, Ops, Refused, find_owner
 
 MAIN = threading.main_thread()
 

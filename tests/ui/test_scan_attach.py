@@ -17,11 +17,6 @@ from tests.casefixtures import ZHANG
 from ui.device_hub import DeviceHub
 
 
-@pytest.fixture(autouse=True)
-def strict_device_thread(monkeypatch):
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")
-
-
 def idle(qtbot, ctx):
     qtbot.waitUntil(lambda: ctx.tasks.pending == 0, timeout=10_000)
 

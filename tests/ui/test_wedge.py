@@ -160,7 +160,6 @@ def test_scanned_receipt_opens_the_case_from_the_intake_screen(qtbot, window):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="ptys are POSIX-only")
 def test_serial_gun_opens_the_case(qtbot, window, monkeypatch):
-    monkeypatch.setenv("CLERK_STRICT_DEVICE_THREAD", "1")
     build, ctx = window
     case = _accepted_case(ctx)
     master, slave = os.openpty()

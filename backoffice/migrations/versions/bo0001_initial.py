@@ -2,7 +2,7 @@
 cases, events, blobs and their chunks, the changes feed.
 
 Revision ID: bo0001
-Revises: 
+Revises:
 Create Date: 2026-12-02 14:22:36.624649
 """
 from alembic import op
