@@ -14,6 +14,7 @@ import io
 import json
 import posixpath
 import re
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -659,6 +660,10 @@ def _read_matter_rows(rows: Iterator[Row], res: ReadResult, filename: str, total
 def _text(v: Any) -> str:
     if v is None:
         return ""
+    if isinstance(v, str):
+        v = v.strip()
+        # 50,000 rows repeat a few dozen departments, types and fees: keep each text once
+        return sys.intern(v) if len(v) <= _SHARED_TEXT_MAX else v
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     elif isinstance(v, dt.datetime):
@@ -672,9 +677,19 @@ def _fact(label: str, value: str) -> list[str]:
     return [label, value]
 
 
+# Shared by every record a sheet gives and never changed in place (a sheet has no questions;
+# most rows of a published list have one delivery option and no form): one list, not 50,000.
+_NO_QUESTIONS: list[Any] = []
+_NO_FIELDS: list[Any] = []
+_NO_MATERIALS: list[Any] = []
+_WINDOW_ONLY = ["window"]
+_SHARED_TEXT_MAX = 40  # a short cell text (department, 事项类型, 区划, 收费 …) is kept once, shared
+
+
 def _matter_from_cells(c: dict[str, Any], extras: list[tuple[str, str]]) -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
-    rec = {k: (list(v) if isinstance(v, list) else v) for k, v in MATTER_DEFAULTS.items()}
+    rec = dict(MATTER_DEFAULTS)
+    rec["questions"], rec["delivery_options"] = _NO_QUESTIONS, _WINDOW_ONLY
     facts = [_fact(label, value) for label, value in extras]
     name, parent, sub = _text(c.get("name")), _text(c.get("parent_name")), _text(c.get("sub_name"))
     if not name:
@@ -744,8 +759,8 @@ def _matter_from_cells(c: dict[str, Any], extras: list[tuple[str, str]]) -> tupl
         person = "自然人" in target or "个人" in target or "公民" in target
         ent = "法人" in target or "企业" in target or "组织" in target
         rec["target"] = "both" if person and ent else "enterprise" if ent else "person"
-    rec["materials"] = parse_materials(c.get("materials"))
-    fields, field_problems = forms.parse_text(c.get("form_fields"))
+    rec["materials"] = parse_materials(c.get("materials")) if _text(c.get("materials")) else _NO_MATERIALS
+    fields, field_problems = forms.parse_text(c.get("form_fields")) if _text(c.get("form_fields")) else (_NO_FIELDS, [])
     rec["form_fields"] = fields
     problems.extend(field_problems)
     rec["extra"] = facts

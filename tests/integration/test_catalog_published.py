@@ -332,3 +332,25 @@ def test_a_database_failure_half_way_says_what_was_written_and_a_second_import_c
         conn.execute(text("DROP TRIGGER refuse"))
     report = import_catalog(db, path)
     assert (report.matters_created, report.matters_updated) == (6, 4) and count(db, Matter) == 10
+
+
+def test_a_two_row_header_and_excel_unicode_text(db, tmp_path):
+    """"办结时限" merged over "法定办结时限 | 承诺办结时限" (a two-row header) in .xlsx; Excel's
+    "Unicode text" export (UTF-16, tab-separated) as .csv."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["事项名称", "实施编码", "办结时限", None, "事项类型"])
+    ws.append([None, None, "法定办结时限", "承诺办结时限", None])
+    ws.merge_cells("C1:D1")
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:B2")
+    ws.merge_cells("E1:E2")
+    ws.append(["档案查询", "T-1", "5个工作日", "即办", "公共服务"])
+    wb.save(tmp_path / "two.xlsx")
+    report = import_catalog(db, tmp_path / "two.xlsx")
+    assert report.ok and report.unknown_columns == []
+    g = get_matter(db, "T-1")
+    assert (g.statutory_days, g.promised_days, g.kind, g.power_type) == (5, 0, "immediate", "公共服务")
+    (tmp_path / "u16.csv").write_bytes("事项名称\t实施编码\t实施主体\n户籍证明\tT-2\t某县公安局\n".encode("utf-16"))
+    assert import_catalog(db, tmp_path / "u16.csv").matters_created == 1
+    assert get_matter(db, "T-2").department == "某县公安局"
