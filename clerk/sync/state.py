@@ -162,5 +162,6 @@ def confirmed_cases(s: Session, case_ids: list[int]) -> set[int]:
     for uuid, state, _n in s.execute(select(OutboxEntry.root_uuid, OutboxEntry.state, func.count())
                                      .where(OutboxEntry.root_uuid.in_(set(root.values())))
                                      .group_by(OutboxEntry.root_uuid, OutboxEntry.state)):
-        (sent if state == "sent" else still_open).add(uuid)
+        if uuid is not None:
+            (sent if state == "sent" else still_open).add(uuid)
     return {cid for cid, r in root.items() if r not in still_open and (r in sent or (seen[cid] or 0) > 0)}
