@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clerk.bundles import bundle_state
 from clerk.models import CaseState
 
 from .core import (ApiError, Caller, Reply, Store, Who, _caller, _lock, _need_token, canonical_sha256, iso,
@@ -197,19 +198,7 @@ def _follow_bundle(s: Session, parent: Case, at: dt.datetime) -> None:
     feed carries the matter cases only, and each desk's bundle follows them the same way."""
     if parent.state in (S.WITHDRAWN, S.NOTIFIED, S.REFUSED):
         return
-    active = {c.state for c in s.scalars(select(Case).where(Case.parent_uuid == parent.uuid))} - {S.WITHDRAWN}
-    if not active:
-        new = S.WITHDRAWN
-    elif active <= {S.DELIVERED}:
-        new = S.DELIVERED
-    elif active <= {S.RESULT_READY, S.DELIVERED}:
-        new = S.RESULT_READY
-    elif S.SUPPLEMENT in active:
-        new = S.SUPPLEMENT
-    elif active <= {S.ACCEPTED}:
-        new = S.ACCEPTED
-    else:
-        new = S.IN_REVIEW
+    new = bundle_state(c.state for c in s.scalars(select(Case).where(Case.parent_uuid == parent.uuid)))
     if new != parent.state:
         parent.state, parent.version, parent.updated_at = str(new), parent.version + 1, at
 

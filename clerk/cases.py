@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from . import audit, clock, forms
 from .auth import COUNTER_ROLES, require_role
+from .bundles import bundle_state
 from .calendar import WorkCalendar
 from .db import Database
 from .dto import (ApplicantInfo, ApplicantInput, CaseInfo, CheckInfo, FormFieldInfo, ProxyInput, SupplementInfo,
@@ -135,19 +136,7 @@ def _sync_bundle(s: Session, parent: Case, username: str = "", workstation: str 
     (withdrawing a bundle withdraws every matter case, see ``advance``)."""
     if parent.state in (S.DRAFT, S.WITHDRAWN):
         return
-    active = {c.state for c in parent.children} - {S.WITHDRAWN}
-    if not active:
-        new = S.WITHDRAWN
-    elif active <= {S.DELIVERED}:
-        new = S.DELIVERED
-    elif active <= {S.RESULT_READY, S.DELIVERED}:
-        new = S.RESULT_READY
-    elif S.SUPPLEMENT in active:
-        new = S.SUPPLEMENT
-    elif active <= {S.ACCEPTED}:
-        new = S.ACCEPTED
-    else:
-        new = S.IN_REVIEW
+    new = bundle_state(c.state for c in parent.children)
     if new != parent.state:
         before = parent.state
         parent.state = new.value
