@@ -98,10 +98,13 @@ def test_like_wildcards_are_plain_characters(setup, query):
     assert rows == found
 
 
-def test_the_list_rows_are_one_select_a_page_and_agree_with_the_full_cases(setup):
+@pytest.mark.parametrize("listed", [case_rows.PEOPLE_LISTED, 0])
+def test_the_list_rows_are_one_select_a_page_and_agree_with_the_full_cases(setup, monkeypatch, listed):
     """The table's rows (``case_rows``): the same cases as ``list_cases`` for every view and
-    search, the same five columns, the ID number masked, one SELECT a page however many rows
-    (two on 即将到期, which reads the hall's calendar)."""
+    search — whether the namesakes are few (looked up by id) or many (tested case by case) —
+    the same five columns, the ID number masked, one SELECT a page however many rows (two on
+    即将到期, which reads the hall's calendar; a search reads the applicants first)."""
+    monkeypatch.setattr(case_rows, "PEOPLE_LISTED", listed)
     db, user = setup
     draft = cases.start_case(db, user, ApplicantInput(name="孙七", id_number=id_number("33022519950505555")),
                              matter_code="M-YIBAO")
@@ -118,7 +121,9 @@ def test_the_list_rows_are_one_select_a_page_and_agree_with_the_full_cases(setup
     for view in case_rows.VIEWS:
         for query in ("", "王", "李四", late.number[:-2], id_number("33022519900101123"), "无此人"):
             full = cases.list_cases(db, view, query, today=today)
-            rows = case_rows.case_rows(db, view, query, today=today)
+            rows, sql = _statements(db, lambda: case_rows.case_rows(db, view, query, today=today))
+            selects = [x for x in sql if x.lstrip().upper().startswith("SELECT")]
+            assert len(selects) == 1 + (view == "due_soon") * 2 + bool(query), (view, query, selects)
             assert [(r.id, r.number, r.matter_name, r.applicant_label, r.state_label, r.promised_date) for r in rows] \
                 == [(c.id, c.number, c.matter_name, f"{c.applicant.name} {c.applicant.id_number_masked}",
                      c.state_label, c.promised_date) for c in full], (view, query)
