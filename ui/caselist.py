@@ -269,7 +269,7 @@ class CaseListView(QWidget):
         top.addWidget(self.view)
         top.addWidget(self.query, 1)
         refresh = QPushButton("刷新")
-        refresh.clicked.connect(self.reload)
+        refresh.clicked.connect(lambda: (self.reload(), self.remind()))
         top.addWidget(refresh)
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -323,14 +323,14 @@ class CaseListView(QWidget):
 
     def reload(self) -> None:
         """The first page of the chosen view and search, read in the background (the newest
-        request wins); later pages come as the clerk scrolls."""
+        request wins); later pages come as the clerk scrolls. The deferred banner is not read
+        again for a view (its timer, 刷新 and a supplied material refresh it)."""
         view, q = self.view.currentData(), self.query.text().strip()
         self._asked = (view, q)
         db, page = self.ctx.db, cases.PAGE
         self.ctx.tasks.run_latest("caselist", lambda: case_rows(db, view, q, limit=page + 1),
                                   lambda rows: self._show(rows[:page], len(rows) > page),
                                   lambda m: self.say(m, True))
-        self.remind()
 
     def _load_more(self, before_id: int) -> None:
         (view, q), db, page = self._asked, self.ctx.db, cases.PAGE
