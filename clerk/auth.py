@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "devices.configure": (MANAGING_ROLES, "设置设备地址"),
     "reports.view": (MANAGING_ROLES, "查看大厅运行概况和报表"),
     "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
+    "sync.retry": ((*COUNTER_ROLES, Role.MANAGER.value), "重新发送失败的同步条目"),
+    "sync.enrol": (MANAGING_ROLES, "将本工作站登记到部门后台"),
 }
 
 
