@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -144,7 +144,8 @@ def queue_status(db: Database, hall_code: str, today: dt.date | None = None) -> 
             entry[3].append(code)
     windows = tuple(WindowStatus(number, name, paused, tuple(codes), *(held.get(wid) or (None, None)))
                     for wid, (number, name, paused, codes) in per_window.items())
-    recent = tuple(RecentCall(d, numbers.get(w) if w else None, c) for d, w, c in recent_rows)
+    # called_at is not null by the query's filter
+    recent = tuple(RecentCall(d, numbers.get(w) if w else None, cast(dt.datetime, c)) for d, w, c in recent_rows)
     issued = sum(counts.values())
     return QueueStatus(hall_code=hall.code, day=day, zones=zones, windows=windows, recent=recent, issued=issued,
                        done=counts.get(T.DONE.value, 0), no_show=counts.get(T.NO_SHOW.value, 0),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -79,7 +80,7 @@ def heartbeat(db: Database, holder: str, now: dt.datetime | None = None,
             where += [Ticket.hall_id == _hall(s, hall_code).id, Ticket.service_date == now.date()]
         result = s.execute(update(Ticket).where(*where)
                            .values(lease_until=now + dt.timedelta(seconds=lease_seconds)))
-        return int(result.rowcount or 0)
+        return int(cast(CursorResult[Any], result).rowcount or 0)  # an UPDATE's result has a rowcount
 
 
 def _pick(s: Session, hall: Hall, window: Window, day: dt.date) -> Ticket | None:
