@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "devices.configure": (MANAGING_ROLES, "设置设备地址"),
     "reports.view": (MANAGING_ROLES, "查看大厅运行概况和报表"),
     "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
+    "handover.make": ((Role.AGENT.value,), "打印交接单"),
+    "handover.receive": ((Role.CLERK.value, Role.MANAGER.value), "接收交接单"),
 }
 
 
