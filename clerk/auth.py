@@ -181,5 +181,10 @@ def authorize(user: UserInfo | None, permission: str) -> str:
     return user.username
 
 
+def may(user: UserInfo | None, permission: str) -> bool:
+    """Whether a signed-in ``user`` may do ``permission`` (menus show only what the role can do)."""
+    return user is not None and (user.role in PERMISSIONS[permission][0] or user.role == Role.ADMIN.value)
+
+
 def is_manager(user: UserInfo | None) -> bool:
     return user is not None and user.role in MANAGING_ROLES
