@@ -49,6 +49,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
     "handover.make": ((Role.AGENT.value,), "打印交接单"),
     "handover.receive": ((Role.CLERK.value, Role.MANAGER.value), "接收交接单"),
+    "sync.retry": ((*COUNTER_ROLES, Role.MANAGER.value), "重新发送失败的同步条目"),
+    "sync.enrol": (MANAGING_ROLES, "将本工作站登记到部门后台"),
 }
 
 
