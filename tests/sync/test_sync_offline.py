@@ -81,10 +81,14 @@ def test_offline_for_days_says_since_when_and_how_many_cases_wait_even_after_a_r
     assert a.number
 
 
-def test_a_desk_that_never_reached_the_back_office_says_so(linked, backoffice):
+def test_a_desk_that_never_reached_the_back_office_says_so(linked, backoffice, tmp_path, capsys):
+    from clerk.cli import main
+
     backoffice.stop()
     accept_matter(linked.db, linked.files, 5)
     run(linked.db, linked.files)
     st = sync.status(linked.db)
     assert st["last_sync"] is None
     assert offline_text(st, dt.datetime(2026, 12, 2)) == "离线（尚未与部门后台同步过）· 待同步 1 件"
+    assert main(["--data-dir", str(tmp_path), "sync", "--status"]) == 0   # the same words on the CLI
+    assert capsys.readouterr().out.strip() == "离线（尚未与部门后台同步过）· 待同步 1 件 · 待上传 1 条"
