@@ -37,6 +37,28 @@ def elided_cells(table: Any) -> list[dict[str, Any]]:
     return out
 
 
+def elided_items(view: Any) -> list[dict[str, Any]]:
+    """Rows of a list view (``QListWidget``) whose text needs more room than the row shows: cut
+    by the delegate ("…"), or running past the right edge of the viewport (a list scrolls
+    sideways rather than eliding: the end of the text, where the code is, is not seen)."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    model, out = view.model(), []
+    right = view.viewport().width()
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        rect = view.visualRect(index)
+        rect.setRight(min(rect.right(), right - 1))   # what the viewport shows of the row
+        option.rect = rect
+        need = view.itemDelegateForIndex(index).sizeHint(option, index)
+        if need.width() > option.rect.width() or need.height() > option.rect.height():
+            out.append({"row": row, "text": str(index.data()), "need": [need.width(), need.height()],
+                        "has": [option.rect.width(), option.rect.height()]})
+    return out
+
+
 def main(data_dir: str, role: str) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -84,6 +106,16 @@ def main(data_dir: str, role: str) -> None:
         for _ in range(10):
             app.processEvents()
 
+    # 受理: a search whose hits carry long names, departments and codes
+    picker = win.intake.picker
+    picker.query.setText("登记")
+    picker.search_now()
+    settle(lambda: picker.results.count() >= 3)
+    search_shot = Path(data_dir) / f"search-{role}.png"
+    win.grab().save(str(search_shot))
+    search = {"rows": picker.results.count(), "elided": elided_items(picker.results),
+              "texts": [picker.results.item(r).text() for r in range(picker.results.count())]}
+
     view = win.cases
     win.tabs.setCurrentWidget(view)
     view.view.setCurrentIndex(view.view.findData("all"))
@@ -93,7 +125,7 @@ def main(data_dir: str, role: str) -> None:
     report = {"screen": list(win.screen().availableGeometry().getRect()), "frame": list(win.frameGeometry().getRect()),
               "caselist": {"rows": view.model.rowCount(), "elided": elided_cells(view.table),
                            "matters": [view.model.index(r, 1).data() for r in range(view.model.rowCount())]},
-              "screenshots": [str(shot)]}
+              "search": search, "screenshots": [str(search_shot), str(shot)]}
     win.sync.close()
     ctx.tasks.shutdown()
     print(json.dumps(report, ensure_ascii=False))

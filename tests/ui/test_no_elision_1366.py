@@ -47,3 +47,4 @@ def test_the_case_list_shows_every_matter_and_number_whole_at_1366(tmp_path, rol
     cl = got["caselist"]
     assert sorted(cl["matters"]) == sorted(LONG_NAMES)      # the long names are on the list …
     assert cl["elided"] == []                                # … and none is cut, nor any other cell
+
