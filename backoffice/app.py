@@ -34,6 +34,7 @@ class Settings:
     max_blob: int = blobs.MAX_BLOB
     faults: str | None = None  # a fault plan file (tests only)
     sqlite_synchronous: str = "full"  # "normal": no fsync per commit on SQLite (benchmarks only)
+    blob_dir: str | None = None  # the blob folder (serve: <data-dir>/blobs unless --blob-dir)
 
 
 def _error_response(exc: ApiError) -> JSONResponse:
@@ -55,6 +56,13 @@ async def _raw_json(request: Request) -> Any:
 
 
 bearer = HTTPBearer(auto_error=False, description="the workstation's token from POST /api/v1/workstations")
+
+
+def _files(request: Request) -> blobs.BlobFiles:
+    files: blobs.BlobFiles | None = request.app.state.blob_files
+    if files is None:
+        raise ApiError(503, "no_blob_folder", "后台未配置附件目录", "the back office has no blob folder configured")
+    return files
 
 
 def _store(request: Request) -> Store:
@@ -133,7 +141,7 @@ def api_router() -> APIRouter:
     def head_blob(sha256: str, request: Request, who: Auth) -> Response:
         """How many bytes of the blob the server holds."""
         try:
-            return Response(status_code=200, headers=blobs.head_blob(_store(request), who, sha256))
+            return Response(status_code=200, headers=blobs.head_blob(_store(request), _files(request), who, sha256))
         except ApiError as exc:
             return Response(status_code=exc.status, headers=exc.headers)
 
@@ -144,7 +152,8 @@ def api_router() -> APIRouter:
                     upload_length: Annotated[int | None, Header(alias="Upload-Length")] = None) -> Response:
         """Start an upload of ``Upload-Length`` bytes (200 if the blob exists: a complete blob is
         never sent again)."""
-        reply = blobs.create_blob(_store(request), who, sha256, upload_length, request.app.state.settings.max_blob)
+        reply = blobs.create_blob(_store(request), _files(request), who, sha256, upload_length,
+                                  request.app.state.settings.max_blob)
         return Response(status_code=reply.status, headers=reply.headers)
 
     @r.patch("/blobs/{sha256}", status_code=204, tags=["blobs"],
@@ -163,18 +172,19 @@ def api_router() -> APIRouter:
         if declared > blobs.MAX_CHUNK:
             raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
         data = await request.body()
-        reply = await run_in_threadpool(blobs.patch_blob, _store(request), who, sha256, upload_offset, data)
+        reply = await run_in_threadpool(blobs.patch_blob, _store(request), _files(request), who, sha256,
+                                        upload_offset, data)
         return Response(status_code=204, headers=reply.headers)
 
     @r.get("/blobs/{sha256}", tags=["blobs"], response_class=Response,
-           responses={200: {"content": {"application/octet-stream": {}}}, 404: ERRORS})
+           responses={200: {"content": {"application/octet-stream": {}}}, 404: ERRORS, 410: ERRORS})
     def get_blob(sha256: str, request: Request, who: Auth) -> Response:
         """The bytes of a complete blob that one of the hall's cases names."""
         store = _store(request)
         caller = core.authenticate(store, who)
         if not blobs.blob_visible(store, blobs._check_sha(sha256), hall_code=caller.hall_code):
             raise core.not_found("附件")
-        return StreamingResponse(blobs.read_blob(store, sha256), media_type="application/octet-stream")
+        return StreamingResponse(blobs.read_blob(store, _files(request), sha256), media_type="application/octet-stream")
 
     return r
 
@@ -192,6 +202,9 @@ def create_app(settings: Settings) -> FastAPI:
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    app.state.blob_files = None
+    if settings.blob_dir:
+        app.state.blob_files = blobs.BlobFiles(blobs.private_root(settings.blob_dir))
     app.include_router(api_router())
 
     from .pages import pages_router
@@ -226,6 +239,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 ENV_URL, ENV_MAX_BLOB, ENV_FAULTS = "CLERK_BACKOFFICE_DATABASE_URL", "CLERK_BACKOFFICE_MAX_BLOB", "CLERK_BACKOFFICE_FAULTS"
 ENV_SQLITE_SYNC = "CLERK_BACKOFFICE_SQLITE_SYNC"
+ENV_BLOB_DIR = "CLERK_BACKOFFICE_BLOB_DIR"
 
 
 def app_from_env() -> FastAPI:
@@ -235,7 +249,8 @@ def app_from_env() -> FastAPI:
         raise RuntimeError(f"{ENV_URL} is not set")
     return create_app(Settings(database_url=url, max_blob=int(os.environ.get(ENV_MAX_BLOB) or blobs.MAX_BLOB),
                                faults=os.environ.get(ENV_FAULTS) or None,
-                               sqlite_synchronous=os.environ.get(ENV_SQLITE_SYNC) or "full"))
+                               sqlite_synchronous=os.environ.get(ENV_SQLITE_SYNC) or "full",
+                               blob_dir=os.environ.get(ENV_BLOB_DIR) or None))
 
 
 def openapi_document() -> dict[str, Any]:
