@@ -278,12 +278,13 @@ def cmd_register(args: argparse.Namespace) -> int:
         from clerk.sync import enrol
     except ImportError as exc:
         raise ClerkError("本机的同步模块不可用，无法注册", f"clerk.sync is not available: {exc}") from exc
-    from clerk.commands import open_db
+    from clerk.commands import open_db, sign_in
 
     db = open_db(args)
     try:
+        user = sign_in(args, db, "sync.enrol")  # a manager registers the desk (audited)
         extra = {k: v for k, v in (("workstation", args.workstation), ("hall_code", args.hall)) if v}
-        result = enrol(db, args.server, args.code, args.name, **extra)
+        result = enrol(db, args.server, args.code, args.name, user=user, **extra)
     finally:
         db.dispose()
     if isinstance(result, dict):

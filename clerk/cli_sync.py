@@ -42,7 +42,7 @@ def _out(args: argparse.Namespace, obj: Any, text: str) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     from . import sync
-    from .commands import open_config, open_db
+    from .commands import acting, open_config, open_db
 
     db = open_db(args)
     files = open_config(args).files_dir
@@ -57,7 +57,7 @@ def _sync(args: argparse.Namespace) -> int:
                                    for r in rows) or "（无）")
         return 0
     if args.retry is not None or args.retry_dead:
-        n = sync.retry(db, args.retry)
+        n = sync.retry(db, args.retry, **acting(args, db, "sync.retry"))
         if args.retry is not None and n == 0:
             raise ValidationError(f"没有编号为 {args.retry} 的待重发条目", f"no dead entry {args.retry}")
         _out(args, {"resent": n}, f"已重新排队 {n} 条")
@@ -65,7 +65,8 @@ def _sync(args: argparse.Namespace) -> int:
     if args.enrol:
         if not args.server:
             raise ValidationError("登记须给出后台地址 --server", "--server is required with --enrol")
-        info = sync.enrol(db, args.server, args.enrol, args.name)
+        who = acting(args, db, "sync.enrol")
+        info = sync.enrol(db, args.server, args.enrol, args.name, user=who["user"])
         _out(args, info, f"已登记：{info['hall_name'] or info['hall_code']} {info['workstation']}")
         return 0
     if args.once:

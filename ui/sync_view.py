@@ -148,8 +148,8 @@ class SyncPage(QWidget):
             self._retry(self._items[row]["id"])
 
     def _retry(self, entry_id: int | None) -> None:
-        db = self.ctx.db
-        self.ctx.tasks.run(lambda: sync.retry(db, entry_id), lambda _n: self.kick(),
+        db, user, ws = self.ctx.db, self.ctx.user, self.ctx.workstation  # the signed-in clerk resends (audited)
+        self.ctx.tasks.run(lambda: sync.retry(db, entry_id, user=user, workstation=ws), lambda _n: self.kick(),
                            lambda m: self.summary.setText(m))
 
     def kick(self) -> None:

@@ -12,7 +12,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from .. import audit
+from ..auth import authorize
 from ..db import Database
+from ..dto import UserInfo
 from ..errors import ClerkError, ValidationError
 from ..models import Case, Hall, OutboxEntry, SyncState
 from . import state
@@ -188,9 +191,11 @@ def prune(db: Database, now: dt.datetime | None = None) -> int:
 
 
 def enrol(db: Database, server: str, code: str, name: str = "", *, workstation: str | None = None,
-          hall_code: str | None = None, timeout: float = 15.0) -> dict[str, Any]:
+          hall_code: str | None = None, timeout: float = 15.0, user: UserInfo | None = None) -> dict[str, Any]:
     """Register this workstation with the back office (contract: POST /workstations) and keep its
-    token. Registering again gets a new token (the old one is revoked by the server)."""
+    token. Registering again gets a new token (the old one is revoked by the server). ``user``: the
+    manager doing it (permission ``sync.enrol``; audited)."""
+    username = authorize(user, "sync.enrol")
     server = (server or "").strip().rstrip("/")
     if not server.startswith(("http://", "https://")):
         raise ValidationError("后台地址应以 http:// 或 https:// 开头", "server URL must start with http(s)://")
@@ -219,6 +224,9 @@ def enrol(db: Database, server: str, code: str, name: str = "", *, workstation: 
         st.hall_code, st.hall_name = str(d.get("hall_code") or hall), str(d.get("hall_name") or "")[:100]
         st.last_error = ""
         state.set_token(s, d["token"])
+        audit.record(s, "sync.enrol", username=username, workstation=ws, entity="sync_state", entity_id=1,
+                     server=server, hall_code=str(d.get("hall_code") or hall),
+                     workstation_id=str(d.get("workstation_id") or ""))
     return {"server": server, "workstation": ws, "workstation_id": str(d.get("workstation_id") or ""),
             "hall_code": str(d.get("hall_code") or hall), "hall_name": str(d.get("hall_name") or "")}
 
