@@ -6,6 +6,7 @@ hosts can serve one database (``app_from_env`` is the factory uvicorn's workers 
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from . import blobs, core, schemas, service
 from .core import ApiError, Store
@@ -53,6 +55,54 @@ async def _raw_json(request: Request) -> Any:
         return json.loads(await request.body())
     except ValueError:
         raise ApiError(400, "bad_request", "请求体不是有效的 JSON", "body is not valid JSON") from None
+
+
+WRITE_BLOCK = 1024 * 1024  # a PATCH body goes to the file in pieces of this size while the rest arrives
+
+
+async def _drain(request: Request) -> None:
+    with contextlib.suppress(ClientDisconnect):
+        async for _piece in request.stream():
+            pass
+
+
+async def _stream_into(request: Request, up: blobs.Upload) -> None:
+    """The body into the blob's part file as it arrives: piece k is written and hashed on a worker
+    thread while piece k+1 is received (one write in flight, in order)."""
+    pending: asyncio.Future[None] | None = None
+    buf: list[bytes] = []
+    size = total = 0
+    try:
+        async for piece in request.stream():
+            total += len(piece)
+            if total > blobs.MAX_CHUNK:
+                raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
+            buf.append(piece)
+            size += len(piece)
+            if size >= WRITE_BLOCK:
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(run_in_threadpool(up.write, b"".join(buf)))
+                buf, size = [], 0
+    except ClientDisconnect:
+        # the desk went away mid-chunk: what arrived is still the blob's bytes at their offsets
+        if pending is not None:
+            await pending
+            pending = None
+        if buf:
+            await run_in_threadpool(up.write, b"".join(buf))
+        raise
+    else:
+        if pending is not None:
+            await pending
+            pending = None
+        if buf:
+            await run_in_threadpool(up.write, b"".join(buf))
+    finally:
+        if pending is not None and not pending.done():
+            await asyncio.wait([pending])  # never close the file under a running write
+        if pending is not None and pending.done() and not pending.cancelled():
+            pending.exception()  # retrieved (a failure of the last write is the one raised above)
 
 
 bearer = HTTPBearer(auto_error=False, description="the workstation's token from POST /api/v1/workstations")
@@ -168,12 +218,24 @@ def api_router() -> APIRouter:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/offset+octet-stream":
             raise ApiError(415, "bad_content_type", "上传内容类型应为 application/offset+octet-stream",
                            "Content-Type must be application/offset+octet-stream")
-        declared = int(request.headers.get("content-length") or 0)
-        if declared > blobs.MAX_CHUNK:
+        length_header = request.headers.get("content-length")
+        declared = int(length_header) if (length_header or "").isdigit() else None
+        if (declared or 0) > blobs.MAX_CHUNK:
             raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
-        data = await request.body()
-        reply = await run_in_threadpool(blobs.patch_blob, _store(request), _files(request), who, sha256,
-                                        upload_offset, data)
+        try:
+            up = await run_in_threadpool(blobs.begin_patch, _store(request), _files(request), who, sha256,
+                                         upload_offset, declared)
+        except ApiError:
+            await _drain(request)  # the desk reads our answer only once it has sent the chunk
+            raise
+        if isinstance(up, core.Reply):
+            await _drain(request)
+            return Response(status_code=204, headers=up.headers)
+        try:
+            await _stream_into(request, up)
+            reply = await run_in_threadpool(up.finish)
+        finally:
+            up.close()
         return Response(status_code=204, headers=reply.headers)
 
     @r.get("/blobs/{sha256}", tags=["blobs"], response_class=Response,

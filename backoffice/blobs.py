@@ -312,50 +312,103 @@ def create_blob(store: Store, files: BlobFiles, who: Who, sha256: str, length: i
 
 
 def patch_blob(store: Store, files: BlobFiles, who: Who, sha256: str, offset: int | None, data: bytes) -> Reply:
+    """One chunk at ``offset`` (the whole body in hand): ``begin_patch``, ``write``, ``finish``."""
+    if len(data) > MAX_CHUNK:
+        raise ApiError(413, "too_large", f"单次上传不能超过 {MAX_CHUNK // 1024 // 1024} MiB",
+                       f"a chunk may not exceed {MAX_CHUNK} bytes")
+    up = begin_patch(store, files, who, sha256, offset, len(data))
+    if isinstance(up, Reply):
+        return up
+    try:
+        up.write(data)
+        return up.finish()
+    finally:
+        up.close()
+
+
+def begin_patch(store: Store, files: BlobFiles, who: Who, sha256: str, offset: int | None,
+                size: int | None) -> Upload | Reply:
+    """Check a PATCH before its body is read: the caller, the blob, the offset (= the bytes held)
+    and that ``size`` bytes (when known) fit. An ``Upload`` holds the part file's lock until
+    closed; a ``Reply`` says the blob is complete already (a retried last chunk whose reply was
+    lost, or the same bytes finished by another desk)."""
     _need_token(who)
     _check_sha(sha256)
     if offset is None or offset < 0:
         raise ApiError(400, "bad_request", "缺少或错误的 Upload-Offset 请求头", "Upload-Offset header required")
-    if len(data) > MAX_CHUNK:
-        raise ApiError(413, "too_large", f"单次上传不能超过 {MAX_CHUNK // 1024 // 1024} MiB",
-                       f"a chunk may not exceed {MAX_CHUNK} bytes")
     with store.read() as s:
         _caller(s, who)
         blob = s.get(Blob, sha256)
     if blob is None:
         raise not_found("附件")
-    if _repair(store, files, blob):  # a retried last chunk whose reply was lost: the bytes are here, verified
+    if _repair(store, files, blob):
         return Reply(204, {}, headers=blob_headers(blob.length, 0, True))
-    with files.writing(sha256) as fd:
+    stack = contextlib.ExitStack()
+    try:
+        fd = stack.enter_context(files.writing(sha256))
         with store.read() as s:  # what the row says now that we hold the lock (a POST may have restarted it)
             blob = s.get(Blob, sha256)
         if blob is None:
             raise not_found("附件")
         if blob.complete or files.final(sha256).exists():
-            if _repair(store, files, blob):  # another upload of the same bytes finished first
+            if _repair(store, files, blob):
                 files.discard(sha256, fd)
+                stack.close()
                 return Reply(204, {}, headers=blob_headers(blob.length, 0, True))
         held = os.fstat(fd).st_size
         if offset != held:
             raise ApiError(409, "offset_mismatch", f"上传位置不一致：服务器已有 {held} 字节",
                            f"offset {offset} differs from the {held} bytes held",
                            blob_headers(blob.length, held, False))
-        if offset + len(data) > blob.length:
+        if size is not None and offset + size > blob.length:
             raise ApiError(422, "length_exceeded", "上传内容超过声明的长度", "chunk goes past Upload-Length")
-        held = offset + len(data)
-        if held < blob.length:
-            if data:
-                files.append(sha256, fd, offset, data, blob.length)
-            return Reply(204, {}, headers=blob_headers(blob.length, held, False))
-        h = files.append(sha256, fd, offset, data, blob.length)
-        if h.hexdigest() != sha256:
-            files.discard(sha256, fd)
-            raise ApiError(422, "checksum_mismatch", "附件校验失败（内容与摘要不符），已丢弃，请重新上传",
-                           "sha256 of the uploaded bytes differs: discarded, upload again",
-                           blob_headers(blob.length, 0, False))
-        files.commit(sha256, fd)
-    _mark_complete(store, sha256)
-    return Reply(204, {}, headers=blob_headers(blob.length, 0, True))
+        return Upload(store, files, sha256, blob.length, offset, fd, stack)
+    except BaseException:
+        stack.close()
+        raise
+
+
+class Upload:
+    """A PATCH under way: ``write`` the body as it arrives (from any thread, one at a time),
+    ``finish`` after the last piece, ``close`` always. Bytes written before the client went away
+    stay: they are the blob's bytes at their offsets, and HEAD names the new offset."""
+
+    def __init__(self, store: Store, files: BlobFiles, sha256: str, length: int, offset: int, fd: int,
+                 stack: contextlib.ExitStack) -> None:
+        self.store, self.files, self.sha256, self.length = store, files, sha256, length
+        self.pos, self.fd, self._stack = offset, fd, stack
+        self._hash: Any = None
+        self._mutex = threading.Lock()
+        self._closed = False
+
+    def write(self, data: bytes) -> None:
+        with self._mutex:
+            if self._closed:
+                raise RuntimeError("upload closed")
+            if self.pos + len(data) > self.length:
+                raise ApiError(422, "length_exceeded", "上传内容超过声明的长度", "chunk goes past Upload-Length")
+            self._hash = self.files.append(self.sha256, self.fd, self.pos, data, self.length)
+            self.pos += len(data)
+
+    def finish(self) -> Reply:
+        with self._mutex:
+            if self.pos < self.length:
+                return Reply(204, {}, headers=blob_headers(self.length, self.pos, False))
+            h = self._hash if self._hash is not None else self.files._hasher(self.sha256, self.fd)
+            if h.hexdigest() != self.sha256:
+                self.files.discard(self.sha256, self.fd)
+                raise ApiError(422, "checksum_mismatch", "附件校验失败（内容与摘要不符），已丢弃，请重新上传",
+                               "sha256 of the uploaded bytes differs: discarded, upload again",
+                               blob_headers(self.length, 0, False))
+            self.files.commit(self.sha256, self.fd)
+            _mark_complete(self.store, self.sha256)
+            return Reply(204, {}, headers=blob_headers(self.length, 0, True))
+
+    def close(self) -> None:
+        with self._mutex:  # waits for a write still running on a worker thread
+            if not self._closed:
+                self._closed = True
+                self._stack.close()
 
 
 def blob_visible(store: Store, sha256: str, hall_code: str | None = None, department: str | None = None) -> bool:
