@@ -28,6 +28,7 @@ from __future__ import annotations
 from ._common import (
     T, LEASE_SECONDS,
 )
+from ._common import bind_holder
 from .lanes import (
     NO_SHOW_GRACE_MINUTES, GRACE_SETTING, LANES_SETTING, MAX_GRACE_MINUTES, Lane, LANES, LANE_FIELDS, LANE_KEY,
     MAX_LANE_PRIORITY, no_show_grace_minutes, set_no_show_grace, LaneSettings, parse_lanes, lane_settings,
@@ -50,7 +51,7 @@ from .board import (
 )
 
 __all__ = [
-    "T", "LEASE_SECONDS", "NO_SHOW_GRACE_MINUTES", "GRACE_SETTING", "LANES_SETTING", "MAX_GRACE_MINUTES", "Lane",
+    "T", "LEASE_SECONDS", "bind_holder", "NO_SHOW_GRACE_MINUTES", "GRACE_SETTING", "LANES_SETTING", "MAX_GRACE_MINUTES", "Lane",
     "LANES", "LANE_FIELDS", "LANE_KEY", "MAX_LANE_PRIORITY", "no_show_grace_minutes", "set_no_show_grace",
     "LaneSettings", "parse_lanes", "lane_settings", "hall_lanes", "set_hall_lanes", "no_show_note", "HallZone",
     "hall_zones", "window_zone_codes", "pause_window", "resume_window", "seat_of", "hall_id_of", "HELD_ELSEWHERE",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..dto import UserInfo
 from ..errors import NotFound, ValidationError
 from ..models import Hall, TicketState, Window, Zone
 from ..zones import zone_code as _zone_code_of
@@ -15,6 +16,23 @@ from ..zones import zone_code as _zone_code_of
 
 T = TicketState
 LEASE_SECONDS = 90           # a workstation heartbeats every ~30 s; three misses release its ticket
+
+
+HOLDER_MAX = 60
+
+
+def bind_holder(holder: str, user: UserInfo | None) -> str:
+    """The holder a signed-in person's calls carry: their session's own id with ``~username``
+    appended (``host:window:pid~wangli``). A window acting for ``user`` compares the ticket's
+    holder with this, so a holder string copied from another window (``--holder``) names that
+    window's clerk and is refused. Idempotent; an in-process caller with no user keeps its own."""
+    holder = holder.strip()
+    if user is None:
+        return holder[:HOLDER_MAX]
+    suffix = f"~{user.username}"
+    if holder.endswith(suffix) and len(holder) <= HOLDER_MAX:
+        return holder
+    return holder[:HOLDER_MAX - len(suffix)] + suffix
 
 
 # --------------------------------------------------------------------------- helpers

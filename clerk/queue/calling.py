@@ -17,7 +17,7 @@ from ..db import Database
 from ..dto import UserInfo
 from ..errors import IllegalTransition, ValidationError
 from ..models import Hall, Setting, Ticket, Window, WindowZone, Zone
-from ._common import _hall, _is_pg, _now, _window, _zone, LEASE_SECONDS, T
+from ._common import _hall, _is_pg, _now, _window, _zone, bind_holder, LEASE_SECONDS, T
 from .lanes import _grace_in, _lanes_in, LANES, LANES_SETTING, parse_lanes
 from .halls import seat_of
 from .tickets import (_back_to_waiting, _check, _check_holder, _info, _open_of_window, _ticket, find_ticket, issue_in,
@@ -150,6 +150,7 @@ def call_next(db: Database, hall_code: str, window_number: int, holder: str, now
     now = now or _now()
     if not holder.strip():
         raise ValidationError("呼叫方标识不能为空", "holder must not be empty")
+    holder = bind_holder(holder, user)
     day = now.date()
     with db.uow() as s:
         pg = _is_pg(s)
@@ -247,6 +248,8 @@ def _act(db: Database, ticket_id: int, action: str, holder: str | None, now: dt.
     who = authorize(user, "queue.window")
     if user is not None and holder is None and not is_manager(user):
         holder = ""  # a counter user names no holder: only tickets nobody holds are theirs to move
+    elif holder:
+        holder = bind_holder(holder, user)  # a holder copied from another window is not this user's
     now = now or _now()
     with db.uow() as s:
         t = _ticket(s, ticket_id)
@@ -366,7 +369,7 @@ def walk_in(db: Database, hall_code: str, window_number: int, zone_code: str, ho
         finished = _free_window(s, window, now)
         t = issue_in(s, hall, zone, _lanes_in(s, hall.code).lanes["normal"], "normal", now, applicant_id)
         t.state, t.window_id, t.called_at, t.started_at = T.SERVING.value, window.id, now, now
-        t.holder, t.lease_until = holder[:60], now + dt.timedelta(seconds=lease_seconds)
+        t.holder, t.lease_until = bind_holder(holder, user), now + dt.timedelta(seconds=lease_seconds)
         t.transfer_note = "窗口直接办理"
         s.flush()
         if user is not None:
