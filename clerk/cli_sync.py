@@ -48,6 +48,13 @@ def _sync(args: argparse.Namespace) -> int:
     files = open_config(args).files_dir
     if args.status:
         st = sync.status(db)
+        if st["configured"] and not st["online"]:  # offline for days: since when, how many cases wait
+            import datetime as dt
+
+            from .sync.offline import offline_text
+
+            _out(args, st, f"{offline_text(st, dt.datetime.now())} · 待上传 {st['pending']} 条")
+            return 0
         _out(args, st, f"待上传 {st['pending']} · 失败 {st['dead']} · 上次同步 {st['last_sync'] or '—'} · "
                        f"{'在线' if st['online'] else '离线'}{' · ' + st['last_error'] if st['last_error'] else ''}")
         return 0

@@ -131,7 +131,9 @@ def loop(db: Database, files_dir: Path, stop: threading.Event | None = None, *, 
             on_round(rep)
         if not rep.online and not rep.busy:
             offline_rounds += 1
-            wait = backoff_delay(offline_rounds, base=OFFLINE_BASE, cap=OFFLINE_CAP)
+            # full jitter, but never under the base: offline for days is a try every few minutes,
+            # not a burst of near-zero waits (a laptop on battery)
+            wait = max(OFFLINE_BASE, backoff_delay(offline_rounds, base=OFFLINE_BASE, cap=OFFLINE_CAP))
         elif rep.sent or rep.applied or rep.covered:
             offline_rounds, idle, wait = 0, idle_min, 0.0
         else:
@@ -150,12 +152,15 @@ def status(db: Database) -> dict[str, Any]:
         counts = dict(s.execute(select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all())
         oldest = s.scalar(select(func.min(OutboxEntry.created_at)).where(OutboxEntry.state == "pending"))
         configured = state.configured_in(s)
+        from .offline import waiting_cases
+
         return {
             "configured": configured,
             "server": st.server_url if st else "",
             "hall_code": st.hall_code if st else "",
             "workstation_id": st.workstation_id if st else "",
             "pending": int(counts.get("pending", 0)),
+            "waiting_cases": waiting_cases(s),  # cases with entries pending or dead (a bundle once)
             "dead": int(counts.get("dead", 0)),
             "sent": int(counts.get("sent", 0)),
             "covered": int(counts.get("covered", 0)),
