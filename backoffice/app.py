@@ -6,6 +6,7 @@ hosts can serve one database (``app_from_env`` is the factory uvicorn's workers 
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from . import blobs, core, schemas, service
 from .core import ApiError, Store
@@ -34,6 +36,7 @@ class Settings:
     max_blob: int = blobs.MAX_BLOB
     faults: str | None = None  # a fault plan file (tests only)
     sqlite_synchronous: str = "full"  # "normal": no fsync per commit on SQLite (benchmarks only)
+    blob_dir: str | None = None  # the blob folder (serve: <data-dir>/blobs unless --blob-dir)
 
 
 def _error_response(exc: ApiError) -> JSONResponse:
@@ -54,7 +57,62 @@ async def _raw_json(request: Request) -> Any:
         raise ApiError(400, "bad_request", "请求体不是有效的 JSON", "body is not valid JSON") from None
 
 
+WRITE_BLOCK = 1024 * 1024  # a PATCH body goes to the file in pieces of this size while the rest arrives
+
+
+async def _drain(request: Request) -> None:
+    with contextlib.suppress(ClientDisconnect):
+        async for _piece in request.stream():
+            pass
+
+
+async def _stream_into(request: Request, up: blobs.Upload) -> None:
+    """The body into the blob's part file as it arrives: piece k is written and hashed on a worker
+    thread while piece k+1 is received (one write in flight, in order)."""
+    pending: asyncio.Future[None] | None = None
+    buf: list[bytes] = []
+    size = total = 0
+    try:
+        async for piece in request.stream():
+            total += len(piece)
+            if total > blobs.MAX_CHUNK:
+                raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
+            buf.append(piece)
+            size += len(piece)
+            if size >= WRITE_BLOCK:
+                if pending is not None:
+                    await pending
+                pending = asyncio.ensure_future(run_in_threadpool(up.write, b"".join(buf)))
+                buf, size = [], 0
+    except ClientDisconnect:
+        # the desk went away mid-chunk: what arrived is still the blob's bytes at their offsets
+        if pending is not None:
+            await pending
+            pending = None
+        if buf:
+            await run_in_threadpool(up.write, b"".join(buf))
+        raise
+    else:
+        if pending is not None:
+            await pending
+            pending = None
+        if buf:
+            await run_in_threadpool(up.write, b"".join(buf))
+    finally:
+        if pending is not None and not pending.done():
+            await asyncio.wait([pending])  # never close the file under a running write
+        if pending is not None and pending.done() and not pending.cancelled():
+            pending.exception()  # retrieved (a failure of the last write is the one raised above)
+
+
 bearer = HTTPBearer(auto_error=False, description="the workstation's token from POST /api/v1/workstations")
+
+
+def _files(request: Request) -> blobs.BlobFiles:
+    files: blobs.BlobFiles | None = request.app.state.blob_files
+    if files is None:
+        raise ApiError(503, "no_blob_folder", "后台未配置附件目录", "the back office has no blob folder configured")
+    return files
 
 
 def _store(request: Request) -> Store:
@@ -133,7 +191,7 @@ def api_router() -> APIRouter:
     def head_blob(sha256: str, request: Request, who: Auth) -> Response:
         """How many bytes of the blob the server holds."""
         try:
-            return Response(status_code=200, headers=blobs.head_blob(_store(request), who, sha256))
+            return Response(status_code=200, headers=blobs.head_blob(_store(request), _files(request), who, sha256))
         except ApiError as exc:
             return Response(status_code=exc.status, headers=exc.headers)
 
@@ -144,7 +202,8 @@ def api_router() -> APIRouter:
                     upload_length: Annotated[int | None, Header(alias="Upload-Length")] = None) -> Response:
         """Start an upload of ``Upload-Length`` bytes (200 if the blob exists: a complete blob is
         never sent again)."""
-        reply = blobs.create_blob(_store(request), who, sha256, upload_length, request.app.state.settings.max_blob)
+        reply = blobs.create_blob(_store(request), _files(request), who, sha256, upload_length,
+                                  request.app.state.settings.max_blob)
         return Response(status_code=reply.status, headers=reply.headers)
 
     @r.patch("/blobs/{sha256}", status_code=204, tags=["blobs"],
@@ -159,22 +218,35 @@ def api_router() -> APIRouter:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/offset+octet-stream":
             raise ApiError(415, "bad_content_type", "上传内容类型应为 application/offset+octet-stream",
                            "Content-Type must be application/offset+octet-stream")
-        declared = int(request.headers.get("content-length") or 0)
-        if declared > blobs.MAX_CHUNK:
+        length_header = request.headers.get("content-length")
+        declared = int(length_header) if (length_header or "").isdigit() else None
+        if (declared or 0) > blobs.MAX_CHUNK:
             raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
-        data = await request.body()
-        reply = await run_in_threadpool(blobs.patch_blob, _store(request), who, sha256, upload_offset, data)
+        try:
+            up = await run_in_threadpool(blobs.begin_patch, _store(request), _files(request), who, sha256,
+                                         upload_offset, declared)
+        except ApiError:
+            await _drain(request)  # the desk reads our answer only once it has sent the chunk
+            raise
+        if isinstance(up, core.Reply):
+            await _drain(request)
+            return Response(status_code=204, headers=up.headers)
+        try:
+            await _stream_into(request, up)
+            reply = await run_in_threadpool(up.finish)
+        finally:
+            up.close()
         return Response(status_code=204, headers=reply.headers)
 
     @r.get("/blobs/{sha256}", tags=["blobs"], response_class=Response,
-           responses={200: {"content": {"application/octet-stream": {}}}, 404: ERRORS})
+           responses={200: {"content": {"application/octet-stream": {}}}, 404: ERRORS, 410: ERRORS})
     def get_blob(sha256: str, request: Request, who: Auth) -> Response:
         """The bytes of a complete blob that one of the hall's cases names."""
         store = _store(request)
         caller = core.authenticate(store, who)
         if not blobs.blob_visible(store, blobs._check_sha(sha256), hall_code=caller.hall_code):
             raise core.not_found("附件")
-        return StreamingResponse(blobs.read_blob(store, sha256), media_type="application/octet-stream")
+        return StreamingResponse(blobs.read_blob(store, _files(request), sha256), media_type="application/octet-stream")
 
     return r
 
@@ -192,6 +264,9 @@ def create_app(settings: Settings) -> FastAPI:
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.store = Store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    app.state.blob_files = None
+    if settings.blob_dir:
+        app.state.blob_files = blobs.BlobFiles(blobs.private_root(settings.blob_dir))
     app.include_router(api_router())
 
     from .pages import pages_router
@@ -226,6 +301,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 ENV_URL, ENV_MAX_BLOB, ENV_FAULTS = "CLERK_BACKOFFICE_DATABASE_URL", "CLERK_BACKOFFICE_MAX_BLOB", "CLERK_BACKOFFICE_FAULTS"
 ENV_SQLITE_SYNC = "CLERK_BACKOFFICE_SQLITE_SYNC"
+ENV_BLOB_DIR = "CLERK_BACKOFFICE_BLOB_DIR"
 
 
 def app_from_env() -> FastAPI:
@@ -235,7 +311,8 @@ def app_from_env() -> FastAPI:
         raise RuntimeError(f"{ENV_URL} is not set")
     return create_app(Settings(database_url=url, max_blob=int(os.environ.get(ENV_MAX_BLOB) or blobs.MAX_BLOB),
                                faults=os.environ.get(ENV_FAULTS) or None,
-                               sqlite_synchronous=os.environ.get(ENV_SQLITE_SYNC) or "full"))
+                               sqlite_synchronous=os.environ.get(ENV_SQLITE_SYNC) or "full",
+                               blob_dir=os.environ.get(ENV_BLOB_DIR) or None))
 
 
 def openapi_document() -> dict[str, Any]:

@@ -30,23 +30,50 @@ def _data_dir(args: argparse.Namespace) -> Path:
         import platformdirs
 
         root = Path(platformdirs.user_data_dir("WindowClerkBackOffice", appauthor=False))
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     return root
+
+
+def _remembered(root: Path) -> dict[str, Any]:
+    cfg = root / "backoffice.json"
+    if not cfg.exists():
+        return {}
+    try:
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ClerkError(f"后台配置文件无法读取：{cfg}", f"cannot read {cfg}: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _remember(root: Path, **values: str) -> None:
+    from clerk.fileio import write_atomic
+
+    data = {**_remembered(root), **values}
+    write_atomic(root / "backoffice.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def blob_dir(args: argparse.Namespace, *, remember: bool = False) -> Path:
+    """The blob folder: ``--blob-dir`` (remembered by ``serve``), else ``<data-dir>/blobs``. Several
+    hosts serving one database must share it (a network folder)."""
+    from .app import ENV_BLOB_DIR
+
+    root = _data_dir(args)
+    chosen = getattr(args, "blob_dir", None) or os.environ.get(ENV_BLOB_DIR)
+    if chosen and remember:
+        _remember(root, blob_dir=str(Path(chosen).expanduser().resolve()))
+    chosen = chosen or _remembered(root).get("blob_dir")
+    return Path(chosen).expanduser().resolve() if chosen else (root / "blobs").resolve()
 
 
 def database_url(args: argparse.Namespace, *, remember: bool = False) -> str:
     from .app import ENV_URL, default_database_url
 
     root = _data_dir(args)
-    cfg = root / "backoffice.json"
     url = getattr(args, "database_url", None) or os.environ.get(ENV_URL)
     if url and remember:
-        cfg.write_text(json.dumps({"database_url": url}, ensure_ascii=False, indent=1), encoding="utf-8")
-    if not url and cfg.exists():
-        try:
-            url = json.loads(cfg.read_text(encoding="utf-8")).get("database_url")
-        except ValueError as exc:
-            raise ClerkError(f"后台配置文件无法读取：{cfg}", f"cannot read {cfg}: {exc}") from exc
+        _remember(root, database_url=url)
+    if not url:
+        url = _remembered(root).get("database_url")
     return url or default_database_url(root)
 
 
@@ -59,8 +86,9 @@ def open_store(args: argparse.Namespace, *, remember: bool = False, seed: bool =
     from . import core, departments, migrate
 
     url = database_url(args, remember=remember)
+    blobs_at = blob_dir(args, remember=remember)
     try:
-        migrate.ensure_current(url)
+        migrate.ensure_current(url, blob_dir=blobs_at)
         store = core.Store(url)
         if seed:
             departments.seed_demo(store)
@@ -88,12 +116,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import departments
-    from .app import ENV_FAULTS, ENV_MAX_BLOB, ENV_SQLITE_SYNC, ENV_URL
+    from .app import ENV_BLOB_DIR, ENV_FAULTS, ENV_MAX_BLOB, ENV_SQLITE_SYNC, ENV_URL
 
-    store = open_store(args, remember=bool(args.database_url), seed=not args.no_demo)
+    store = open_store(args, remember=bool(args.database_url or args.blob_dir), seed=not args.no_demo)
     store.dispose()
     url = database_url(args)
     os.environ[ENV_URL] = url
+    os.environ[ENV_BLOB_DIR] = str(blob_dir(args))
     os.environ[ENV_MAX_BLOB] = str(int(args.max_blob_mb * 1024 * 1024))
     if args.faults:
         os.environ[ENV_FAULTS] = str(Path(args.faults).resolve())
@@ -101,7 +130,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from clerk.db import redact_url
 
     print(f"后台已启动 back office at http://{args.host}:{args.port}/ (部门页面 /dept/, API /api/v1/, "
-          f"database {redact_url(url)}, workers {args.workers})", flush=True)
+          f"database {redact_url(url)}, blobs {blob_dir(args)}, workers {args.workers})", flush=True)
     if not args.no_demo:
         code, _name, enrol = departments.DEMO_HALL
         print(f"演示大厅 {code} 注册码 {enrol}; 部门账号如 scjg / scjg123", flush=True)
@@ -249,12 +278,13 @@ def cmd_register(args: argparse.Namespace) -> int:
         from clerk.sync import enrol
     except ImportError as exc:
         raise ClerkError("本机的同步模块不可用，无法注册", f"clerk.sync is not available: {exc}") from exc
-    from clerk.commands import open_db
+    from clerk.commands import open_db, sign_in
 
     db = open_db(args)
     try:
+        user = sign_in(args, db, "sync.enrol")  # a manager registers the desk (audited)
         extra = {k: v for k, v in (("workstation", args.workstation), ("hall_code", args.hall)) if v}
-        result = enrol(db, args.server, args.code, args.name, **extra)
+        result = enrol(db, args.server, args.code, args.name, user=user, **extra)
     finally:
         db.dispose()
     if isinstance(result, dict):
@@ -271,6 +301,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         # SUPPRESS: the top-level `clerk --data-dir` keeps its value when this one is not given
         c.add_argument("--data-dir", dest="bo_data_dir", default=argparse.SUPPRESS, help="后台数据目录 back office folder")
         c.add_argument("--database-url", default=None, help="数据库地址（县级部署用 PostgreSQL）")
+        c.add_argument("--blob-dir", default=None,
+                       help="附件目录（默认 数据目录/blobs；多台主机共用一个数据库时须共用此目录）")
 
     c = bo.add_parser("serve", help="启动后台服务 start the back office server")
     server_opts(c)

@@ -1,29 +1,32 @@
 """The back office's Alembic wiring (its own scripts and version table): ``upgrade(url)``."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "bo0001"
+HEAD_REVISION = "bo0002"
 
 
-def alembic_config(url: str) -> Any:
+def alembic_config(url: str, blob_dir: str | os.PathLike[str] | None = None) -> Any:
+    """``blob_dir``: where bo0002 writes the blob chunks an older database kept as rows."""
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["blob_dir"] = str(blob_dir) if blob_dir else None
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", blob_dir: str | os.PathLike[str] | None = None) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, blob_dir), revision)
 
 
-def ensure_current(url: str) -> bool:
+def ensure_current(url: str, blob_dir: str | os.PathLike[str] | None = None) -> bool:
     """Migrate ``url`` to head unless it is there already (one query); True when a migration ran."""
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
@@ -40,7 +43,7 @@ def ensure_current(url: str) -> bool:
         engine.dispose()
     if at == HEAD_REVISION:
         return False
-    upgrade(url)
+    upgrade(url, blob_dir=blob_dir)
     return True
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -137,22 +137,14 @@ class Event(Base):
 
 
 class Blob(Base):
-    """An attachment by content. ``offset`` bytes are held in chunks; complete once verified."""
+    """An attachment by content: what it is, not its bytes (those are files in the blob folder,
+    backoffice/blobs.py). Complete once its file is verified, fsynced and renamed in place."""
     __tablename__ = "bo_blob"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     length: Mapped[int] = mapped_column(Integer)
-    offset: Mapped[int] = mapped_column(Integer, default=0)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-
-
-class BlobChunk(Base):
-    """The bytes, in the database (so every worker and host sees them); one row per PATCH."""
-    __tablename__ = "bo_blob_chunk"
-    sha256: Mapped[str] = mapped_column(ForeignKey("bo_blob.sha256"), primary_key=True)
-    offset: Mapped[int] = mapped_column(Integer, primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Change(Base):

@@ -140,7 +140,7 @@ def pages_router() -> APIRouter:
             visible = blobs.blob_visible(store, blobs._check_sha(sha256), department=who.department)
             if not visible:
                 raise core.not_found("附件")
-            chunks = blobs.read_blob(store, sha256)
+            chunks = blobs.read_blob(store, request.app.state.blob_files, sha256)
         except ApiError as exc:
             return HTMLResponse(f"<p>{exc.message}</p>", status_code=exc.status)
         allowed = mime if mime in ("application/pdf", "image/jpeg", "image/png", "image/tiff") else "application/octet-stream"

@@ -29,10 +29,22 @@ def main() -> int:
         print(f"fuzz_{name.removeprefix('test_')}: examples={examples} seconds={took:.1f} "
               f"failures={0 if ok else 1}", flush=True)
         if not ok:  # hypothesis' minimal example, or whatever else stopped the run
-            lines = r.stdout.splitlines()
-            found = [line for line in lines if "Falsifying" in line or line.startswith("E ")]
-            print("\n".join(found or lines[-15:]))
+            print(why_failed(r.returncode, r.stdout, r.stderr))
     return 1 if failed else 0
+
+
+def why_failed(rc: int, out: str, err: str) -> str:
+    """What stopped a run: hypothesis' falsifying example and the assertion, else the tail of
+    both streams, and always the exit status — a run killed by a signal (another session's
+    ``pkill``, the OOM killer) prints nothing of its own, and must not pass for a parser bug."""
+    lines = out.splitlines()
+    found = [line for line in lines if "Falsifying" in line or line.startswith("E ")]
+    if rc < 0:
+        status = f"  exit: killed by signal {-rc}"
+    else:
+        status = f"  exit: status {rc}" + (" (pytest: tests failed)" if rc == 1 else "")
+    tail = found or [*lines[-15:], *err.splitlines()[-15:]]
+    return "\n".join([status, *("  " + line for line in tail if line.strip())])
 
 
 if __name__ == "__main__":

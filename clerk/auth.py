@@ -47,6 +47,10 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "devices.configure": (MANAGING_ROLES, "设置设备地址"),
     "reports.view": (MANAGING_ROLES, "查看大厅运行概况和报表"),
     "demo.seed": ((Role.ADMIN.value,), "生成演示数据"),
+    "handover.make": ((Role.AGENT.value,), "打印交接单"),
+    "handover.receive": ((Role.CLERK.value, Role.MANAGER.value), "接收交接单"),
+    "sync.retry": ((*COUNTER_ROLES, Role.MANAGER.value), "重新发送失败的同步条目"),
+    "sync.enrol": (MANAGING_ROLES, "将本工作站登记到部门后台"),
 }
 
 
@@ -177,6 +181,11 @@ def authorize(user: UserInfo | None, permission: str) -> str:
         return ""
     require_role(user, roles, action, permission)
     return user.username
+
+
+def may(user: UserInfo | None, permission: str) -> bool:
+    """Whether a signed-in ``user`` may do ``permission`` (menus show only what the role can do)."""
+    return user is not None and (user.role in PERMISSIONS[permission][0] or user.role == Role.ADMIN.value)
 
 
 def is_manager(user: UserInfo | None) -> bool:

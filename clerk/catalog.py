@@ -17,9 +17,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -501,6 +501,7 @@ def _write(db: Database, res: io.ReadResult, texts: list[str], report: ImportRep
     file again completes it (matters are matched by code)."""
     total = len(res.matters)
     starts = list(range(0, total, WRITE_BATCH))
+    plan: dict[str, Any] | None = None
     if db.dialect != "sqlite":
         with db.uow() as s:
             conn = s.connection()
@@ -512,7 +513,6 @@ def _write(db: Database, res: io.ReadResult, texts: list[str], report: ImportRep
             _write_rest(s, conn, plan, res, report, replace)
             finish(s)
         return
-    plan = None
     for start in starts:
         tell("write", start, total)
         try:
@@ -542,9 +542,18 @@ def _half_way(err: Exception, written: int) -> StorageError:
                         "（按编码更新，不会重复）。", f"import failed after {written} matters: {why}")
 
 
+def _table(model: Any) -> Table:
+    """A mapped class's Table, typed as one (``__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _plan(conn: Any, res: io.ReadResult) -> dict[str, Any]:
     """What every batch needs: the stored codes, the statements, who had questions."""
-    mt, matt, qt = Matter.__table__, MaterialRequirement.__table__, SituationQuestion.__table__
+    mt, matt, qt = _table(Matter), _table(MaterialRequirement), _table(SituationQuestion)
     given = [f for f in _MATTER_COLUMNS if f in res.given]
     upd_cols = [_MATTER_COLUMNS[f] for f in given] + ["search_text", "active", "catalog_version"]
     with_questions = "questions" in res.given
@@ -560,7 +569,7 @@ def _plan(conn: Any, res: io.ReadResult) -> dict[str, Any]:
 
 def _write_batch(conn: Any, plan: dict[str, Any], res: io.ReadResult, texts: list[str], report: ImportReport,
                  start: int) -> None:
-    mt, qt = Matter.__table__, SituationQuestion.__table__
+    mt, qt = _table(Matter), _table(SituationQuestion)
     ids, version = plan["ids"], report.version
     batch = list(range(start, min(len(res.matters), start + WRITE_BATCH)))
     new = [i for i in batch if res.matters[i]["code"] not in ids]
@@ -615,8 +624,8 @@ def _write_materials(conn: Any, recs: list[dict[str, Any]], ids: dict[str, int],
     """Materials (and situation questions) of one batch of matters. A material keeps its id
     when its key stays, so the checks of earlier cases keep pointing at it; a record with no
     materials keeps the ones already stored (材料清单待补充 until a file lists them)."""
-    matt, qt, ot, omt = (MaterialRequirement.__table__, SituationQuestion.__table__, SituationOption.__table__,
-                         OptionMaterial.__table__)
+    matt, qt, ot, omt = (_table(MaterialRequirement), _table(SituationQuestion), _table(SituationOption),
+                         _table(OptionMaterial))
     listed = [r for r in recs if r["materials"]]
     touched = [ids[r["code"]] for r in listed if ids[r["code"]] in old_ids]
     stored: dict[int, dict[str, int]] = {}
@@ -624,7 +633,10 @@ def _write_materials(conn: Any, recs: list[dict[str, Any]], ids: dict[str, int],
         for mid, matter_id, key in conn.execute(select(matt.c.id, matt.c.matter_id, matt.c.key)
                                                 .where(matt.c.matter_id.in_(chunk))):
             stored.setdefault(matter_id, {})[key] = mid
-    inserts, updates, dropped, placed = [], [], [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    dropped: list[int] = []
+    placed: list[tuple[int, Any, int | None]] = []
     for r in listed:
         matter_id = ids[r["code"]]
         have = stored.get(matter_id, {})
@@ -640,7 +652,7 @@ def _write_materials(conn: Any, recs: list[dict[str, Any]], ids: dict[str, int],
         dropped.extend(have.values())
     if dropped:  # a case's check keeps its key and name; only the link to the dropped material goes
         for chunk in _chunks(dropped):
-            conn.execute(update(MaterialCheck.__table__).where(MaterialCheck.material_id.in_(chunk))
+            conn.execute(update(_table(MaterialCheck)).where(MaterialCheck.material_id.in_(chunk))
                          .values(material_id=None))
             conn.execute(delete(matt).where(matt.c.id.in_(chunk)))
     if updates:
@@ -685,7 +697,7 @@ def _write_materials(conn: Any, recs: list[dict[str, Any]], ids: dict[str, int],
 
 
 def _write_bundles(conn: Any, res: io.ReadResult, ids: dict[str, int], report: ImportReport) -> None:
-    bt, bit = Bundle.__table__, BundleItem.__table__
+    bt, bit = _table(Bundle), _table(BundleItem)
     existing = dict(conn.execute(select(bt.c.code, bt.c.id)).all())
     for rec in res.bundles:
         vals = {"name": rec["name"], "description": rec["description"], "zone_code": zone_code(rec["zone"]) or "ZH",
@@ -708,7 +720,7 @@ def _write_bundles(conn: Any, res: io.ReadResult, ids: dict[str, int], report: I
 
 def _drop_stale(conn: Any, matter_codes: set[str], bundle_codes: set[str], keep_bundles: bool,
                 report: ImportReport) -> None:
-    bt, mt = Bundle.__table__, Matter.__table__
+    bt, mt = _table(Bundle), _table(Matter)
     used_bundles = set(conn.scalars(select(Case.bundle_id).where(Case.bundle_id.is_not(None))))
     if not keep_bundles:
         for bid, code in conn.execute(select(bt.c.id, bt.c.code)).all():
@@ -928,10 +940,10 @@ def record_use(db: Database, code: str) -> None:
     """Count one use of a matter or bundle, so frequent ones rank first (no index rebuild)."""
     with db.uow() as s:
         index = index_for(s)  # before the update, so a fresh build does not count this use twice
-        n = s.execute(update(Matter).where(Matter.code == code).values(use_count=Matter.use_count + 1)).rowcount
+        n = _rowcount(s.execute(update(Matter).where(Matter.code == code).values(use_count=Matter.use_count + 1)))
         kind = "matter"
         if not n:
-            n = s.execute(update(Bundle).where(Bundle.code == code).values(use_count=Bundle.use_count + 1)).rowcount
+            n = _rowcount(s.execute(update(Bundle).where(Bundle.code == code).values(use_count=Bundle.use_count + 1)))
             kind = "bundle"
         if not n:
             raise NotFound(f"事项“{code}”不存在。", f"no matter or bundle {code}")

@@ -111,7 +111,8 @@ def _who(args: argparse.Namespace, db: Database, permission: str) -> dict[str, A
 
 def _holder(args: argparse.Namespace, who: dict[str, Any], default: str) -> str | None:
     """The holder a window action acts as: a manager may act on any ticket (None); anyone else
-    only on tickets their own calls hold (``--holder`` or cli:<workstation>)."""
+    only on tickets their own calls hold (``--holder`` or cli:<workstation>, bound to the signed-in
+    user by the service, so another window's holder string does not open its tickets)."""
     return None if is_manager(who["user"]) and not args.holder else (args.holder or default)
 
 
@@ -280,8 +281,8 @@ def _resume(args: argparse.Namespace) -> int:
 
 def _heartbeat(args: argparse.Namespace) -> int:
     db, _, holder = _open(args)
-    _who(args, db, "queue.window")
-    n = queue.heartbeat(db, args.holder or holder, lease_seconds=args.lease)
+    who = _who(args, db, "queue.window")
+    n = queue.heartbeat(db, queue.bind_holder(args.holder or holder, who["user"]), lease_seconds=args.lease)
     return _emit(args, {"renewed": n}, f"已续约 {n} 个号")
 
 

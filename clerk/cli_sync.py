@@ -42,12 +42,19 @@ def _out(args: argparse.Namespace, obj: Any, text: str) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     from . import sync
-    from .commands import open_config, open_db
+    from .commands import acting, open_config, open_db
 
     db = open_db(args)
     files = open_config(args).files_dir
     if args.status:
         st = sync.status(db)
+        if st["configured"] and not st["online"]:  # offline for days: since when, how many cases wait
+            import datetime as dt
+
+            from .sync.offline import offline_text
+
+            _out(args, st, f"{offline_text(st, dt.datetime.now())} · 待上传 {st['pending']} 条")
+            return 0
         _out(args, st, f"待上传 {st['pending']} · 失败 {st['dead']} · 上次同步 {st['last_sync'] or '—'} · "
                        f"{'在线' if st['online'] else '离线'}{' · ' + st['last_error'] if st['last_error'] else ''}")
         return 0
@@ -57,7 +64,7 @@ def _sync(args: argparse.Namespace) -> int:
                                    for r in rows) or "（无）")
         return 0
     if args.retry is not None or args.retry_dead:
-        n = sync.retry(db, args.retry)
+        n = sync.retry(db, args.retry, **acting(args, db, "sync.retry"))
         if args.retry is not None and n == 0:
             raise ValidationError(f"没有编号为 {args.retry} 的待重发条目", f"no dead entry {args.retry}")
         _out(args, {"resent": n}, f"已重新排队 {n} 条")
@@ -65,7 +72,8 @@ def _sync(args: argparse.Namespace) -> int:
     if args.enrol:
         if not args.server:
             raise ValidationError("登记须给出后台地址 --server", "--server is required with --enrol")
-        info = sync.enrol(db, args.server, args.enrol, args.name)
+        who = acting(args, db, "sync.enrol")
+        info = sync.enrol(db, args.server, args.enrol, args.name, user=who["user"])
         _out(args, info, f"已登记：{info['hall_name'] or info['hall_code']} {info['workstation']}")
         return 0
     if args.once:

@@ -96,7 +96,7 @@ class _State:
     idle: set[int] = field(default_factory=set)
     zones_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
     intents: dict[int, _Intent] = field(default_factory=dict)
-    heap: list[tuple[dt.datetime, int, Callable[[dt.datetime], None]]] = field(default_factory=list)
+    heap: list[tuple[dt.datetime, int, Callable[..., object]]] = field(default_factory=list)
     seq: itertools.count = field(default_factory=itertools.count)
     tickets: int = 0
     cases: int = 0
@@ -105,7 +105,7 @@ class _State:
     attachment_bytes: int = 0
     evaluations: int = 0
 
-    def at(self, when: dt.datetime, fn: Callable[[dt.datetime], None]) -> None:
+    def at(self, when: dt.datetime, fn: Callable[..., object]) -> None:  # fn(now), defaults bound
         if when <= self.end:
             heapq.heappush(self.heap, (when, next(self.seq), fn))
 

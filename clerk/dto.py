@@ -164,3 +164,46 @@ class HallSummary:
     name: str
     address: str = ""
     phone: str = ""
+
+
+@dataclass(frozen=True)
+class HandoverLine:
+    """One case on a 交接单 (clerk.handover): the applicant masked, the papers carried."""
+    case_number: str
+    applicant: str            # masked name (王*明)
+    id_number_masked: str
+    matter_name: str
+    accepted_at: dt.datetime | None
+    originals: int            # 原件 pieces carried
+    copies: int               # 复印件 pieces carried
+    papers: tuple[str, ...] = ()  # each presented material: "出生医学证明 原件1份"
+
+
+@dataclass(frozen=True)
+class HandoverListInfo:
+    """交接单: who made it where and when, its cases, and whether the centre has received it."""
+    number: str
+    agent_name: str
+    workstation: str
+    created_at: dt.datetime
+    lines: tuple[HandoverLine, ...]
+    received_at: dt.datetime | None = None
+    received_by: str = ""          # username
+    received_name: str = ""        # display name
+    received_workstation: str = ""
+
+    @property
+    def originals(self) -> int:
+        return sum(x.originals for x in self.lines)
+
+    @property
+    def copies(self) -> int:
+        return sum(x.copies for x in self.lines)
+
+
+@dataclass(frozen=True)
+class HandoverReceived:
+    """The outcome of a scan at the centre: ``first`` is False when the list had been received
+    before (``handover.received_*`` say by whom and when); nothing changed then."""
+    handover: HandoverListInfo
+    first: bool

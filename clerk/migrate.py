@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0005"  # the newest script in migrations/versions (tests/unit/test_migrate_head.py)
+HEAD_REVISION = "0008"  # the newest script in migrations/versions (tests/unit/test_migrate_head.py)
 
 
 def alembic_config(url: str) -> Any:

@@ -628,3 +628,39 @@ class SyncState(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     lock_holder: Mapped[str] = mapped_column(String(120), default="")
     lock_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# --------------------------------------------------------------------------- village agents
+
+class HandoverList(Base):
+    """交接单: the cases a village agent (代办员) took since the last list, with the papers carried
+    to the centre. ``number`` is printed as text and Code128; the centre scans it and receives all
+    the list's cases at once (``received_*``: who, where, when — set once)."""
+
+    __tablename__ = "handover_list"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    agent_name: Mapped[str] = mapped_column(String(40), default="")
+    workstation: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
+    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    received_by: Mapped[str] = mapped_column(String(40), default="")       # username
+    received_name: Mapped[str] = mapped_column(String(40), default="")     # display name
+    received_workstation: Mapped[str] = mapped_column(String(16), default="")
+    items: Mapped[list[HandoverItem]] = relationship(
+        back_populates="handover", cascade="all, delete-orphan", order_by="HandoverItem.position")
+
+
+class HandoverItem(Base):
+    """One case on a 交接单 with the papers carried for it. A case is on one list only (unique)."""
+
+    __tablename__ = "handover_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("handover_list.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), unique=True)
+    originals: Mapped[int] = mapped_column(default=0)  # 原件 pieces
+    copies: Mapped[int] = mapped_column(default=0)     # 复印件 pieces
+    position: Mapped[int] = mapped_column(default=0)
+    handover: Mapped[HandoverList] = relationship(back_populates="items")

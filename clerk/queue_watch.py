@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 import weakref
+from typing import Any
 from collections.abc import Callable
 
 from . import queue
@@ -44,7 +45,7 @@ class QueueWatcher:
         stop = self._stop
         self._owner = weakref.ref(owner, lambda _ref: stop.set()) if owner is not None else None
         self._thread: threading.Thread | None = None
-        self._conn = None
+        self._conn: Any = None  # the LISTEN connection (psycopg), closed by stop()
         self.events = 0  # changes reported (for tests and the benchmark)
         self._flag = threading.Event()
 
@@ -91,8 +92,9 @@ class QueueWatcher:
             self._poll()
 
     def _poll(self) -> None:
-        last = None
+        last: int | None = None
         while self._running():
+            mark: int | None
             try:
                 mark = queue.change_mark(self.db, self.hall_code)
             except Exception as exc:  # noqa: BLE001 (unreachable for a moment: try again, say nothing changed)

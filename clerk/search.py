@@ -72,7 +72,7 @@ def _word_readings(word: str) -> tuple[str, ...]:
     from pypinyin import lazy_pinyin
 
     # errors→list keeps one item per character, so the readings line up with the characters
-    return tuple(p.lower() for p in lazy_pinyin(word, errors=_keep_chars))
+    return tuple(p.lower() for p in lazy_pinyin(word, errors=_keep_chars))  # type: ignore[arg-type]
 
 
 def _syllables(text: str) -> tuple[str, list[str]]:
@@ -137,12 +137,13 @@ def _readings(text: str) -> tuple[str, tuple[str, ...]]:
 
 def make_search_text(name: str, short_name: str, code: str, department: str, parent: str = "") -> str:
     name, short_name = _clean(name), _clean(short_name)
-    pys, inis = [], []
+    pys: list[str] = []
+    inis: list[str] = []
     for text in (name, short_name):
         if text:
-            py, ini = _readings(text)
-            pys.append(py)
-            inis += ini
+            reading, variants = _readings(text)
+            pys.append(reading)
+            inis += variants
     py = " ".join(v for v in dict.fromkeys(pys) if v)
     ini = " ".join(dict.fromkeys(inis))
     return "|".join([name, short_name, py, ini, _clean(code).lower(), _clean(department), _clean(parent)])

@@ -194,3 +194,28 @@ def cn_datetime(value: dt.datetime) -> str:
 
 DELIVERY_LABELS = {"window": "窗口领取", "post": "邮寄送达"}
 
+
+
+@dataclass(frozen=True)
+class HandoverRow:
+    """One case on a 交接单: applicant already masked, papers counted."""
+    case_number: str
+    applicant: str
+    matter_name: str
+    originals: int
+    copies: int
+    papers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HandoverData:
+    """交接单: a village agent's cases carried to the centre, with the papers for each."""
+    number: str
+    hall: HallInfo
+    agent_name: str
+    workstation: str
+    made_at: dt.datetime
+    rows: tuple[HandoverRow, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", tuple(self.rows))

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import io
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable, Sequence
@@ -290,6 +291,14 @@ def _footer_canvas(head: DocHeader) -> type[Canvas]:
     return FooterCanvas
 
 
+# reportlab's TrueType face is shared by every document of the process and is not thread-safe:
+# embedding a font subset moves one shared read position (``TTFontFile.seek``), so two documents
+# saved at once (the receipt and the 容缺承诺书 of one acceptance, rendered by two background
+# workers) can raise IndexError or, worse, embed wrong glyphs without an error. Every reportlab
+# build of the process goes through here, one at a time.
+_BUILD_LOCK = threading.Lock()
+
+
 def build_pdf(head: DocHeader, story: list[Flowable]) -> bytes:
     """Lay ``story`` out on A4 inside the shared frame and return the PDF bytes."""
     return build_pdf_pages(head, story)[0]
@@ -318,7 +327,8 @@ def build_pdf_pages(head: DocHeader, story: list[Flowable]) -> tuple[bytes, int]
                      onPage=on_later),
     ])
     try:
-        doc.build(story, canvasmaker=_footer_canvas(head))
+        with _BUILD_LOCK:
+            doc.build(story, canvasmaker=_footer_canvas(head))
     except Exception as exc:  # reportlab raises LayoutError, ValueError… for unprintable input
         raise PrintingError(f"文书“{head.title}”生成失败：{exc}",
                             f"could not render {head.title}: {exc}") from exc

@@ -241,15 +241,17 @@ class CaseListView(QWidget):
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setWordWrap(True)   # a long 事项 takes a second line rather than "社会保…"
         header = self.table.horizontalHeader()
-        metrics = self.table.fontMetrics()
-        for col, sample in enumerate(WIDTH_SAMPLES):  # number, applicant, state, date: always whole
+        for col, sample in enumerate(WIDTH_SAMPLES):
             if sample:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-                header.resizeSection(col, max(metrics.horizontalAdvance(sample),
-                                              metrics.horizontalAdvance(HEADERS[col])) + 24)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._fit_columns()
+        header.sectionResized.connect(lambda col, _old, _new: self._fit_rows() if col == 1 else None)
+        self.model.modelReset.connect(self._fit_rows)
+        self.model.rowsInserted.connect(lambda _p, first, last: self._fit_rows(first, last + 1))
+        self.model.dataChanged.connect(lambda a, b, _r=(): self._fit_rows(a.row(), b.row() + 1))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -278,7 +280,10 @@ class CaseListView(QWidget):
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(right)
-        split.setSizes([820, 480])
+        # the list gets the room: at 1366 px its 事项 column shows common names whole on one line
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([960, 400])
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
         lay.addLayout(top)
@@ -298,6 +303,53 @@ class CaseListView(QWidget):
     @property
     def _rows(self) -> list[CaseRow]:
         return self.model.rows
+
+    # ---- no elided text: widths from the font actually used, rows as tall as their 事项 needs
+    def _fit_columns(self) -> None:
+        """Number, applicant, state and date columns sized from samples in the table's current
+        font (an agent's window sets larger type after this view is built), so they are always whole."""
+        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        for col, sample in enumerate(WIDTH_SAMPLES):
+            if sample:
+                header.resizeSection(col, max(metrics.horizontalAdvance(sample),
+                                              metrics.horizontalAdvance(HEADERS[col])) + 14)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
+        self._fit_rows()
+
+    def _fit_rows(self, first: int = 0, last: int | None = None) -> None:
+        """Each row as tall as its 事项 wrapped in the column (one line for most). Our own text
+        measure of one column, not the delegates' size hints of every cell (see WIDTH_SAMPLES)."""
+        from PySide6.QtCore import QRect
+
+        rows = self.model.rows
+        last = len(rows) if last is None else min(last, len(rows))
+        if first >= last:
+            return
+        metrics = self.table.fontMetrics()
+        # the item's text rect: the column less the style's text margins (3 px each side) and a hair
+        width = max(20, self.table.horizontalHeader().sectionSize(1) - 8)
+        one = metrics.height() + 8
+        vertical = self.table.verticalHeader()
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+        for row in range(first, last):
+            name = rows[row].matter_name or ""
+            if metrics.horizontalAdvance(name) <= width:
+                height = one
+            else:
+                height = metrics.boundingRect(QRect(0, 0, width, 10_000), flags, name).height() + 8
+            if vertical.sectionSize(row) != height:
+                vertical.resizeSection(row, max(one, height))
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._fit_columns()   # the style sheet's font is known once the view is polished
+
+    def changeEvent(self, event: Any) -> None:
+        super().changeEvent(event)
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_columns()
 
     def say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #c0392b;" if error else "")

@@ -6,6 +6,7 @@ import datetime as dt
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from clerk.handover import is_handover_number
 from clerk.numbering import parse_case_number
 
 from clerk.auth import ROLE_LABELS
@@ -22,7 +23,7 @@ from .voice import VoiceCaller
 from .guide import GuideView
 from .intake import IntakeView
 from .screens import fit_window
-from .wedge import WedgeFilter
+from .wedge import WedgeFilter, looks_like_case_number
 
 WARM_DOCUMENTS_MS = 300  # after the window is up: warm the printing code and font in the background
 
@@ -121,7 +122,9 @@ class MainWindow(QMainWindow):
         from .accounts import install_counter_security
 
         self.idle_lock = install_counter_security(self, ctx, settings_menu)  # idle lock, 锁屏, 用户管理
-        self.wedge = WedgeFilter(self).install()   # keyboard-wedge barcode guns, in any widget
+        self.install_handover_menu()
+        # keyboard-wedge barcode guns, in any widget: receipts (case numbers) and 交接单 numbers
+        self.wedge = WedgeFilter(self, accept=lambda code: looks_like_case_number(code) or is_handover_number(code)).install()
         self.wedge.scanned.connect(self.open_scanned)
         if hub is not None:
             self.intake.scan_bar.hub = hub
@@ -165,8 +168,50 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.intake)
         self.intake.card_placed(card)
 
+    def install_handover_menu(self) -> None:
+        """交接单: an agent prints the list of cases carried to the centre; a clerk receives one."""
+        from .handover import may
+
+        menu = self.menuBar().addMenu("交接单")
+        if may(self.ctx.user, "handover.make"):
+            menu.addAction("打印交接单…", self.open_handover_make).setObjectName("act_handover_make")
+        if may(self.ctx.user, "handover.receive"):
+            menu.addAction("接收交接单…", lambda: self.open_handover_receive()).setObjectName("act_handover_receive")
+        self.handover_dialog = None
+
+    def open_handover_make(self) -> None:
+        from .handover import HandoverMakeDialog
+
+        dialog = HandoverMakeDialog(self.ctx, self, preview=self.documents.preview)
+        dialog.made.connect(lambda r: self.statusBar().showMessage(r.what, 10_000))
+        self.handover_dialog = dialog
+        dialog.show()
+
+    def open_handover_receive(self, code: str = ""):
+        """The receive dialog (one per window, left open for the next list); a scanned number
+        is received at once."""
+        from .handover import HandoverReceiveDialog, may
+
+        if not may(self.ctx.user, "handover.receive"):
+            self.statusBar().showMessage("交接单由中心窗口人员或管理员扫码接收", 10_000)
+            return None
+        dialog = self.handover_dialog if isinstance(self.handover_dialog, HandoverReceiveDialog) else None
+        if dialog is None:
+            dialog = self.handover_dialog = HandoverReceiveDialog(self.ctx, self)
+            dialog.received.connect(lambda o: self.statusBar().showMessage(
+                f"交接单 {o.handover.number}：{len(o.handover.lines)} 件", 10_000))
+        dialog.show()
+        dialog.raise_()
+        if code:
+            dialog.receive(code)
+        return dialog
+
     def open_scanned(self, code: str) -> None:
-        """A barcode gun read a code: a case number (the receipt's barcode) opens that case."""
+        """A barcode gun read a code: a case number (the receipt's barcode) opens that case; a
+        交接单 number receives the list's cases."""
+        if is_handover_number(code):
+            self.open_handover_receive(code.strip().upper())
+            return
         if parse_case_number(code) is None:
             return
         self.cases.query.setText(code.strip().upper())   # first, so the tab's reload finds it too

@@ -58,7 +58,8 @@ class QueuePanel(QGroupBox):
         super().__init__("叫号")
         self.ctx = ctx
         # seat:instance — a restarted app of the same seat takes its ticket back (queue.window_state).
-        self.holder = f"{socket.gethostname()}:{ctx.window_number}:{os.getpid()}"
+        # this seat and run, bound to the signed-in clerk (the service compares it so)
+        self.holder = queue.bind_holder(f"{socket.gethostname()}:{ctx.window_number}:{os.getpid()}", ctx.user)
         self.ticket: TicketInfo | None = None
         self.current = QLabel("—")
         self.current.setObjectName("current_ticket")

@@ -7,6 +7,7 @@ status — a plain dict made on that thread — reaches the screen only through 
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from clerk import sync
 from clerk.db import Database
+from clerk.sync.offline import offline_text
 
 from .context import AppContext
 
@@ -34,9 +36,11 @@ def snapshot(db: Database, report: Any = None) -> dict[str, Any]:
     return st
 
 
-def status_text(st: dict[str, Any]) -> str:
+def status_text(st: dict[str, Any], now: dt.datetime | None = None) -> str:
     if not st.get("configured"):
         return "未接入部门后台（本窗口办理审批）"
+    if not st.get("online"):  # 离线: for how long, since when, how many cases wait
+        return offline_text(st, now or dt.datetime.now())
     last = (st.get("last_sync") or "")[11:16] or "—"
     parts = [f"待上传 {st.get('pending', 0)}", f"上次同步 {last}", "在线" if st.get("online") else "离线"]
     if st.get("dead"):
@@ -148,8 +152,8 @@ class SyncPage(QWidget):
             self._retry(self._items[row]["id"])
 
     def _retry(self, entry_id: int | None) -> None:
-        db = self.ctx.db
-        self.ctx.tasks.run(lambda: sync.retry(db, entry_id), lambda _n: self.kick(),
+        db, user, ws = self.ctx.db, self.ctx.user, self.ctx.workstation  # the signed-in clerk resends (audited)
+        self.ctx.tasks.run(lambda: sync.retry(db, entry_id, user=user, workstation=ws), lambda _n: self.kick(),
                            lambda m: self.summary.setText(m))
 
     def kick(self) -> None:

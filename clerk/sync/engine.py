@@ -12,7 +12,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from .. import audit
+from ..auth import authorize
 from ..db import Database
+from ..dto import UserInfo
 from ..errors import ClerkError, ValidationError
 from ..models import Case, Hall, OutboxEntry, SyncState
 from . import state
@@ -128,7 +131,9 @@ def loop(db: Database, files_dir: Path, stop: threading.Event | None = None, *, 
             on_round(rep)
         if not rep.online and not rep.busy:
             offline_rounds += 1
-            wait = backoff_delay(offline_rounds, base=OFFLINE_BASE, cap=OFFLINE_CAP)
+            # full jitter, but never under the base: offline for days is a try every few minutes,
+            # not a burst of near-zero waits (a laptop on battery)
+            wait = max(OFFLINE_BASE, backoff_delay(offline_rounds, base=OFFLINE_BASE, cap=OFFLINE_CAP))
         elif rep.sent or rep.applied or rep.covered:
             offline_rounds, idle, wait = 0, idle_min, 0.0
         else:
@@ -147,12 +152,15 @@ def status(db: Database) -> dict[str, Any]:
         counts = dict(s.execute(select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all())
         oldest = s.scalar(select(func.min(OutboxEntry.created_at)).where(OutboxEntry.state == "pending"))
         configured = state.configured_in(s)
+        from .offline import waiting_cases
+
         return {
             "configured": configured,
             "server": st.server_url if st else "",
             "hall_code": st.hall_code if st else "",
             "workstation_id": st.workstation_id if st else "",
             "pending": int(counts.get("pending", 0)),
+            "waiting_cases": waiting_cases(s),  # cases with entries pending or dead (a bundle once)
             "dead": int(counts.get("dead", 0)),
             "sent": int(counts.get("sent", 0)),
             "covered": int(counts.get("covered", 0)),
@@ -188,9 +196,11 @@ def prune(db: Database, now: dt.datetime | None = None) -> int:
 
 
 def enrol(db: Database, server: str, code: str, name: str = "", *, workstation: str | None = None,
-          hall_code: str | None = None, timeout: float = 15.0) -> dict[str, Any]:
+          hall_code: str | None = None, timeout: float = 15.0, user: UserInfo | None = None) -> dict[str, Any]:
     """Register this workstation with the back office (contract: POST /workstations) and keep its
-    token. Registering again gets a new token (the old one is revoked by the server)."""
+    token. Registering again gets a new token (the old one is revoked by the server). ``user``: the
+    manager doing it (permission ``sync.enrol``; audited)."""
+    username = authorize(user, "sync.enrol")
     server = (server or "").strip().rstrip("/")
     if not server.startswith(("http://", "https://")):
         raise ValidationError("后台地址应以 http:// 或 https:// 开头", "server URL must start with http(s)://")
@@ -219,6 +229,9 @@ def enrol(db: Database, server: str, code: str, name: str = "", *, workstation: 
         st.hall_code, st.hall_name = str(d.get("hall_code") or hall), str(d.get("hall_name") or "")[:100]
         st.last_error = ""
         state.set_token(s, d["token"])
+        audit.record(s, "sync.enrol", username=username, workstation=ws, entity="sync_state", entity_id=1,
+                     server=server, hall_code=str(d.get("hall_code") or hall),
+                     workstation_id=str(d.get("workstation_id") or ""))
     return {"server": server, "workstation": ws, "workstation_id": str(d.get("workstation_id") or ""),
             "hall_code": str(d.get("hall_code") or hall), "hall_name": str(d.get("hall_name") or "")}
 

@@ -25,8 +25,11 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from .. import audit
 from ..attachments import blob_path
+from ..auth import authorize
 from ..db import Database
+from ..dto import UserInfo
 from ..models import OutboxEntry
 from . import snapshot, state
 from .crash import crash_point
@@ -348,16 +351,24 @@ def push(db: Database, client: Client, files_dir: Path, opts: Options | None = N
     return report
 
 
-def retry(db: Database, entry_id: int | None = None) -> int:
+def retry(db: Database, entry_id: int | None = None, *, user: UserInfo | None = None,
+          workstation: str = "") -> int:
     """重新发送: a dead entry (or every dead entry) goes back to pending with its failures reset —
-    same key, same frozen request. Returns how many."""
+    same key, same frozen request. Returns how many. ``user``: the person asking (permission
+    ``sync.retry``; audited with the entries resent)."""
+    username = authorize(user, "sync.retry")
     with db.uow() as s:
         stmt = select(OutboxEntry).where(OutboxEntry.state == "dead")
         if entry_id is not None:
             stmt = select(OutboxEntry).where(OutboxEntry.id == entry_id,
                                              or_(OutboxEntry.state == "dead", OutboxEntry.state == "pending"))
         n = 0
+        ids = []
         for e in s.scalars(stmt):
             e.state, e.attempts, e.next_attempt_at = "pending", 0, None
+            ids.append(e.id)
             n += 1
+        if n:
+            audit.record(s, "sync.retry", username=username, workstation=workstation, entity="outbox_entry",
+                         entity_id=entry_id if entry_id is not None else "", entries=ids[:200], count=n)
         return n

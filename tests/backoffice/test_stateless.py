@@ -1,6 +1,7 @@
 """Stateless: two back office hosts (one with two uvicorn workers) on one database answer as one
 server — a token, a page session, a half-uploaded blob and a case move freely between them, and
-identical requests sent to both at once leave one row and one reply."""
+identical requests sent to both at once leave one row and one reply. Blob bytes are files: the hosts
+share the blob folder (``--blob-dir``, a network folder in a county), as they share the database."""
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,9 @@ TUS = "application/offset+octet-stream"
 def two_hosts(request, tmp_path):
     url = request.getfixturevalue("pg_url") if request.param == "postgresql" else \
         f"sqlite:///{(tmp_path / 'county.sqlite3').as_posix()}"
-    a = BackofficeServer(tmp_path / "a", database_url=url, workers=2).start()
-    b = BackofficeServer(tmp_path / "b", database_url=url).start()
+    shared = ("--blob-dir", str(tmp_path / "shared-blobs"))
+    a = BackofficeServer(tmp_path / "a", database_url=url, workers=2, extra_args=shared).start()
+    b = BackofficeServer(tmp_path / "b", database_url=url, extra_args=shared).start()
     yield a, b
     a.stop()
     b.stop()

@@ -150,6 +150,31 @@ def test_a_clerk_finishes_the_ticket_their_own_cli_call_holds(cli, monkeypatch):
         ("queue.call", "clerk"), ("queue.finish", "clerk")]
 
 
+def test_a_holder_copied_from_another_window_does_not_open_its_ticket(cli, monkeypatch):
+    """Window 3's app, signed in as 王芳, holds a called ticket. The clerk at the CLI copies that
+    holder (from the database, a log or a screen) and passes it as ``--holder``: the service binds a holder
+    to the signed-in user, so the copy names 王芳, not them, and finish/no-show/start/transfer
+    are refused; 王芳's own window goes on."""
+    from clerk import accounts
+    from clerk.auth import login
+
+    db = _db(cli)
+    accounts.add_user(db, "wangfang", "王芳", "clerk", "wangfang-2026")
+    wangfang = login(db, "wangfang", "wangfang-2026", "W03")
+    queue.take_ticket(db, HALL, "SS")
+    seat = queue.bind_holder("pc-3:3:111", wangfang)
+    t = queue.call_next(db, HALL, 3, "pc-3:3:111", user=wangfang, workstation="W03")
+    assert t.holder == seat == "pc-3:3:111~wangfang"
+    monkeypatch.setenv("CLERK_PASSWORD", "clerk123")
+    for action in (("finish",), ("no-show",), ("start",), ("transfer", "--to-zone", "SS")):
+        for copied in (seat, "pc-3:3:111"):
+            rc, _, err = cli("--user", "clerk", "queue", *action, "--ticket", t.display, "--holder", copied)
+            assert rc == 1 and "已由其他窗口呼叫（3 号窗口）" in err, (action, copied, err)
+    assert queue.find_ticket(db, HALL, t.display).state == "called"
+    done = queue.start_serving(db, t.id, "pc-3:3:111", user=wangfang, workstation="W03")
+    assert done.state == "serving" and done.holder == seat
+
+
 def test_anonymous_take_is_the_kiosk_service_account_which_can_do_nothing_else(cli):
     rc, out, _ = cli("queue", "take", "--zone", "SS", "--json")
     assert rc == 0

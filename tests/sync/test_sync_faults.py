@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from clerk import cases, sync
-from clerk.models import OutboxEntry
+from clerk.auth import service_account
+from clerk.errors import PermissionDenied
+from clerk.models import AuditEntry, OutboxEntry
 from tests.casefixtures import clerk_user
 from tests.sync.desk import accept_matter
 from tests.sync.faultproxy import FaultProxy
@@ -92,7 +94,13 @@ def test_413_goes_dead_at_once_with_the_servers_message_and_resend_works(linked,
     assert st["dead"] == 1
     assert [i["number"] for i in sync.items(linked.db)] == [a.number]
     assert run(linked.db, linked.files).sent == 0  # dead is never retried by itself
-    assert sync.retry(linked.db, e.id) == 1  # 重新发送
+    kiosk = service_account("kiosk", "K01")
+    with pytest.raises(PermissionDenied):  # a kiosk account cannot resend anything
+        sync.retry(linked.db, e.id, user=kiosk)
+    assert sync.retry(linked.db, e.id, user=clerk_user(linked.db), workstation="W01") == 1  # 重新发送
+    with linked.db.uow() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "sync.retry"))
+        assert (entry.username, entry.workstation, entry.entity_id) == ("clerk", "W01", str(e.id))
     assert run(linked.db, linked.files).sent == 1
     _once_each(backoffice, token, a.uuid)
 

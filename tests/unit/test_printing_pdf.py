@@ -353,3 +353,48 @@ def test_without_the_bundled_file_the_error_says_to_reinstall(tmp_path, monkeypa
             fonts.register_fonts()
     finally:
         fonts._reset_for_tests()
+
+
+def test_documents_rendered_at_once_on_several_threads_are_byte_identical_to_one_at_a_time(monkeypatch):
+    """An acceptance with a deferral renders its receipt and its 承诺书 on two workers at once.
+    reportlab's shared TrueType face is not thread-safe (embedding a subset moves one shared read
+    position): without the build lock this raised IndexError or embedded wrong glyphs. Many
+    distinct characters make each subset long, so unguarded builds overlap in it."""
+    import sys
+    import threading
+
+    from reportlab import rl_config
+
+    from printing.pdfdoc import DocHeader, build_pdf, p
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no timestamps or random ids: outputs compare
+    texts = ["".join(chr(c) for c in range(start, start + 1000)) for start in (0x4E00, 0x5600)]
+
+    def render(k: int) -> bytes:
+        head = DocHeader("受理回执", f"{CASE_NUMBER}-{k}", HALL, dt.date(2026, 11, 23), barcode_text=CASE_NUMBER)
+        return build_pdf(head, [p(texts[k])])
+
+    reference = [render(0), render(1)]
+    got: list[tuple[int, bytes]] = []
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        for _ in range(2):
+            try:
+                got.append((k, render(k)))
+            except BaseException as exc:  # noqa: BLE001 - collected and reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i % 2,)) for i in range(4)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # interleave the threads often
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert errors == []
+    assert len(got) == 8
+    assert all(pdf == reference[k] for k, pdf in got)

@@ -45,6 +45,28 @@ class ManagerWindow(QMainWindow):
         lay.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         ctx.tasks.error.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
+        # 交接单 from village agents: scanned (keyboard-wedge gun) or typed in 接收交接单
+        from clerk.handover import is_handover_number
+
+        from ..handover import HandoverReceiveDialog
+        from ..wedge import WedgeFilter
+
+        self.handover_dialog: HandoverReceiveDialog | None = None
+        self.menuBar().addMenu("交接单").addAction("接收交接单…", lambda: self.open_handover_receive()).setObjectName(
+            "act_handover_receive")
+        self.wedge = WedgeFilter(self, accept=is_handover_number).install()
+        self.wedge.scanned.connect(lambda code: self.open_handover_receive(code) if is_handover_number(code) else None)
+
+    def open_handover_receive(self, code: str = ""):
+        from ..handover import HandoverReceiveDialog
+
+        if self.handover_dialog is None:
+            self.handover_dialog = HandoverReceiveDialog(self.ctx, self)
+        self.handover_dialog.show()
+        self.handover_dialog.raise_()
+        if code:
+            self.handover_dialog.receive(code)
+        return self.handover_dialog
 
     def closeEvent(self, event) -> None:
         self.dashboard.timer.stop()

@@ -1,0 +1,301 @@
+"""Blob bytes are files in the back office's blob folder (content-addressed by sha256), the database
+keeps what a blob is: an upload resumes after the server restarts, a blob is stored once however
+often it is sent, a damaged or short upload is refused with a clear message and nothing of it is
+visible, a crash between the file's rename and the row's commit heals, the files are owner-only,
+and the migration moves the chunks an older database held into files (and back)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import stat
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from backoffice import blobs, core, departments, migrate
+from backoffice.models import Blob
+from tests.backoffice_server import BackofficeServer, sample_case
+
+TUS = "application/offset+octet-stream"
+CHUNK = 256 * 1024
+
+
+def _stored(blob_dir: Path) -> list[Path]:
+    return sorted(p for p in blob_dir.rglob("*") if p.is_file())
+
+
+def _patch(bo: BackofficeServer, h: dict[str, str], sha: str, offset: int, data: bytes) -> requests.Response:
+    return requests.patch(f"{bo.url}/api/v1/blobs/{sha}", data=data, timeout=60,
+                          headers={**h, "Upload-Offset": str(offset), "Content-Type": TUS})
+
+
+def _head(bo: BackofficeServer, h: dict[str, str], sha: str) -> requests.Response:
+    return requests.head(f"{bo.url}/api/v1/blobs/{sha}", headers=h, timeout=30)
+
+
+@pytest.fixture
+def bo(tmp_path):
+    old = os.umask(0o022)  # a permissive umask: the blob folder must be owner-only anyway
+    try:
+        server = BackofficeServer(tmp_path / "bo").start()
+    finally:
+        os.umask(old)
+    yield server
+    server.stop()
+
+
+def test_an_upload_resumes_after_a_restart_and_the_files_are_owner_only(bo):
+    token = bo.register("W01")
+    h = bo.auth(token)
+    data = os.urandom(3 * CHUNK + 1234)
+    sha = hashlib.sha256(data).hexdigest()
+    blob_dir = bo.data_dir / "blobs"
+    assert requests.post(f"{bo.url}/api/v1/blobs/{sha}", headers={**h, "Upload-Length": str(len(data))}).status_code == 201
+    assert _patch(bo, h, sha, 0, data[:CHUNK]).headers["Upload-Offset"] == str(CHUNK)
+    assert _patch(bo, h, sha, CHUNK, data[CHUNK:2 * CHUNK]).status_code == 204
+    # what is held so far is a part file beside where the blob will be; nothing complete yet
+    assert _stored(blob_dir) == [blob_dir / sha[:2] / f"{sha}.part"]
+    assert requests.get(f"{bo.url}/api/v1/blobs/{sha}", headers=h).status_code == 404
+
+    bo.stop()  # the server goes away mid-upload (its running sha256 with it)
+    bo.start()
+    r = _head(bo, h, sha)
+    assert r.headers["Upload-Offset"] == str(2 * CHUNK) and r.headers["Blob-Complete"] == "false"
+    r = _patch(bo, h, sha, 0, data[:CHUNK])  # a desk that lost count: told what is held
+    assert r.status_code == 409 and r.headers["Upload-Offset"] == str(2 * CHUNK)
+    r = _patch(bo, h, sha, 2 * CHUNK, data[2 * CHUNK:])
+    assert r.status_code == 204 and r.headers["Blob-Complete"] == "true", r.text
+
+    final = blob_dir / sha[:2] / sha
+    assert _stored(blob_dir) == [final] and final.read_bytes() == data
+    for folder in (blob_dir, final.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE(final.stat().st_mode) == 0o600
+    body = sample_case(attachments=[{"sha256": sha, "size": len(data), "filename": "scan.pdf"}])
+    assert requests.put(f"{bo.url}/api/v1/cases/{body['uuid']}", json=body, headers=h).status_code == 201
+    assert requests.get(f"{bo.url}/api/v1/blobs/{sha}", headers=h).content == data
+
+
+def test_a_request_cut_mid_chunk_leaves_a_consistent_offset(bo):
+    """The connection drops a third of the way through a chunk's body: HEAD names the bytes that
+    arrived and the upload continues from there to a verified blob."""
+    token = bo.register("W01")
+    h = bo.auth(token)
+    data = os.urandom(2 * CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    requests.post(f"{bo.url}/api/v1/blobs/{sha}", headers={**h, "Upload-Length": str(len(data))})
+    u = urlsplit(bo.url)
+    with socket.create_connection((u.hostname, u.port)) as s:
+        head = (f"PATCH /api/v1/blobs/{sha} HTTP/1.1\r\nHost: {u.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                f"Upload-Offset: 0\r\nContent-Type: {TUS}\r\nContent-Length: {CHUNK}\r\n\r\n").encode()
+        s.sendall(head + data[:CHUNK // 3])
+    held = 0
+    for _ in range(200):  # the server notices the closed connection on its own time
+        held = int(_head(bo, h, sha).headers["Upload-Offset"])
+        if held:
+            break
+        time.sleep(0.05)
+    assert held == CHUNK // 3  # what arrived is kept: it is the blob's bytes at those offsets
+    r = _patch(bo, h, sha, held, data[held:])
+    assert r.status_code == 204 and r.headers["Blob-Complete"] == "true", r.text
+    assert requests.get(f"{bo.url}/api/v1/blobs/{sha}", headers=h).status_code == 404  # named by no case yet
+    assert (bo.data_dir / "blobs" / sha[:2] / sha).read_bytes() == data
+
+
+def test_a_duplicate_upload_is_not_stored_twice(bo):
+    """Two desks send the same scan at once, then again: one file, one row, both told complete."""
+    from clerk.sync.http import Client
+    from clerk.sync.push import upload_blob
+
+    data = os.urandom(5 * CHUNK + 7)
+    sha = hashlib.sha256(data).hexdigest()
+    results = []
+    desks = []
+    for ws in ("W01", "W02"):
+        files = bo.data_dir.parent / f"desk-{ws}"
+        (files / sha[:2]).mkdir(parents=True)
+        (files / sha[:2] / sha).write_bytes(data)
+        desks.append((Client(bo.url, bo.register(ws)), files))
+    barrier = threading.Barrier(2)
+
+    def send(client, files):
+        barrier.wait()
+        results.append(upload_blob(client, files, sha, len(data), chunk=CHUNK))
+
+    threads = [threading.Thread(target=send, args=d) for d in desks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.kind for r in results] == ["ok", "ok"], results
+    again = upload_blob(desks[0][0], desks[0][1], sha, len(data), chunk=CHUNK)
+    assert again.ok and again.data.get("skipped") is True  # HEAD only: never sent again
+    blob_dir = bo.data_dir / "blobs"
+    assert _stored(blob_dir) == [blob_dir / sha[:2] / sha]
+    assert (blob_dir / sha[:2] / sha).read_bytes() == data
+    r = requests.post(f"{bo.url}/api/v1/blobs/{sha}", headers=bo.auth(bo.register("W03"), **{"Upload-Length": str(len(data))}))
+    assert r.status_code == 200 and r.headers["Blob-Complete"] == "true"
+    store = core.Store(bo.database_url)
+    try:
+        with store.read() as s:
+            assert s.scalar(sa.select(sa.func.count()).select_from(Blob)) == 1
+    finally:
+        store.dispose()
+
+
+def test_a_damaged_or_short_upload_is_refused_and_nothing_of_it_is_visible(bo):
+    token = bo.register("W01")
+    h = bo.auth(token)
+    data = os.urandom(2 * CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    blob_dir = bo.data_dir / "blobs"
+    body = sample_case(attachments=[{"sha256": sha, "size": len(data), "filename": "scan.pdf"}])
+
+    # short: the desk stops half way; the blob is not there for a case, a reader or a HEAD's "complete"
+    requests.post(f"{bo.url}/api/v1/blobs/{sha}", headers={**h, "Upload-Length": str(len(data))})
+    assert _patch(bo, h, sha, 0, data[:CHUNK]).status_code == 204
+    r = requests.put(f"{bo.url}/api/v1/cases/{body['uuid']}", json=body, headers=h)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "missing_blob" and sha in r.text
+    assert _head(bo, h, sha).headers["Blob-Complete"] == "false"
+    assert not (blob_dir / sha[:2] / sha).exists()
+
+    # damaged: one byte of the last chunk flipped → refused in Chinese, the partial file deleted
+    bad = bytearray(data[CHUNK:])
+    bad[100] ^= 0xFF
+    r = _patch(bo, h, sha, CHUNK, bytes(bad))
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "checksum_mismatch" and "校验失败" in err["message"]
+    assert r.headers["Upload-Offset"] == "0" and r.headers["Blob-Complete"] == "false"
+    assert _stored(blob_dir) == []
+    r = _head(bo, h, sha)
+    assert r.headers["Upload-Offset"] == "0" and r.headers["Blob-Complete"] == "false"
+    assert requests.put(f"{bo.url}/api/v1/cases/{body['uuid']}", json=body, headers=h).status_code == 422
+
+    # the right bytes from 0 then make the blob, and the case goes in
+    assert _patch(bo, h, sha, 0, data).headers["Blob-Complete"] == "true"
+    assert requests.put(f"{bo.url}/api/v1/cases/{body['uuid']}", json=body, headers=h).status_code == 201
+    assert requests.get(f"{bo.url}/api/v1/blobs/{sha}", headers=h).content == data
+
+
+# --------------------------------------------------------------------------- in process
+
+@pytest.fixture
+def local(tmp_path):
+    url = f"sqlite:///{(tmp_path / 'bo.sqlite3').as_posix()}"
+    migrate.upgrade(url)
+    store = core.Store(url)
+    departments.seed_demo(store)
+    token = core.register_workstation(store, "33022501", "W01", "1号窗口", "demo-enrol-33022501").body["token"]
+    files = blobs.BlobFiles(blobs.private_root(tmp_path / "blobs"))
+    yield store, files, f"Bearer {token}"
+    store.dispose()
+
+
+def test_killed_between_the_rename_and_the_commit_the_blob_heals(local):
+    """The verified file was renamed into place, then the process died before the row said
+    complete: HEAD (and POST, PATCH) find the file, check it and complete the row."""
+    store, files, who = local
+    data = os.urandom(100_000)
+    sha = hashlib.sha256(data).hexdigest()
+    blobs.create_blob(store, files, who, sha, len(data))
+    with files.writing(sha) as fd:
+        files.append(sha, fd, 0, data, len(data))
+        files.commit(sha, fd)  # … and no _mark_complete: the kill
+    with store.read() as s:
+        assert s.get(Blob, sha).complete is False
+    assert blobs.head_blob(store, files, who, sha)["Blob-Complete"] == "true"
+    with store.read() as s:
+        assert s.get(Blob, sha).complete is True
+    # a file under a blob's name that is not its bytes is never taken for it
+    other = os.urandom(1000)
+    sha2 = hashlib.sha256(other).hexdigest()
+    blobs.create_blob(store, files, who, sha2, len(other))
+    files.final(sha2).write_bytes(b"x" * len(other))
+    assert blobs.head_blob(store, files, who, sha2) == {"Upload-Offset": "0", "Upload-Length": "1000",
+                                                        "Blob-Complete": "false"}
+    assert blobs.patch_blob(store, files, who, sha2, 0, other).headers["Blob-Complete"] == "true"
+    assert files.final(sha2).read_bytes() == other
+
+
+def test_bytes_written_past_the_reply_are_what_the_next_offset_says(local):
+    """A worker killed after writing but before replying: the file's size is the offset, and the
+    running checksum is rebuilt from the file by whoever writes next."""
+    store, files, who = local
+    data = os.urandom(3 * CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    blobs.create_blob(store, files, who, sha, len(data))
+    with files.writing(sha) as fd:
+        files.append(sha, fd, 0, data[:CHUNK], len(data))
+    fresh = blobs.BlobFiles(files.root)  # another worker: no running checksum in memory
+    assert blobs.head_blob(store, fresh, who, sha)["Upload-Offset"] == str(CHUNK)
+    with pytest.raises(core.ApiError) as exc:
+        blobs.patch_blob(store, fresh, who, sha, 0, data[:CHUNK])
+    assert exc.value.code == "offset_mismatch" and exc.value.headers["Upload-Offset"] == str(CHUNK)
+    blobs.patch_blob(store, fresh, who, sha, CHUNK, data[CHUNK:2 * CHUNK])
+    reply = blobs.patch_blob(store, files, who, sha, 2 * CHUNK, data[2 * CHUNK:])  # the first worker again
+    assert reply.headers["Blob-Complete"] == "true"
+    assert b"".join(blobs.read_blob(store, files, sha)) == data
+
+
+def test_migration_moves_chunk_rows_into_files_and_back(tmp_path):
+    url = f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
+    migrate.upgrade(url, "bo0001")
+    done, part, bad = os.urandom(300_000), os.urandom(200_000), os.urandom(50_000)
+    sha_done, sha_part, sha_bad = (hashlib.sha256(x).hexdigest() for x in (done, part, bad))
+    engine = sa.create_engine(url)
+    with engine.begin() as c:
+        ins_blob = sa.text('INSERT INTO bo_blob (sha256, length, "offset", complete, created_at) '
+                           "VALUES (:s, :l, :o, :c, '2026-12-01 09:00:00')")
+        ins_chunk = sa.text('INSERT INTO bo_blob_chunk (sha256, "offset", data) VALUES (:s, :o, :d)')
+        c.execute(ins_blob, {"s": sha_done, "l": len(done), "o": len(done), "c": True})
+        c.execute(ins_chunk, {"s": sha_done, "o": 0, "d": done[:100_000]})
+        c.execute(ins_chunk, {"s": sha_done, "o": 100_000, "d": done[100_000:]})
+        c.execute(ins_blob, {"s": sha_part, "l": len(part), "o": 120_000, "c": False})
+        c.execute(ins_chunk, {"s": sha_part, "o": 0, "d": part[:120_000]})
+        c.execute(ins_blob, {"s": sha_bad, "l": len(bad), "o": len(bad), "c": True})
+        c.execute(ins_chunk, {"s": sha_bad, "o": 0, "d": bad[:-1] + b"?"})
+    engine.dispose()
+
+    with pytest.raises(RuntimeError, match="附件目录"):  # chunks and nowhere to put them: refused
+        migrate.upgrade(url)
+    assert migrate.current(url) == "bo0001"
+    blob_dir = tmp_path / "blobs"
+    migrate.upgrade(url, blob_dir=blob_dir)
+    assert migrate.current(url) == migrate.HEAD_REVISION
+    files = blobs.BlobFiles(blob_dir)
+    assert files.final(sha_done).read_bytes() == done
+    assert files.part(sha_part).read_bytes() == part[:120_000] and files.held(sha_part) == 120_000
+    assert not files.final(sha_bad).exists() and files.held(sha_bad) == 0
+    assert stat.S_IMODE(files.final(sha_done).stat().st_mode) == 0o600
+    assert stat.S_IMODE(files.folder(sha_done).stat().st_mode) == 0o700
+    store = core.Store(url)
+    try:
+        with store.read() as s:
+            assert {b.sha256: b.complete for b in s.scalars(sa.select(Blob))} == \
+                {sha_done: True, sha_part: False, sha_bad: False}
+        assert b"".join(blobs.read_blob(store, files, sha_done)) == done
+    finally:
+        store.dispose()
+
+    _downgrade(url, blob_dir)
+    engine = sa.create_engine(url)
+    with engine.connect() as c:
+        rows = {r[0]: r[1:] for r in c.execute(sa.text('SELECT sha256, "offset", complete FROM bo_blob'))}
+        got = b"".join(r[0] for r in c.execute(sa.text(
+            'SELECT data FROM bo_blob_chunk WHERE sha256 = :s ORDER BY "offset"'), {"s": sha_done}))
+    engine.dispose()
+    assert got == done
+    assert rows[sha_done][0] == len(done) and rows[sha_part][0] == 120_000
+
+
+def _downgrade(url: str, blob_dir: Path) -> None:
+    from alembic import command
+
+    command.downgrade(migrate.alembic_config(url, blob_dir), "bo0001")
