@@ -96,6 +96,9 @@ def in_app(url: str, runs: int) -> None:
     from ui.caselist import CaseListView
 
     app = QApplication.instance() or QApplication([])
+    from ui import gcguard
+
+    gcguard.install(app)  # as the app does: cyclic garbage is collected on the GUI thread, counted here
     cfg = Config(data_dir=Path(tempfile.mkdtemp()), database_url=url)
     ctx = make_context(cfg, db=Database(url))
     view = CaseListView(ctx)
