@@ -84,9 +84,9 @@ def _people(s: Session, q: str, up: str) -> Any:
     condition that tests each case as the newest cases are read (a common surname: the newest
     page is found among the newest few hundred cases, where joining every namesake's cases and
     sorting them cost 60–150 ms at 1,000,000 cases on PostgreSQL)."""
-    people = select(Applicant.id).where(prefix(s, Applicant.name, q))
-    if _ID_LIKE.match(up):
-        people = people.union(select(Applicant.id).where(Applicant.id_number == up))
+    by_name = select(Applicant.id).where(prefix(s, Applicant.name, q))
+    people: Any = by_name.union(select(Applicant.id).where(Applicant.id_number == up)) if _ID_LIKE.match(up) \
+        else by_name
     few = s.scalars(select(people.subquery().c.id).limit(PEOPLE_LISTED + 1)).all()
     if len(few) <= PEOPLE_LISTED:
         return Case.applicant_id.in_(few) if few else false()
