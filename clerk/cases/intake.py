@@ -52,10 +52,11 @@ def start_case(db: Database, user: UserInfo, applicant: ApplicantInput, *, matte
             window_number = None
         if window_number is not None and user.hall_id is not None:
             window = s.scalar(select(Window).where(Window.hall_id == user.hall_id, Window.number == window_number))
-        common = dict(applicant=a, proxy=p, hall_id=user.hall_id, clerk_id=user.id,
-                      window_id=window.id if window else None, ticket_id=ticket_id,
-                      workstation=workstation or _setting(s, "workstation", "W01"),
-                      catalog_version=_setting(s, "catalog_version", ""), created_at=now or local_now())
+        common: dict[str, Any] = dict(
+            applicant=a, proxy=p, hall_id=user.hall_id, clerk_id=user.id,
+            window_id=window.id if window else None, ticket_id=ticket_id,
+            workstation=workstation or _setting(s, "workstation", "W01"),
+            catalog_version=_setting(s, "catalog_version", ""), created_at=now or local_now())
         if matter_code:
             matter = s.scalar(select(Matter).where(Matter.code == matter_code, Matter.active.is_(True)))
             if matter is None:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -283,4 +283,5 @@ def deferred_reminders(db: Database, today: dt.date | None = None, within_days: 
             .order_by(MaterialCheck.due_date))
         return [DeferredReminder(case.id, case.number or "", case.applicant.name if case.applicant else "",
                                  mask_phone(case.applicant.phone) if case.applicant else "", check.name,
-                                 check.due_date, check.due_date < today) for check, case in rows]
+                                 cast(dt.date, check.due_date), cast(dt.date, check.due_date) < today)
+                for check, case in rows]

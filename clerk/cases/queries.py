@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import audit
@@ -151,10 +151,10 @@ def _search(s: Session, q: str) -> Any:
     """Cases matching ``q``: case number starting with it, applicant name starting with it, or
     the applicant's full ID number / USCC. Every branch is an index lookup."""
     up = q.upper()
-    people = select(Applicant.id).where(_prefix(s, Applicant.name, q))
+    people: Any = select(Applicant.id).where(_prefix(s, Applicant.name, q))
     if _ID_LIKE.match(up):
         people = people.union(select(Applicant.id).where(Applicant.id_number == up))
-    found = Case.applicant_id.in_(people)
+    found: ColumnElement[bool] = Case.applicant_id.in_(people)
     if _NUMBER_LIKE.match(up):
         found = or_(found, _prefix(s, Case.number, up))
     return found

@@ -28,9 +28,9 @@ def _build_checks(s: Session, case: Case, per_matter: Sequence[tuple[Matter, Map
     """(Re)build the checklist: one row per material key; keeps the status of keys that remain."""
     old = {c.material_key: c for c in case.checks}
     wanted = merge_materials(per_matter)
-    for key, check in old.items():
+    for key, stale in old.items():
         if key not in wanted and not key.startswith(EXTRA_PREFIX):  # what the clerk recorded stays
-            case.checks.remove(check)
+            case.checks.remove(stale)
     for pos, (key, merged) in enumerate(wanted.items()):
         check = old.get(key)
         if check is None:

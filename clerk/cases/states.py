@@ -24,7 +24,7 @@ STATE_LABELS = {
 }
 
 # action → (states it may start from, state it leads to, what the clerk reads)
-ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
+ACTIONS: dict[str, tuple[frozenset[str], CaseState, str]] = {
     "accept": (frozenset({S.DRAFT}), S.ACCEPTED, "受理"),
     "notify": (frozenset({S.DRAFT}), S.NOTIFIED, "出具一次性告知书"),
     "refuse": (frozenset({S.DRAFT}), S.REFUSED, "不予受理"),
