@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
 from ..auth import COUNTER_ROLES, require_role
@@ -280,6 +280,7 @@ def deferred_reminders(db: Database, today: dt.date | None = None, within_days: 
             select(MaterialCheck, Case).join(Case, MaterialCheck.case_id == Case.id)
             .where(MaterialCheck.status == CheckStatus.DEFERRED.value, MaterialCheck.supplied_at.is_(None),
                    MaterialCheck.due_date <= horizon, Case.state.in_(OPEN_STATES))
+            .options(joinedload(Case.applicant))  # one statement, not one per reminder
             .order_by(MaterialCheck.due_date))
         return [DeferredReminder(case.id, case.number or "", case.applicant.name if case.applicant else "",
                                  mask_phone(case.applicant.phone) if case.applicant else "", check.name,

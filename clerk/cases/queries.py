@@ -2,24 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from .. import audit
+from .. import audit, case_rows
 from ..db import Database
 from ..dto import ApplicantInfo, CaseInfo, CheckInfo, FormFieldInfo, SupplementInfo, UserInfo
-from ..errors import NotFound, ValidationError
-from ..models import (Applicant, Role, Case, CaseState, CheckStatus, Matter, MaterialCheck, MaterialRequirement,
+from ..errors import NotFound
+from ..models import (Applicant, Role, Case, CaseState, Matter, MaterialRequirement,
                       MatterKind, SituationOption, User, Window)
 from ..privacy import mask_id, mask_phone
 from ._common import _answers, _get_case, _meta, _now, S
-from .states import _decided_by_backoffice, ACTIONS, DEPARTMENT_ACTIONS, OPEN_STATES, STATE_LABELS
+from .states import _decided_by_backoffice, ACTIONS, DEPARTMENT_ACTIONS, STATE_LABELS
 from .requirements import _form_fields, _requirement_text, _requirements
-from .deadlines import _calendar, _days
+from .deadlines import _days
 
 
 # --------------------------------------------------------------------------- reading
@@ -120,44 +119,8 @@ def find_case(db: Database, number: str, user: UserInfo | None = None) -> CaseIn
         return _info(s, case)
 
 
-SEARCH_MAX = 40  # characters: a name, an ID number or a case number is far shorter
-PAGE = 100
-_ID_LIKE = re.compile(r"^[0-9]{15}$|^[0-9]{17}[0-9X]$|^[0-9A-Z]{18}$")
-_NUMBER_LIKE = re.compile(r"^[0-9A-Z]{4,40}$")
-
-
-def clean_query(query: str) -> str:
-    """The case-list search text, stripped; refused when it cannot be a name or a number."""
-    q = (query or "").strip()
-    if "\x00" in q:
-        raise ValidationError("查询内容含有无效字符（空字符），请重新输入", "NUL in the search text")
-    if len(q) > SEARCH_MAX:
-        raise ValidationError(f"查询内容过长（{len(q)} 个字），最多 {SEARCH_MAX} 个字：请输入姓名、身份证号或办件编号",
-                              f"search text longer than {SEARCH_MAX} characters")
-    return q
-
-
-def _prefix(s: Session, column: Any, text: str) -> Any:
-    """``column`` starts with ``text`` — literally (``%``, ``_`` and ``\\`` are plain characters),
-    through the column's index: a code-point range on SQLite (binary order), LIKE with the
-    ``text_pattern_ops`` index on PostgreSQL (migration 0005)."""
-    if s.get_bind().dialect.name == "postgresql":
-        return column.startswith(text, autoescape=True)
-    upper = text[:-1] + chr(ord(text[-1]) + 1)
-    return and_(column >= text, column < upper)
-
-
-def _search(s: Session, q: str) -> Any:
-    """Cases matching ``q``: case number starting with it, applicant name starting with it, or
-    the applicant's full ID number / USCC. Every branch is an index lookup."""
-    up = q.upper()
-    people: Any = select(Applicant.id).where(_prefix(s, Applicant.name, q))
-    if _ID_LIKE.match(up):
-        people = people.union(select(Applicant.id).where(Applicant.id_number == up))
-    found: ColumnElement[bool] = Case.applicant_id.in_(people)
-    if _NUMBER_LIKE.match(up):
-        found = or_(found, _prefix(s, Case.number, up))
-    return found
+# the views and the search are defined once, in clerk.case_rows (the table's rows read the same)
+SEARCH_MAX, PAGE, clean_query = case_rows.SEARCH_MAX, case_rows.PAGE, case_rows.clean_query
 
 
 def _load_options() -> list[Any]:
@@ -193,26 +156,8 @@ def list_cases(db: Database, view: str = "today", query: str = "", today: dt.dat
     today = today or dt.date.today()
     q = clean_query(query)
     with db.read() as s:
-        # coalesce: "not a matter case" is nearly every row, never worth the parent_id index
-        stmt = select(Case).where(func.coalesce(Case.parent_id, 0) == 0).order_by(Case.id.desc()).limit(limit)
-        if before_id is not None:
-            stmt = stmt.where(Case.id < before_id)
-        if view == "today":
-            start = dt.datetime.combine(today, dt.time())
-            stmt = stmt.where(Case.created_at >= start, Case.created_at < start + dt.timedelta(days=1))
-        elif view == "open":
-            stmt = stmt.where(Case.state.in_(OPEN_STATES))
-        elif view == "overdue":
-            stmt = stmt.where(Case.state.in_(OPEN_STATES), Case.promised_date < today)
-        elif view == "due_soon":
-            soon = _calendar(s).add_working_days(today, 2).date
-            stmt = stmt.where(Case.state.in_(OPEN_STATES), Case.promised_date >= today, Case.promised_date <= soon)
-        elif view == "deferred":
-            sub = select(MaterialCheck.case_id).where(MaterialCheck.status == CheckStatus.DEFERRED.value,
-                                                      MaterialCheck.supplied_at.is_(None))
-            stmt = stmt.where(Case.id.in_(sub), Case.state.in_(OPEN_STATES))
-        if q:
-            stmt = stmt.where(_search(s, q))
+        stmt = (select(Case).where(*case_rows.view_filter(s, view, q, today, before_id, limit))
+                .order_by(Case.id.desc()).limit(limit))
         rows = s.scalars(stmt.options(*_load_options())).unique().all()
         return _infos(s, rows)
 
