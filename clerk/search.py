@@ -399,6 +399,16 @@ def index_for(session: Session) -> SearchIndex:
         return c.index
 
 
+def memory_index(engine: Engine) -> tuple[SearchIndex | None, bool]:
+    """The index in memory (``None`` before the first build) and whether it was checked
+    against the database less than ``RECHECK_SECONDS`` ago. Answering from it costs no SQL, so
+    a keystroke may search on the GUI thread; when it is not fresh, a worker checks the catalog
+    stamp (``index_for_engine``) and answers again if another workstation imported meanwhile."""
+    c = _cache_for(engine)
+    index = c.index
+    return index, index is not None and time.monotonic() - c.checked < RECHECK_SECONDS
+
+
 def index_for_engine(engine: Engine, sessions: Callable[[], Any]) -> SearchIndex:
     """Like ``index_for`` but without touching the database when the index was checked less
     than ``RECHECK_SECONDS`` ago — a keystroke then costs no SQL at all (on SQLite every

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
 from clerk import cases
+from clerk.case_rows import CaseRow, case_rows
 from clerk.reports import near_horizon, supervision_level
 from clerk.cases import ACTIONS, CARRIERS, CHECK_LABELS
 from clerk.dto import CaseInfo
@@ -137,19 +138,19 @@ class SupplementDialog(QDialog):
         self.accept()
 
 
-def row_values(c: CaseInfo) -> tuple[str, ...]:
-    applicant = (c.applicant.name + " " + c.applicant.id_number_masked) if c.applicant else ""
-    return (c.number or "（草稿）", c.matter_name, applicant, c.state_label, str(c.promised_date or ""))
+def row_values(c: CaseRow) -> tuple[str, ...]:
+    return (c.number or "（草稿）", c.matter_name, c.applicant_label, c.state_label, str(c.promised_date or ""))
 
 
 class CaseTableModel(QAbstractTableModel):
     """The rows of the case list, a page at a time: the view asks for more (``fetchMore``) when
     the clerk scrolls near the end, and the next page is read in the background after the last
-    id shown (``cases.list_cases(before_id=…)``). Nothing is measured or built per cell up front."""
+    id shown (``case_rows(before_id=…)``). A row is the five columns only (``CaseRow``); the
+    case the clerk opens is read in full then. Nothing is measured or built per cell up front."""
 
     def __init__(self, load_page: Any, parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[CaseInfo] = []
+        self.rows: list[CaseRow] = []
         self._load_page = load_page  # (before_id) → None; calls append_page later on the GUI thread
         self.more = False
         self.loading = False
@@ -173,7 +174,7 @@ class CaseTableModel(QAbstractTableModel):
             return QColor(SUPERVISION_COLOURS[level]) if level else None
         return None
 
-    def level(self, c: CaseInfo) -> str:
+    def level(self, c: CaseRow) -> str:
         """电子监察 on the clerk's list: red past the promised date, yellow within 2 working days
         (the hall's calendar; until its answer for today arrives only red is shown)."""
         today = dt.date.today()
@@ -191,13 +192,13 @@ class CaseTableModel(QAbstractTableModel):
             return HEADERS[section]
         return None
 
-    def reset(self, rows: list[CaseInfo], more: bool) -> None:
+    def reset(self, rows: list[CaseRow], more: bool) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self.more, self.loading = more, False
         self.endResetModel()
 
-    def append_page(self, rows: list[CaseInfo], more: bool) -> None:
+    def append_page(self, rows: list[CaseRow], more: bool) -> None:
         self.loading = False
         self.more = more
         if rows:
@@ -216,7 +217,7 @@ class CaseTableModel(QAbstractTableModel):
     def replace(self, c: CaseInfo) -> None:
         for i, row in enumerate(self.rows):
             if row.id == c.id:
-                self.rows[i] = c
+                self.rows[i] = CaseRow.of(c)
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
 
 
@@ -270,7 +271,7 @@ class CaseListView(QWidget):
         top.addWidget(self.view)
         top.addWidget(self.query, 1)
         refresh = QPushButton("刷新")
-        refresh.clicked.connect(self.reload)
+        refresh.clicked.connect(lambda: (self.reload(), self.remind()))
         top.addWidget(refresh)
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -292,6 +293,7 @@ class CaseListView(QWidget):
         self.query.returnPressed.connect(self.find)
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self._selected())
         self._asked: tuple[str, str] = ("", "")  # the view and search of the rows shown
+        self._preloaded: CaseInfo | None = None  # a case read in full already (a scanned receipt)
         self.remind_timer = QTimer(self)
         self.remind_timer.setInterval(REMIND_INTERVAL_MS)
         self.remind_timer.timeout.connect(self.remind)
@@ -299,7 +301,7 @@ class CaseListView(QWidget):
         self.remind()
 
     @property
-    def _rows(self) -> list[CaseInfo]:
+    def _rows(self) -> list[CaseRow]:
         return self.model.rows
 
     # ---- no elided text: widths from the font actually used, rows as tall as their 事项 needs
@@ -373,25 +375,24 @@ class CaseListView(QWidget):
 
     def reload(self) -> None:
         """The first page of the chosen view and search, read in the background (the newest
-        request wins); later pages come as the clerk scrolls."""
+        request wins); later pages come as the clerk scrolls. The deferred banner is not read
+        again for a view (its timer, 刷新 and a supplied material refresh it)."""
         view, q = self.view.currentData(), self.query.text().strip()
         self._asked = (view, q)
         db, page = self.ctx.db, cases.PAGE
-        self.ctx.tasks.run_latest("caselist", lambda: cases.list_cases(db, view, q, limit=page + 1),
+        self.ctx.tasks.run_latest("caselist", lambda: case_rows(db, view, q, limit=page + 1),
                                   lambda rows: self._show(rows[:page], len(rows) > page),
                                   lambda m: self.say(m, True))
-        self.remind()
 
     def _load_more(self, before_id: int) -> None:
         (view, q), db, page = self._asked, self.ctx.db, cases.PAGE
 
-        def arrived(rows: list[CaseInfo]) -> None:
+        def arrived(rows: list[CaseRow]) -> None:
             if (view, q) == self._asked:  # not a page of an older view
                 self.model.append_page(rows[:page], len(rows) > page)
                 self.say(f"已显示 {len(self.model.rows)} 件" + ("，向下滚动显示更多" if self.model.more else ""))
 
-        self.ctx.tasks.run_latest("caselist", lambda: cases.list_cases(db, view, q, limit=page + 1,
-                                                                       before_id=before_id),
+        self.ctx.tasks.run_latest("caselist", lambda: case_rows(db, view, q, limit=page + 1, before_id=before_id),
                                   arrived, lambda m: self.say(m, True))
 
     def find(self) -> None:
@@ -400,8 +401,8 @@ class CaseListView(QWidget):
         if not text:
             return self.reload()
         if text.isalnum() and len(text) >= 20:
-            self.ctx.tasks.run(lambda: cases.find_case(self.ctx.db, text, self.ctx.user),
-                               lambda c: (self._show([c]), self.table.selectRow(0)), lambda m: self.say(m, True))
+            self.ctx.tasks.run(lambda: cases.find_case(self.ctx.db, text, self.ctx.user), self._found,
+                               lambda m: self.say(m, True))
         else:
             self.reload()
 
@@ -411,16 +412,39 @@ class CaseListView(QWidget):
         self.ctx.tasks.run(lambda: (today, near_horizon(db, today)), self.model.set_horizon, lambda _m: None,
                            owner=self)
 
-    def _show(self, rows: list[CaseInfo], more: bool = False) -> None:
+    def _found(self, c: CaseInfo) -> None:
+        """The case of a scanned receipt: the only row, opened (it is read in full already)."""
+        self._preloaded = c
+        self._show([CaseRow.of(c)])
+        self.table.selectRow(0)  # shows it when the row was not the current one already
+        if self._preloaded is not None:
+            self._preloaded = None
+            self.show_case(c)
+
+    def _show(self, rows: list[CaseRow], more: bool = False) -> None:
         if self.model.horizon[0] != dt.date.today():
             self._refresh_horizon()
         self.model.reset(rows, more)
         self.say(f"共 {len(rows)} 件" if not more else f"已显示 {len(rows)} 件，向下滚动显示更多")
 
     def _selected(self) -> None:
+        """A row chosen: its case is read in full in the background (the newest choice wins)."""
         row = self.table.currentIndex().row()
-        if 0 <= row < len(self._rows):
-            self.show_case(self._rows[row])
+        if not 0 <= row < len(self._rows):
+            return
+        case_id, ready = self._rows[row].id, self._preloaded
+        if ready is not None and ready.id == case_id:
+            self._preloaded = None
+            self.show_case(ready)
+            return
+        db = self.ctx.db
+        self.ctx.tasks.run_latest("case_detail", lambda: cases.get_case(db, case_id), self._detail,
+                                  lambda m: self.say(m, True))
+
+    def _detail(self, c: CaseInfo) -> None:
+        row = self.table.currentIndex().row()
+        if 0 <= row < len(self._rows) and self._rows[row].id == c.id:  # still the chosen row
+            self.show_case(c)
 
     def show_case(self, c: CaseInfo) -> None:
         self.current = c
