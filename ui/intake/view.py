@@ -46,6 +46,12 @@ class IntakeView(QWidget):
         self.ctx = ctx
         self.documents = documents
         self.case: CaseInfo | None = None
+        # the situation answers being saved (case id, request number) and a decision (F5/F6/F7)
+        # waiting for them: the save and the decision run on different workers, and a decision
+        # that overtook the save was refused ("情形问题尚未回答") though the screen showed the answer
+        self._answers_saving: tuple[int, int] | None = None
+        self._answers_asked = 0
+        self._after_answers: Any = None
         self.ticket_id: int | None = None
         self.choice: tuple[str, str, str] | None = None
         self.materials_pending: tuple[str, ...] = ()  # names of chosen matters without a material list
@@ -247,6 +253,9 @@ class IntakeView(QWidget):
     def _decide(self, decide, kind: str, form_values: dict[str, str] | None = None) -> None:
         """Save the parties (and form values typed but not yet saved) on the screen into the
         draft, then decide — one background task, one transaction (``clerk.actions``)."""
+        if self._answers_saving is not None and self._answers_saving[0] == self.case.id:
+            self._after_answers = lambda: self._decide(decide, kind, form_values)  # after the answers
+            return
         cid, a, proxy = self.case.id, self.applicant.applicant_input(), self.applicant.proxy_input()
         db, user = self.ctx.db, self.user
         self._run_parties(lambda: actions.decide_with(db, user, cid, decide, applicant=a, proxy=proxy, form=form_values),
@@ -385,9 +394,26 @@ class IntakeView(QWidget):
             self._start()
             return
         cid = self.case.id
+        self._answers_asked += 1
+        asked = self._answers_saving = (cid, self._answers_asked)
         # full state each time: the newest answers win even if two clicks race on the workers
         self.ctx.tasks.run_latest(f"answers:{cid}", lambda: cases.set_answers(self.ctx.db, self.user, cid, answers),
-                                  self._case_loaded, lambda msg: self.say(msg, error=True))
+                                  lambda info: self._answers_saved(asked, info),
+                                  lambda msg: self._answers_saved(asked, None, msg))
+
+    def _answers_saved(self, asked: tuple[int, int], info: CaseInfo | None, error: str = "") -> None:
+        """The newest answers are saved (or refused): show the case, then run the decision that
+        waited for them."""
+        if info is not None:
+            self._case_loaded(info)
+        else:
+            self.say(error, error=True)
+        if asked != self._answers_saving:
+            return
+        self._answers_saving = None
+        after, self._after_answers = self._after_answers, None
+        if after is not None and info is not None and self.case is not None and self.case.id == asked[0]:
+            after()
 
     def _status_chosen(self, key: str, status: str) -> None:
         if self.case is None:
