@@ -23,6 +23,11 @@ class MatterPicker(QGroupBox):
         self.query.setPlaceholderText("输入事项名称、拼音首字母或编码，如 sbk、户籍、出生一件事 (F3)")
         self.results = QListWidget()
         self.results.setObjectName("matter_results")
+        # a hit is two lines (name; code and department) that wrap in the column rather than run
+        # past its right edge, where the code was not seen at 1366×768
+        self.results.setWordWrap(True)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.selected = QLabel("")
         self.selected.setWordWrap(True)
         self._timer = QTimer(self)
@@ -60,7 +65,8 @@ class MatterPicker(QGroupBox):
         for h in hits:
             tag = "【一件事】" if h.kind == "bundle" else ""
             parent = f"〔{h.parent}〕" if getattr(h, "parent", "") else ""  # the 主项 of a 子项
-            item = QListWidgetItem(f"{tag}{h.name}{parent}    {h.department or ''}  {h.code}")
+            # the code first on its line: never the part that wraps away
+            item = QListWidgetItem(f"{tag}{h.name}{parent}\n{h.code}  {h.department or ''}".rstrip())
             item.setData(Qt.ItemDataRole.UserRole, (h.kind, h.code, h.name))
             self.results.addItem(item)
         if hits:
