@@ -244,6 +244,22 @@ def test_bytes_written_past_the_reply_are_what_the_next_offset_says(local):
     assert b"".join(blobs.read_blob(store, files, sha)) == data
 
 
+def test_a_second_writer_of_the_same_blob_waits_then_is_told_to_retry(local):
+    """Two workers (two open files, one ``flock``) never write one part file at once; one held
+    too long answers 503 ``upload_busy`` with ``Retry-After`` (the desk waits, no failure counted)."""
+    store, files, who = local
+    data = os.urandom(1000)
+    sha = hashlib.sha256(data).hexdigest()
+    blobs.create_blob(store, files, who, sha, len(data))
+    other = blobs.BlobFiles(files.root)
+    other.lock_wait = 0.2
+    with files.writing(sha):
+        with pytest.raises(core.ApiError) as exc:
+            blobs.patch_blob(store, other, who, sha, 0, data)
+    assert exc.value.status == 503 and exc.value.code == "upload_busy" and exc.value.headers["Retry-After"]
+    assert blobs.patch_blob(store, other, who, sha, 0, data).headers["Blob-Complete"] == "true"
+
+
 def test_migration_moves_chunk_rows_into_files_and_back(tmp_path):
     url = f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
     migrate.upgrade(url, "bo0001")
