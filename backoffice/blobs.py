@@ -57,21 +57,31 @@ def _check_sha(sha256: str) -> str:
     return sha256
 
 
-def _libc_fallocate() -> Any:
+def _libc(name: str, argtypes: list[Any]) -> Any:
+    """A Linux libc call (ctypes releases the GIL while it runs); None elsewhere."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fn = libc.fallocate
+        fn = getattr(libc, name)
     except (OSError, AttributeError):
         return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    fn.argtypes = argtypes
     fn.restype = ctypes.c_int
     return fn
 
 
-_FALLOCATE = _libc_fallocate()
+_FALLOCATE = _libc("fallocate", [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64])
+_SYNC_FILE_RANGE = _libc("sync_file_range", [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint])
 FALLOC_FL_KEEP_SIZE = 1
+SYNC_FILE_RANGE_WRITE = 2
+
+
+def _start_writeback(fd: int, offset: int, size: int) -> None:
+    """Start writing a piece to disk now (Linux ``sync_file_range``, not waiting): the fsync after
+    the last byte then has almost nothing left to do. A hint only: the fsync is what counts."""
+    if _SYNC_FILE_RANGE is not None and size > 0:
+        _SYNC_FILE_RANGE(fd, offset, size, SYNC_FILE_RANGE_WRITE)
 
 
 def _reserve(fd: int, length: int) -> None:
@@ -232,6 +242,7 @@ class BlobFiles:
         pos = 0
         while pos < len(view):
             pos += os.pwrite(fd, view[pos:], offset + pos)
+        _start_writeback(fd, offset, len(data))
         h.update(data)
         self._keep(sha256, fd, h)
         return h

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from backoffice import blobs, core, departments, migrate
 from backoffice.models import Blob
+from clerk.db import make_engine
 from tests.backoffice_server import BackofficeServer, sample_case
 
 TUS = "application/offset+octet-stream"
@@ -260,12 +261,14 @@ def test_a_second_writer_of_the_same_blob_waits_then_is_told_to_retry(local):
     assert blobs.patch_blob(store, other, who, sha, 0, data).headers["Blob-Complete"] == "true"
 
 
-def test_migration_moves_chunk_rows_into_files_and_back(tmp_path):
-    url = f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def test_migration_moves_chunk_rows_into_files_and_back(tmp_path, request, dialect):
+    url = request.getfixturevalue("pg_url") if dialect == "postgresql" else \
+        f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
     migrate.upgrade(url, "bo0001")
     done, part, bad = os.urandom(300_000), os.urandom(200_000), os.urandom(50_000)
     sha_done, sha_part, sha_bad = (hashlib.sha256(x).hexdigest() for x in (done, part, bad))
-    engine = sa.create_engine(url)
+    engine = make_engine(url)
     with engine.begin() as c:
         ins_blob = sa.text('INSERT INTO bo_blob (sha256, length, "offset", complete, created_at) '
                            "VALUES (:s, :l, :o, :c, '2026-12-01 09:00:00')")
@@ -301,7 +304,7 @@ def test_migration_moves_chunk_rows_into_files_and_back(tmp_path):
         store.dispose()
 
     _downgrade(url, blob_dir)
-    engine = sa.create_engine(url)
+    engine = make_engine(url)
     with engine.connect() as c:
         rows = {r[0]: r[1:] for r in c.execute(sa.text('SELECT sha256, "offset", complete FROM bo_blob'))}
         got = b"".join(r[0] for r in c.execute(sa.text(
