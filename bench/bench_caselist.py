@@ -5,8 +5,9 @@
 Without ``--sqlite`` a year (100,000 cases) is generated into a temporary SQLite file first
 (bench/gen_year.py, about 1–2 minutes). ``--pg URL`` runs the same views on a PostgreSQL database
 filled with ``gen_year.py URL --replicate 9`` (1,000,000 cases). For each view / search it prints
-p50 and p95 (ms) of ``clerk.cases.list_cases`` for one page (``cases.PAGE`` rows, what the app
-asks for first) and the number of SQL statements — the same whatever the page holds. Then the
+p50 and p95 (ms) of ``clerk.case_rows.case_rows`` for one page (``PAGE`` + 1 rows, what the
+app's table asks for first) and the number of SQL statements — the same whatever the page holds;
+``--full`` also measures ``clerk.cases.list_cases`` (full ``CaseInfo`` pages). Then the
 first page's full time in the app: ``CaseListView`` (offscreen Qt) from choosing the view until
 the rows are in the table, through the worker hop, with the longest time the GUI thread was busy
 in one go (a timer that should fire every 5 ms measures its own lateness).
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event  # noqa: E402
 
-from clerk import cases  # noqa: E402
+from clerk import case_rows, cases  # noqa: E402
 from clerk.db import Database  # noqa: E402
 
 VIEWS = ("today", "open", "overdue", "due_soon", "deferred", "all")
@@ -41,7 +42,7 @@ def p95(values: list[float]) -> float:
     return s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
 
 
-def measure(db: Database, runs: int, label: str) -> None:
+def measure(db: Database, runs: int, label: str, full: bool = False) -> None:
     count = [0]
 
     def seen(*_a: object) -> None:
@@ -54,7 +55,10 @@ def measure(db: Database, runs: int, label: str) -> None:
         from clerk.models import Applicant, Case
         number = s.scalar(select(Case.number).where(Case.number.is_not(None)).order_by(Case.id.desc()).limit(1))
         id_number = s.scalar(select(Applicant.id_number).order_by(Applicant.id.desc()).limit(1))
-    print(f"-- {label}: one page of {cases.PAGE} rows, {runs} runs each (load average "
+    fn = (lambda v, q: cases.list_cases(db, v, q, limit=cases.PAGE + 1)) if full else \
+        (lambda v, q: case_rows.case_rows(db, v, q, limit=case_rows.PAGE + 1))
+    what = "cases.list_cases (full CaseInfo)" if full else "case_rows (the table's rows)"
+    print(f"-- {label}, {what}: one page of {cases.PAGE} rows, {runs} runs each (load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, shared machine)")
     worst = 0.0
     for kind, value in [("view", v) for v in VIEWS] + list(SEARCHES):
@@ -70,7 +74,7 @@ def measure(db: Database, runs: int, label: str) -> None:
         for i in range(runs + 1):
             count[0] = 0
             t0 = time.perf_counter()
-            found = cases.list_cases(db, view, query or "")
+            found = fn(view, query or "")
             if i:  # the first run warms caches
                 times.append((time.perf_counter() - t0) * 1000)
             rows, statements = len(found), count[0]
@@ -92,6 +96,9 @@ def in_app(url: str, runs: int) -> None:
     from ui.caselist import CaseListView
 
     app = QApplication.instance() or QApplication([])
+    from ui import gcguard
+
+    gcguard.install(app)  # as the app does: cyclic garbage is collected on the GUI thread, counted here
     cfg = Config(data_dir=Path(tempfile.mkdtemp()), database_url=url)
     ctx = make_context(cfg, db=Database(url))
     view = CaseListView(ctx)
@@ -149,6 +156,7 @@ def main() -> None:
     ap.add_argument("--pg", help="a PostgreSQL URL filled by gen_year.py --replicate 9")
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--no-app", action="store_true")
+    ap.add_argument("--full", action="store_true", help="also measure cases.list_cases (full CaseInfo pages)")
     args = ap.parse_args()
     if args.sqlite:
         url = f"sqlite:///{args.sqlite}"
@@ -163,6 +171,8 @@ def main() -> None:
     upgrade(url)
     db = Database(url)
     measure(db, args.runs, f"SQLite, {url.split('///')[-1]}")
+    if args.full:
+        measure(db, args.runs, f"SQLite, {url.split('///')[-1]}", full=True)
     if not args.no_app:
         in_app(url, max(3, args.runs // 3))
     db.dispose()
@@ -170,6 +180,8 @@ def main() -> None:
         upgrade(args.pg)
         pg = Database(args.pg)
         measure(pg, args.runs, "PostgreSQL")
+        if args.full:
+            measure(pg, args.runs, "PostgreSQL", full=True)
         pg.dispose()
 
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
+from clerk.audit import compact  # noqa: E402
 from clerk.bootstrap import ensure_hall  # noqa: E402
 from clerk.db import Database  # noqa: E402
 from clerk.migrate import upgrade  # noqa: E402
@@ -236,7 +237,7 @@ def generate(url: str, cases: int = 100_000, days: int = 365, tickets_per_day: i
 
     def audit(at: dt.datetime, action: str, username: str, ws: str, uuid_: str, **detail: Any) -> None:
         w.add(AuditEntry, dict(at=at, username=username, workstation=ws, action=action, entity="case",
-                               entity_id=uuid_, detail=detail))
+                               entity_id=uuid_, detail=compact(detail)))
 
     def outbox(at: dt.datetime, action: str, uuid_: str, payload: dict[str, Any]) -> None:
         w.add(OutboxEntry, dict(idempotency_key=str(uuid.UUID(int=rnd.getrandbits(128), version=4)),

@@ -6,10 +6,16 @@ a reader that later writes never meets SQLITE_BUSY half way. Read-only work (``D
 lists, look-ups, the queue board) begins DEFERRED and so never takes the write lock — in WAL mode
 it reads its snapshot while one writer goes on, and a long list never makes a queue heartbeat
 wait. PostgreSQL needs none of this.
+
+JSON columns (audit detail, outbox payloads, case snapshots) are written without blanks and with
+Chinese as UTF-8 rather than ``\\uXXXX`` escapes (``compact_json``): the same values, read back
+alike, in about two thirds of the bytes.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +29,8 @@ from .errors import StorageError
 from .secure import create_private_file, sqlite_path
 
 BUSY_TIMEOUT_MS = 10_000
+# how every JSON column is written: no blanks after , and :, Chinese as itself (UTF-8)
+compact_json = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
@@ -48,6 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     (``mysql://``, ``postgresql+psycopg2://`` without psycopg2, a typo) is a ``StorageError``
     that says so in Chinese, not a traceback."""
     busy = int(kwargs.pop("busy_timeout_ms", BUSY_TIMEOUT_MS))  # how long a writer waits for the lock
+    kwargs.setdefault("json_serializer", compact_json)
     try:
         if url.startswith("sqlite"):
             path = sqlite_path(url)

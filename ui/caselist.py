@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
 from clerk import cases
+from clerk.case_rows import CaseRow, case_rows
 from clerk.reports import near_horizon, supervision_level
 from clerk.cases import ACTIONS, CARRIERS, CHECK_LABELS
 from clerk.dto import CaseInfo
@@ -137,19 +138,19 @@ class SupplementDialog(QDialog):
         self.accept()
 
 
-def row_values(c: CaseInfo) -> tuple[str, ...]:
-    applicant = (c.applicant.name + " " + c.applicant.id_number_masked) if c.applicant else ""
-    return (c.number or "（草稿）", c.matter_name, applicant, c.state_label, str(c.promised_date or ""))
+def row_values(c: CaseRow) -> tuple[str, ...]:
+    return (c.number or "（草稿）", c.matter_name, c.applicant_label, c.state_label, str(c.promised_date or ""))
 
 
 class CaseTableModel(QAbstractTableModel):
     """The rows of the case list, a page at a time: the view asks for more (``fetchMore``) when
     the clerk scrolls near the end, and the next page is read in the background after the last
-    id shown (``cases.list_cases(before_id=…)``). Nothing is measured or built per cell up front."""
+    id shown (``case_rows(before_id=…)``). A row is the five columns only (``CaseRow``); the
+    case the clerk opens is read in full then. Nothing is measured or built per cell up front."""
 
     def __init__(self, load_page: Any, parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[CaseInfo] = []
+        self.rows: list[CaseRow] = []
         self._load_page = load_page  # (before_id) → None; calls append_page later on the GUI thread
         self.more = False
         self.loading = False
@@ -173,7 +174,7 @@ class CaseTableModel(QAbstractTableModel):
             return QColor(SUPERVISION_COLOURS[level]) if level else None
         return None
 
-    def level(self, c: CaseInfo) -> str:
+    def level(self, c: CaseRow) -> str:
         """电子监察 on the clerk's list: red past the promised date, yellow within 2 working days
         (the hall's calendar; until its answer for today arrives only red is shown)."""
         today = dt.date.today()
@@ -191,13 +192,13 @@ class CaseTableModel(QAbstractTableModel):
             return HEADERS[section]
         return None
 
-    def reset(self, rows: list[CaseInfo], more: bool) -> None:
+    def reset(self, rows: list[CaseRow], more: bool) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self.more, self.loading = more, False
         self.endResetModel()
 
-    def append_page(self, rows: list[CaseInfo], more: bool) -> None:
+    def append_page(self, rows: list[CaseRow], more: bool) -> None:
         self.loading = False
         self.more = more
         if rows:
@@ -216,7 +217,7 @@ class CaseTableModel(QAbstractTableModel):
     def replace(self, c: CaseInfo) -> None:
         for i, row in enumerate(self.rows):
             if row.id == c.id:
-                self.rows[i] = c
+                self.rows[i] = CaseRow.of(c)
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
 
 
@@ -240,15 +241,17 @@ class CaseListView(QWidget):
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setWordWrap(True)   # a long 事项 takes a second line rather than "社会保…"
         header = self.table.horizontalHeader()
-        metrics = self.table.fontMetrics()
-        for col, sample in enumerate(WIDTH_SAMPLES):  # number, applicant, state, date: always whole
+        for col, sample in enumerate(WIDTH_SAMPLES):
             if sample:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-                header.resizeSection(col, max(metrics.horizontalAdvance(sample),
-                                              metrics.horizontalAdvance(HEADERS[col])) + 24)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._fit_columns()
+        header.sectionResized.connect(lambda col, _old, _new: self._fit_rows() if col == 1 else None)
+        self.model.modelReset.connect(self._fit_rows)
+        self.model.rowsInserted.connect(lambda _p, first, last: self._fit_rows(first, last + 1))
+        self.model.dataChanged.connect(lambda a, b, _r=(): self._fit_rows(a.row(), b.row() + 1))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -268,7 +271,7 @@ class CaseListView(QWidget):
         top.addWidget(self.view)
         top.addWidget(self.query, 1)
         refresh = QPushButton("刷新")
-        refresh.clicked.connect(self.reload)
+        refresh.clicked.connect(lambda: (self.reload(), self.remind()))
         top.addWidget(refresh)
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -277,7 +280,10 @@ class CaseListView(QWidget):
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(right)
-        split.setSizes([820, 480])
+        # the list gets the room: at 1366 px its 事项 column shows common names whole on one line
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([960, 400])
         lay = QVBoxLayout(self)
         lay.addWidget(self.banner)
         lay.addLayout(top)
@@ -287,6 +293,7 @@ class CaseListView(QWidget):
         self.query.returnPressed.connect(self.find)
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self._selected())
         self._asked: tuple[str, str] = ("", "")  # the view and search of the rows shown
+        self._preloaded: CaseInfo | None = None  # a case read in full already (a scanned receipt)
         self.remind_timer = QTimer(self)
         self.remind_timer.setInterval(REMIND_INTERVAL_MS)
         self.remind_timer.timeout.connect(self.remind)
@@ -294,8 +301,55 @@ class CaseListView(QWidget):
         self.remind()
 
     @property
-    def _rows(self) -> list[CaseInfo]:
+    def _rows(self) -> list[CaseRow]:
         return self.model.rows
+
+    # ---- no elided text: widths from the font actually used, rows as tall as their 事项 needs
+    def _fit_columns(self) -> None:
+        """Number, applicant, state and date columns sized from samples in the table's current
+        font (an agent's window sets larger type after this view is built), so they are always whole."""
+        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        for col, sample in enumerate(WIDTH_SAMPLES):
+            if sample:
+                header.resizeSection(col, max(metrics.horizontalAdvance(sample),
+                                              metrics.horizontalAdvance(HEADERS[col])) + 14)
+        self.table.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
+        self._fit_rows()
+
+    def _fit_rows(self, first: int = 0, last: int | None = None) -> None:
+        """Each row as tall as its 事项 wrapped in the column (one line for most). Our own text
+        measure of one column, not the delegates' size hints of every cell (see WIDTH_SAMPLES)."""
+        from PySide6.QtCore import QRect
+
+        rows = self.model.rows
+        last = len(rows) if last is None else min(last, len(rows))
+        if first >= last:
+            return
+        metrics = self.table.fontMetrics()
+        # the item's text rect: the column less the style's text margins (3 px each side) and a hair
+        width = max(20, self.table.horizontalHeader().sectionSize(1) - 8)
+        one = metrics.height() + 8
+        vertical = self.table.verticalHeader()
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+        for row in range(first, last):
+            name = rows[row].matter_name or ""
+            if metrics.horizontalAdvance(name) <= width:
+                height = one
+            else:
+                height = metrics.boundingRect(QRect(0, 0, width, 10_000), flags, name).height() + 8
+            if vertical.sectionSize(row) != height:
+                vertical.resizeSection(row, max(one, height))
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._fit_columns()   # the style sheet's font is known once the view is polished
+
+    def changeEvent(self, event: Any) -> None:
+        super().changeEvent(event)
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_columns()
 
     def say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #c0392b;" if error else "")
@@ -321,25 +375,24 @@ class CaseListView(QWidget):
 
     def reload(self) -> None:
         """The first page of the chosen view and search, read in the background (the newest
-        request wins); later pages come as the clerk scrolls."""
+        request wins); later pages come as the clerk scrolls. The deferred banner is not read
+        again for a view (its timer, 刷新 and a supplied material refresh it)."""
         view, q = self.view.currentData(), self.query.text().strip()
         self._asked = (view, q)
         db, page = self.ctx.db, cases.PAGE
-        self.ctx.tasks.run_latest("caselist", lambda: cases.list_cases(db, view, q, limit=page + 1),
+        self.ctx.tasks.run_latest("caselist", lambda: case_rows(db, view, q, limit=page + 1),
                                   lambda rows: self._show(rows[:page], len(rows) > page),
                                   lambda m: self.say(m, True))
-        self.remind()
 
     def _load_more(self, before_id: int) -> None:
         (view, q), db, page = self._asked, self.ctx.db, cases.PAGE
 
-        def arrived(rows: list[CaseInfo]) -> None:
+        def arrived(rows: list[CaseRow]) -> None:
             if (view, q) == self._asked:  # not a page of an older view
                 self.model.append_page(rows[:page], len(rows) > page)
                 self.say(f"已显示 {len(self.model.rows)} 件" + ("，向下滚动显示更多" if self.model.more else ""))
 
-        self.ctx.tasks.run_latest("caselist", lambda: cases.list_cases(db, view, q, limit=page + 1,
-                                                                       before_id=before_id),
+        self.ctx.tasks.run_latest("caselist", lambda: case_rows(db, view, q, limit=page + 1, before_id=before_id),
                                   arrived, lambda m: self.say(m, True))
 
     def find(self) -> None:
@@ -348,8 +401,8 @@ class CaseListView(QWidget):
         if not text:
             return self.reload()
         if text.isalnum() and len(text) >= 20:
-            self.ctx.tasks.run(lambda: cases.find_case(self.ctx.db, text, self.ctx.user),
-                               lambda c: (self._show([c]), self.table.selectRow(0)), lambda m: self.say(m, True))
+            self.ctx.tasks.run(lambda: cases.find_case(self.ctx.db, text, self.ctx.user), self._found,
+                               lambda m: self.say(m, True))
         else:
             self.reload()
 
@@ -359,16 +412,39 @@ class CaseListView(QWidget):
         self.ctx.tasks.run(lambda: (today, near_horizon(db, today)), self.model.set_horizon, lambda _m: None,
                            owner=self)
 
-    def _show(self, rows: list[CaseInfo], more: bool = False) -> None:
+    def _found(self, c: CaseInfo) -> None:
+        """The case of a scanned receipt: the only row, opened (it is read in full already)."""
+        self._preloaded = c
+        self._show([CaseRow.of(c)])
+        self.table.selectRow(0)  # shows it when the row was not the current one already
+        if self._preloaded is not None:
+            self._preloaded = None
+            self.show_case(c)
+
+    def _show(self, rows: list[CaseRow], more: bool = False) -> None:
         if self.model.horizon[0] != dt.date.today():
             self._refresh_horizon()
         self.model.reset(rows, more)
         self.say(f"共 {len(rows)} 件" if not more else f"已显示 {len(rows)} 件，向下滚动显示更多")
 
     def _selected(self) -> None:
+        """A row chosen: its case is read in full in the background (the newest choice wins)."""
         row = self.table.currentIndex().row()
-        if 0 <= row < len(self._rows):
-            self.show_case(self._rows[row])
+        if not 0 <= row < len(self._rows):
+            return
+        case_id, ready = self._rows[row].id, self._preloaded
+        if ready is not None and ready.id == case_id:
+            self._preloaded = None
+            self.show_case(ready)
+            return
+        db = self.ctx.db
+        self.ctx.tasks.run_latest("case_detail", lambda: cases.get_case(db, case_id), self._detail,
+                                  lambda m: self.say(m, True))
+
+    def _detail(self, c: CaseInfo) -> None:
+        row = self.table.currentIndex().row()
+        if 0 <= row < len(self._rows) and self._rows[row].id == c.id:  # still the chosen row
+            self.show_case(c)
 
     def show_case(self, c: CaseInfo) -> None:
         self.current = c

@@ -51,6 +51,21 @@ class DocumentService(QObject):
     def close(self) -> None:
         """Nothing to stop: the device thread belongs to the context."""
 
+    def warm(self) -> int | None:
+        """After sign-in: load what the first receipt needs (reportlab, the Chinese font, the
+        barcode; the slip renderer when a receipt printer is set) on a worker, so the clerk's
+        first receipt costs what every later one does. The work holds no widget: only the
+        database and the workstation name. Returns the job id."""
+        db, workstation = self.ctx.db, self.ctx.workstation
+
+        def work() -> float:
+            from printing.warm import warm
+
+            thermal = bool(load_device_settings(db, workstation).get("receipt_printer", ""))
+            return warm(slip=thermal)
+
+        return self.ctx.tasks.run(work, lambda _ms: None, lambda _m: None, owner=self)
+
     def folder(self) -> Path:
         return self.ctx.cfg.data_dir / "documents"
 

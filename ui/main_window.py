@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from clerk.handover import is_handover_number
@@ -24,6 +24,8 @@ from .guide import GuideView
 from .intake import IntakeView
 from .screens import fit_window
 from .wedge import WedgeFilter, looks_like_case_number
+
+WARM_DOCUMENTS_MS = 300  # after the window is up: warm the printing code and font in the background
 
 
 def hall_name(ctx: AppContext) -> str:
@@ -142,6 +144,8 @@ class MainWindow(QMainWindow):
             applicant_screen.rated.connect(self._rated)
             applicant_screen.confirmed.connect(self.intake.applicant_confirmed)
         documents.failed.connect(lambda msg: self.intake.say(f"打印失败：{msg}（文件已保留，可在“办件”中重打）", True))
+        # signed in: the first receipt must not pay for loading the printing code and the font
+        QTimer.singleShot(WARM_DOCUMENTS_MS, documents, documents.warm)
 
     def _show_hall(self, hall) -> None:
         if hall is not None:

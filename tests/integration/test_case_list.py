@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from clerk import cases
+from clerk import case_rows, cases
 from clerk.db import Database
 from clerk.dto import ApplicantInput
 from clerk.errors import ValidationError
@@ -94,6 +94,43 @@ def test_like_wildcards_are_plain_characters(setup, query):
     _accepted(db, user, "张_%\\", "33022519850612002")
     found = [c.applicant.name for c in cases.list_cases(db, "all", query)]
     assert found == (["张_%\\"] if query in ("张_", "张_%") else [])
+    rows = [r.applicant_label.split(" ")[0] for r in case_rows.case_rows(db, "all", query)]
+    assert rows == found
+
+
+@pytest.mark.parametrize("listed", [case_rows.PEOPLE_LISTED, 0])
+def test_the_list_rows_are_one_select_a_page_and_agree_with_the_full_cases(setup, monkeypatch, listed):
+    """The table's rows (``case_rows``): the same cases as ``list_cases`` for every view and
+    search — whether the namesakes are few (looked up by id) or many (tested case by case) —
+    the same five columns, the ID number masked, one SELECT a page however many rows (two on
+    即将到期, which reads the hall's calendar; a search reads the applicants first)."""
+    monkeypatch.setattr(case_rows, "PEOPLE_LISTED", listed)
+    db, user = setup
+    draft = cases.start_case(db, user, ApplicantInput(name="孙七", id_number=id_number("33022519950505555")),
+                             matter_code="M-YIBAO")
+    _accepted(db, user, "张晓明", "33022519900101123")
+    late = _accepted(db, user, "李四", "33022519850612002", bundle=True)
+    few, few_sql = _statements(db, lambda: case_rows.case_rows(db, "all"))
+    for i in range(4):
+        _accepted(db, user, f"王{i}", f"33022519800{i + 1}01111", bundle=i % 2 == 0)
+    many, many_sql = _statements(db, lambda: case_rows.case_rows(db, "all"))
+    assert len(few) == 3 and len(many) == 7
+    selects = [q for q in many_sql if q.lstrip().upper().startswith("SELECT")]
+    assert len(many_sql) == len(few_sql) and len(selects) == 1
+    today = late.promised_date  # the accepted cases are due that day: in every open view
+    for view in case_rows.VIEWS:
+        for query in ("", "王", "李四", late.number[:-2], id_number("33022519900101123"), "无此人"):
+            full = cases.list_cases(db, view, query, today=today)
+            rows, sql = _statements(db, lambda: case_rows.case_rows(db, view, query, today=today))
+            selects = [x for x in sql if x.lstrip().upper().startswith("SELECT")]
+            assert len(selects) == 1 + (view == "due_soon") * 2 + bool(query), (view, query, selects)
+            assert [(r.id, r.number, r.matter_name, r.applicant_label, r.state_label, r.promised_date) for r in rows] \
+                == [(c.id, c.number, c.matter_name, f"{c.applicant.name} {c.applicant.id_number_masked}",
+                     c.state_label, c.promised_date) for c in full], (view, query)
+    labels = [r.applicant_label for r in case_rows.case_rows(db, "all")]
+    assert draft.id in [r.id for r in case_rows.case_rows(db, "all")]
+    assert "孙七 " in "".join(labels) and not any(id_number("33022519950505555") in x for x in labels)
+    assert any(r.id == late.id and r.matter_name == "出生一件事" for r in case_rows.case_rows(db, "open", today=today))
 
 
 def test_nul_and_over_long_searches_are_refused_in_chinese(setup):

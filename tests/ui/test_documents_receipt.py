@@ -3,6 +3,8 @@ workstation read from a real SQLite database, the slip sent to the ESC/POS emula
 TCP — and the send made on the device thread (strict check on, as in production checks)."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from clerk import cases
@@ -91,3 +93,32 @@ def test_printer_of_another_workstation_is_not_used(qtbot, ctx):
             docs.close()
         assert server.printer.printed() == b""
     assert "回执小票" not in said
+
+
+@pytest.mark.parametrize("printer", [False, True])
+def test_warm_up_after_sign_in_runs_on_a_worker_and_loads_what_the_receipt_needs(qtbot, ctx, monkeypatch, printer):
+    """``DocumentService.warm`` (called by the main window after sign-in): the printing code and
+    the font are loaded off the GUI thread by rendering a receipt (and the slip when a receipt
+    printer is set), through ``ctx.tasks``; the first real receipt then works as usual."""
+    import threading
+
+    import printing.fonts
+    import printing.warm
+
+    if printer:
+        save_device_settings(ctx.db, {"receipt_printer": "tcp://127.0.0.1:9"}, ctx.workstation)
+    calls, real = [], printing.warm.warm
+
+    def spy(slip: bool = False) -> float:
+        calls.append((threading.current_thread() is threading.main_thread(), slip))
+        return real(slip)
+
+    monkeypatch.setattr(printing.warm, "warm", spy)
+    docs = DocumentService(ctx, preview=False)
+    assert docs.warm() is not None
+    qtbot.waitUntil(lambda: ctx.tasks.pending == 0, timeout=20_000)
+    assert calls == [(False, printer)]
+    assert printing.fonts._cached is not None and "printing.receipt" in sys.modules
+    if not printer:
+        said = _produce(qtbot, docs, _accepted(ctx))
+        assert said.startswith("已保存") and said.endswith("-receipt.pdf")
