@@ -83,6 +83,14 @@ def main() -> None:
     total_b, total_a = sum(s[1] for s in sizes.values()), sum(s[2] for s in sizes.values())
     print(f"{'all':28s} {len(rows):7d} entries  {total_b / len(rows):6.0f} → {total_a / len(rows):5.0f} bytes "
           f"({100 * (1 - total_a / total_b):.0f} % less detail)")
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    payloads = [json.loads(p) for (p,) in con.execute("SELECT payload FROM outbox_entry ORDER BY id LIMIT ?",
+                                                      (args.rows,)) if p]
+    con.close()
+    if payloads:
+        ob, oa = sum(len(json.dumps(p).encode()) for p in payloads), sum(len(compact_json(p).encode()) for p in payloads)
+        print(f"outbox payloads ({len(payloads)}, JSON written by clerk.db.compact_json too): "
+              f"{ob / len(payloads):.0f} → {oa / len(payloads):.0f} bytes ({100 * (1 - oa / ob):.0f} % less)")
     old_row, new_row = table_bytes(rows, before), table_bytes(rows, now)
     print(f"audit table (SQLite pages / entries, no indexes): {old_row:.0f} → {new_row:.0f} bytes per entry "
           f"({100 * (1 - new_row / old_row):.0f} % less; a year of 408,500 entries: "

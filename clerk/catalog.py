@@ -911,7 +911,7 @@ def search(db_or_session: Database | Session, query: str, limit: int = 20,
            kinds: Iterable[str] = ("matter", "bundle")) -> list[SearchHit]:
     """Ranked hits by name, pinyin, initials, code or department from the in-memory index."""
     if isinstance(db_or_session, Database):
-        index = index_for_engine(db_or_session.engine, db_or_session.session)
+        index = index_for_engine(db_or_session.engine, db_or_session.read)  # no write lock
     else:
         index = index_for(db_or_session)
     return index.search(query, limit, kinds)
@@ -933,7 +933,7 @@ def search_in_memory(db: Database, query: str, limit: int = 20,
 def warm_search(db: Database) -> int:
     """Build the search index now (call from a worker thread at start-up, so the first
     keystroke does not pay for it). Returns the number of entries."""
-    return len(index_for_engine(db.engine, db.session))
+    return len(index_for_engine(db.engine, db.read))
 
 
 def record_use(db: Database, code: str) -> None:

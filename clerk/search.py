@@ -370,6 +370,9 @@ _CACHES_LOCK = threading.Lock()
 
 
 def _cache_for(engine: Engine) -> _Cache:
+    # one cache per database: an engine with execution options (``Database.read`` sessions are
+    # bound to one) is a copy proxying the engine the app holds
+    engine = getattr(engine, "_proxied", engine)
     with _CACHES_LOCK:
         c = _CACHES.get(engine)
         if c is None:
@@ -411,9 +414,9 @@ def memory_index(engine: Engine) -> tuple[SearchIndex | None, bool]:
 
 def index_for_engine(engine: Engine, sessions: Callable[[], Any]) -> SearchIndex:
     """Like ``index_for`` but without touching the database when the index was checked less
-    than ``RECHECK_SECONDS`` ago — a keystroke then costs no SQL at all (on SQLite every
-    transaction takes the write lock, so skipping it also keeps searches off the writers' way).
-    ``sessions()`` gives a context manager yielding a Session (``Database.session``)."""
+    than ``RECHECK_SECONDS`` ago — a keystroke then costs no SQL at all. ``sessions()`` gives a
+    context manager yielding a Session: ``Database.read`` (on SQLite it begins DEFERRED, so a
+    re-check never waits for a writer)."""
     c = _cache_for(engine)
     index = c.index
     if index is not None and time.monotonic() - c.checked < RECHECK_SECONDS:

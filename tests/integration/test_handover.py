@@ -126,3 +126,33 @@ def test_a_case_is_never_on_two_lists(setup):
             s.add(HandoverList(number="JJ33022501W0120261130099", agent_name="x",
                                items=[HandoverItem(case_id=case_id)]))
     assert [h.number for h in handover.recent_lists(db, agent)] == [first.number]
+
+
+def test_two_windows_scanning_the_same_list_at_once_receive_it_once(setup):
+    """Two centre windows scan the same list at the same moment: one receives it, the other is
+    told it was received (the row is locked on PostgreSQL; SQLite writers take turns)."""
+    import threading
+
+    db, agent, clerk = setup
+    _accept(db, agent, matter="M-SBK")
+    made = handover.make_list(db, agent)
+    manager = clerk_user(db, "manager")
+    start, outcomes, errors = threading.Barrier(2), [], []
+
+    def scan(user, ws):
+        start.wait()
+        try:
+            outcomes.append(handover.receive_list(db, user, made.number, workstation=ws))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scan, args=(clerk, "W03")), threading.Thread(target=scan, args=(manager, "W09"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(o.first for o in outcomes) == [False, True]
+    first = next(o for o in outcomes if o.first)
+    assert len(_audit(db, "case.received")) == 1
+    assert handover.get_list(db, made.number).received_by == first.handover.received_by

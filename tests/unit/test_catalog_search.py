@@ -201,3 +201,22 @@ def test_search_in_memory_answers_without_sql_and_says_when_the_stamp_must_be_ch
     search_mod._cache_for(cat.engine).checked -= search_mod.RECHECK_SECONDS + 1  # time passes
     hits, fresh = search_in_memory(cat, "户籍")
     assert not fresh and codes(hits) == expected and statements == []
+
+
+def test_the_search_reads_the_catalog_while_another_process_writes(cat):
+    """A search that must (re)build the index reads without SQLite's write lock: a writer
+    holding it (another window's transaction) does not make the search wait or fail."""
+    import sqlite3
+
+    from clerk import search as search_mod
+    from clerk.db import sqlite_path
+
+    search_mod.invalidate(cat.engine)
+    other = sqlite3.connect(sqlite_path(cat.url), timeout=0.1, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE setting SET value = value WHERE key = 'nothing'")
+        assert codes(search(cat, "户籍")) == ["330225-GA-0001"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
