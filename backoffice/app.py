@@ -58,6 +58,7 @@ async def _raw_json(request: Request) -> Any:
 
 
 WRITE_BLOCK = 1024 * 1024  # a PATCH body goes to the file in pieces of this size while the rest arrives
+BODY_IDLE = 60.0  # seconds without a byte of a PATCH body: the upload's lock is given back
 
 
 async def _drain(request: Request) -> None:
@@ -68,12 +69,29 @@ async def _drain(request: Request) -> None:
 
 async def _stream_into(request: Request, up: blobs.Upload) -> None:
     """The body into the blob's part file as it arrives: piece k is written and hashed on a worker
-    thread while piece k+1 is received (one write in flight, in order)."""
+    thread while piece k+1 is received (one write in flight, in order). A desk that goes away, or
+    sends nothing for ``BODY_IDLE`` seconds, keeps what arrived (the blob's bytes at their offsets)
+    and gives the part file's lock back."""
     pending: asyncio.Future[None] | None = None
     buf: list[bytes] = []
     size = total = 0
+    pieces = request.stream().__aiter__()
     try:
-        async for piece in request.stream():
+        while True:
+            try:
+                piece = await asyncio.wait_for(pieces.__anext__(), BODY_IDLE)
+            except StopAsyncIteration:
+                break
+            except (TimeoutError, ClientDisconnect) as exc:
+                if pending is not None:
+                    await pending
+                    pending = None
+                if buf:
+                    await run_in_threadpool(up.write, b"".join(buf))
+                if isinstance(exc, TimeoutError):
+                    raise ApiError(408, "body_timeout", "上传中断（超时未收到数据），已保存收到的部分，请继续上传",
+                                   "no body bytes for too long: what arrived is kept") from None
+                raise
             total += len(piece)
             if total > blobs.MAX_CHUNK:
                 raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
@@ -84,15 +102,6 @@ async def _stream_into(request: Request, up: blobs.Upload) -> None:
                     await pending
                 pending = asyncio.ensure_future(run_in_threadpool(up.write, b"".join(buf)))
                 buf, size = [], 0
-    except ClientDisconnect:
-        # the desk went away mid-chunk: what arrived is still the blob's bytes at their offsets
-        if pending is not None:
-            await pending
-            pending = None
-        if buf:
-            await run_in_threadpool(up.write, b"".join(buf))
-        raise
-    else:
         if pending is not None:
             await pending
             pending = None

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from backoffice import blobs, core, departments, migrate
 from backoffice.models import Blob
+from clerk.db import make_engine
 from tests.backoffice_server import BackofficeServer, sample_case
 
 TUS = "application/offset+octet-stream"
@@ -244,12 +245,30 @@ def test_bytes_written_past_the_reply_are_what_the_next_offset_says(local):
     assert b"".join(blobs.read_blob(store, files, sha)) == data
 
 
-def test_migration_moves_chunk_rows_into_files_and_back(tmp_path):
-    url = f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
+def test_a_second_writer_of_the_same_blob_waits_then_is_told_to_retry(local):
+    """Two workers (two open files, one ``flock``) never write one part file at once; one held
+    too long answers 503 ``upload_busy`` with ``Retry-After`` (the desk waits, no failure counted)."""
+    store, files, who = local
+    data = os.urandom(1000)
+    sha = hashlib.sha256(data).hexdigest()
+    blobs.create_blob(store, files, who, sha, len(data))
+    other = blobs.BlobFiles(files.root)
+    other.lock_wait = 0.2
+    with files.writing(sha):
+        with pytest.raises(core.ApiError) as exc:
+            blobs.patch_blob(store, other, who, sha, 0, data)
+    assert exc.value.status == 503 and exc.value.code == "upload_busy" and exc.value.headers["Retry-After"]
+    assert blobs.patch_blob(store, other, who, sha, 0, data).headers["Blob-Complete"] == "true"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def test_migration_moves_chunk_rows_into_files_and_back(tmp_path, request, dialect):
+    url = request.getfixturevalue("pg_url") if dialect == "postgresql" else \
+        f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
     migrate.upgrade(url, "bo0001")
     done, part, bad = os.urandom(300_000), os.urandom(200_000), os.urandom(50_000)
     sha_done, sha_part, sha_bad = (hashlib.sha256(x).hexdigest() for x in (done, part, bad))
-    engine = sa.create_engine(url)
+    engine = make_engine(url)
     with engine.begin() as c:
         ins_blob = sa.text('INSERT INTO bo_blob (sha256, length, "offset", complete, created_at) '
                            "VALUES (:s, :l, :o, :c, '2026-12-01 09:00:00')")
@@ -285,7 +304,7 @@ def test_migration_moves_chunk_rows_into_files_and_back(tmp_path):
         store.dispose()
 
     _downgrade(url, blob_dir)
-    engine = sa.create_engine(url)
+    engine = make_engine(url)
     with engine.connect() as c:
         rows = {r[0]: r[1:] for r in c.execute(sa.text('SELECT sha256, "offset", complete FROM bo_blob'))}
         got = b"".join(r[0] for r in c.execute(sa.text(

@@ -17,45 +17,72 @@ LONG_NAMES = ("国有建设用地使用权及房屋所有权转移登记（存�
               "80周岁以上老年人高龄津贴申领", "社会保障卡申领")
 
 
-def elided_cells(table: Any) -> list[dict[str, Any]]:
-    """Cells of ``table`` (a QTableView/QTableWidget) whose text needs more room than the cell has."""
-    from PySide6.QtWidgets import QStyleOptionViewItem
+def cut(view: Any, index: Any, rect: Any) -> dict[str, Any] | None:
+    """How Qt's item views decide to draw "…" (``QCommonStyle``'s item text drawing): the text is
+    laid out in the cell less the style's text margins, word-wrapped when the view wraps; a line
+    wider than that, or more lines than the cell's height holds, is elided. None when it is whole."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QTextLayout, QTextOption
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = rect
+    view.model().data(index)   # the text and the font the delegate would use
+    option.text = str(index.data())
+    font = index.data(0x6) or option.font   # Qt.FontRole
+    margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, option, view) + 1
+    width = rect.width() - 2 * margin
+    wrap = bool(option.features & QStyleOptionViewItem.ViewItemFeature.WrapText)
+    text = option.text.replace("\n", "\u2028")
+    layout = QTextLayout(text, font)
+    text_option = QTextOption()
+    text_option.setWrapMode(QTextOption.WrapMode.WordWrap if wrap else QTextOption.WrapMode.ManualWrap)
+    layout.setTextOption(text_option)
+    layout.beginLayout()
+    height, widest = 0.0, 0.0
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, height))
+        height += line.height()
+        widest = max(widest, line.naturalTextWidth())
+    layout.endLayout()
+    if widest > width or height > rect.height() + 0.5:
+        return {"text": option.text, "need": [round(widest + 2 * margin, 1), round(height, 1)],
+                "has": [rect.width(), rect.height()]}
+    return None
+
+
+def elided_cells(table: Any) -> list[dict[str, Any]]:
+    """Cells of ``table`` (a QTableView/QTableWidget) whose text Qt would draw cut."""
     model, out = table.model(), []
     for row in range(model.rowCount()):
         for col in range(model.columnCount()):
             index = model.index(row, col)
             if table.isColumnHidden(col) or not index.data():
                 continue
-            option = QStyleOptionViewItem()
-            table.initViewItemOption(option)
-            option.rect = table.visualRect(index)
-            need = table.itemDelegateForIndex(index).sizeHint(option, index)
-            if need.width() > option.rect.width() or need.height() > option.rect.height():
-                out.append({"row": row, "col": col, "text": str(index.data()), "need": [need.width(), need.height()],
-                            "has": [option.rect.width(), option.rect.height()]})
+            found = cut(table, index, table.visualRect(index))
+            if found:
+                out.append({"row": row, "col": col, **found})
     return out
 
 
 def elided_items(view: Any) -> list[dict[str, Any]]:
-    """Rows of a list view (``QListWidget``) whose text needs more room than the row shows: cut
-    by the delegate ("…"), or running past the right edge of the viewport (a list scrolls
-    sideways rather than eliding: the end of the text, where the code is, is not seen)."""
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
+    """Rows of a list view (``QListWidget``) whose text is cut ("…") or runs past the right edge
+    of the viewport (a list scrolls sideways rather than eliding: the end of the line, where the
+    code was, is not seen)."""
     model, out = view.model(), []
     right = view.viewport().width()
     for row in range(model.rowCount()):
         index = model.index(row, 0)
-        option = QStyleOptionViewItem()
-        view.initViewItemOption(option)
         rect = view.visualRect(index)
         rect.setRight(min(rect.right(), right - 1))   # what the viewport shows of the row
-        option.rect = rect
-        need = view.itemDelegateForIndex(index).sizeHint(option, index)
-        if need.width() > option.rect.width() or need.height() > option.rect.height():
-            out.append({"row": row, "text": str(index.data()), "need": [need.width(), need.height()],
-                        "has": [option.rect.width(), option.rect.height()]})
+        found = cut(view, index, rect)
+        if found:
+            out.append({"row": row, **found})
     return out
 
 

@@ -48,3 +48,12 @@ def test_the_case_list_shows_every_matter_and_number_whole_at_1366(tmp_path, rol
     assert sorted(cl["matters"]) == sorted(LONG_NAMES)      # the long names are on the list …
     assert cl["elided"] == []                                # … and none is cut, nor any other cell
 
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ["clerk", "agent"])
+def test_search_results_show_each_matters_code_whole_at_1366(tmp_path, role):
+    got = _probe(tmp_path, role)
+    search = got["search"]
+    assert search["rows"] >= 3
+    assert any("330225-LONG-00" in text for text in search["texts"])   # the longest name's code is listed …
+    assert search["elided"] == []                                       # … and no hit is cut

@@ -31,6 +31,11 @@ class MatterPicker(QGroupBox):
         self.query.setPlaceholderText("输入事项名称、拼音首字母或编码，如 sbk、户籍、出生一件事 (F3)")
         self.results = QListWidget()
         self.results.setObjectName("matter_results")
+        # a hit is two lines (name; code and department) that wrap in the column rather than run
+        # past its right edge, where the code was not seen at 1366×768
+        self.results.setWordWrap(True)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.selected = QLabel("")
         self.selected.setWordWrap(True)
         self.query.textChanged.connect(lambda _t: self._search())
@@ -75,7 +80,8 @@ class MatterPicker(QGroupBox):
             for h in hits:
                 tag = "【一件事】" if h.kind == "bundle" else ""
                 parent = f"〔{h.parent}〕" if getattr(h, "parent", "") else ""  # the 主项 of a 子项
-                item = QListWidgetItem(f"{tag}{h.name}{parent}    {h.department or ''}  {h.code}")
+                # two lines, the code first on its own: never the part that wraps away (B10)
+                item = QListWidgetItem(f"{tag}{h.name}{parent}\n{h.code}  {h.department or ''}".rstrip())
                 item.setData(Qt.ItemDataRole.UserRole, (h.kind, h.code, h.name))
                 self.results.addItem(item)
             if hits:
