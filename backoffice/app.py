@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from . import blobs, core, schemas, service
+from . import blobs, core, handover, schemas, service
 from .core import ApiError, Store
 
 API_VERSION = "1.0.0"
@@ -191,6 +191,32 @@ def api_router() -> APIRouter:
         """The status feed of the token's hall, in ``seq`` order, with an opaque cursor; replaying a
         page is harmless. An invalid cursor → 410 ``cursor_expired`` (resync from empty)."""
         return JSONResponse(service.changes(_store(request), who, cursor or None, limit))
+
+    @r.put("/handover-lists/{number}", status_code=201, response_model=schemas.HandoverListReply, tags=["handover"],
+           responses={404: ERRORS, 409: ERRORS, 422: ERRORS})
+    async def put_handover_list(number: str, body: schemas.HandoverListBody, request: Request,
+                                who: Auth) -> JSONResponse:
+        """交接单 from a village agent's desk, after the cases it names. Idempotent on the number: the
+        same canonical body again → the stored reply (``Idempotent-Replayed: true``); another body →
+        409 ``conflict``; a case the server does not hold → 422 ``unknown_case`` (permanent)."""
+        raw = await _raw_json(request)
+        return _json(await run_in_threadpool(handover.put_list, _store(request), who, number, raw))
+
+    @r.get("/handover-lists/{number}", response_model=schemas.HandoverListView, tags=["handover"],
+           responses={404: ERRORS})
+    def get_handover_list(number: str, request: Request, who: Auth) -> JSONResponse:
+        """The list, its cases (applicants masked) and whether the centre received it."""
+        return JSONResponse(handover.get_list(_store(request), who, number))
+
+    @r.post("/handover-lists/{number}/receive", response_model=schemas.HandoverListView, tags=["handover"],
+            responses={404: ERRORS, 422: ERRORS})
+    async def receive_handover_list(number: str, body: schemas.HandoverReceiveBody, request: Request,
+                                    who: Auth) -> JSONResponse:
+        """The centre receives every case of the list at once (a ``case.handover_received`` feed row
+        per case). Once: a second call changes nothing and answers 200 with ``already: true`` and
+        who/when received it."""
+        raw = await _raw_json(request)
+        return JSONResponse(await run_in_threadpool(handover.receive, _store(request), who, number, raw))
 
     blob_headers = {"Upload-Offset": {"schema": {"type": "integer"}}, "Upload-Length": {"schema": {"type": "integer"}},
                     "Blob-Complete": {"schema": {"type": "string", "enum": ["true", "false"]}}}

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "bo0002"
+HEAD_REVISION = "bo0003"
 
 
 def alembic_config(url: str, blob_dir: str | os.PathLike[str] | None = None) -> Any:

@@ -169,3 +169,25 @@ class Setting(Base):
     __tablename__ = "bo_setting"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
+
+
+class HandoverList(Base):
+    """A village agent's 交接单 as the agent's desk sent it (PUT, idempotent on the number per hall),
+    and its receipt at the centre (``received_*``: set once). ``body`` names the cases (all of the
+    hall, received before the list: the desk pushes a case before any list that carries it)."""
+    __tablename__ = "bo_handover_list"
+    __table_args__ = (UniqueConstraint("hall_code", "number", name="uq_bo_handover_hall_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hall_code: Mapped[str] = mapped_column(ForeignKey("bo_hall.code"))
+    number: Mapped[str] = mapped_column(String(40))
+    agent: Mapped[str] = mapped_column(String(40), default="")
+    workstation: Mapped[str] = mapped_column(String(16), default="")
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    reply: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    received_by: Mapped[str] = mapped_column(String(40), default="")
+    received_name: Mapped[str] = mapped_column(String(40), default="")
+    received_workstation: Mapped[str] = mapped_column(String(16), default="")

@@ -155,7 +155,7 @@ class CaseList(BaseModel):
 
 class ChangeItem(_Open):
     seq: int
-    kind: Literal["case.status", "catalog.version", "calendar.day"]
+    kind: Literal["case.status", "case.handover_received", "catalog.version", "calendar.day"]
     case_uuid: str | None = None
     parent_uuid: str | None = None
     number: str | None = None
@@ -169,3 +169,60 @@ class ChangesPage(BaseModel):
     changes: list[ChangeItem]
     cursor: str
     more: bool
+
+
+class HandoverCase(_Open):
+    uuid: str = Field(description="a top-level case of the hall, sent (PUT) before the list")
+    number: str = ""
+    originals: int = 0
+    copies: int = 0
+    papers: list[str] = Field([], description="each material carried: \"出生医学证明 原件1份\"")
+
+
+class HandoverListBody(_Open):
+    """交接单 as the agent's desk made it; idempotent on the number (same canonical body → stored reply)."""
+    schema_: int = Field(1, alias="schema")
+    number: str = Field(examples=["JJ33022501V0120261202001"])
+    agent: str = ""
+    workstation: str = ""
+    made_at: str
+    cases: list[HandoverCase] = Field(min_length=1)
+
+
+class HandoverListReply(BaseModel):
+    number: str
+    cases: int
+    received_at: str | None
+    stored_at: str
+
+
+class HandoverReceiveBody(_Open):
+    username: str = Field(min_length=1)
+    name: str = ""
+    workstation: str = ""
+
+
+class HandoverLineView(_Open):
+    uuid: str
+    number: str
+    applicant: str = Field(description="masked")
+    id_number_masked: str
+    matter_name: str
+    accepted_at: str | None
+    originals: int
+    copies: int
+    papers: list[str]
+    state: str
+
+
+class HandoverListView(_Open):
+    number: str
+    agent: str
+    workstation: str
+    made_at: str | None
+    cases: list[HandoverLineView]
+    received_at: str | None
+    received_by: str
+    received_name: str
+    received_workstation: str
+    already: bool | None = Field(None, description="receive only: true when received before (nothing changed)")

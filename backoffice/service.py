@@ -418,6 +418,8 @@ def changes(store: Store, who: Who, cursor: str | None, limit: int) -> dict[str,
         if r.kind == "case.status":
             item |= {"case_uuid": r.case_uuid, "parent_uuid": r.parent_uuid, "number": r.number, "state": r.state,
                      "version": r.version, "at": iso(r.at)}
+        elif r.kind == "case.handover_received":
+            item |= {"case_uuid": r.case_uuid, "number": r.number, "at": iso(r.at)}
         item["data"] = r.data or {}
         out.append(item)
     last = rows[-1].seq if rows else after

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid as uuidlib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -25,10 +26,11 @@ from .clock import now as local_now
 from .db import Database
 from .dto import HandoverLine, HandoverListInfo, HandoverReceived, UserInfo
 from .errors import NotFound, ValidationError
-from .models import (Case, CaseState, CheckStatus, HandoverItem, HandoverList, Hall, MaterialForm, Setting,
-                     User)
+from .models import (Case, CaseState, CheckStatus, HandoverItem, HandoverList, Hall, MaterialForm, OutboxEntry,
+                     Setting, User)
 from .numbering import check_codes, next_value
 from .privacy import mask_id, mask_name
+from .sync.state import backoffice_configured
 
 PREFIX = "JJ"  # 交接
 NUMBER = re.compile(r"^JJ(?P<hall>[0-9]{8})(?P<ws>[A-Z0-9]{3})(?P<date>[0-9]{8})(?P<seq>[0-9]{3,})$")
@@ -143,7 +145,16 @@ def make_list(db: Database, user: UserInfo, *, workstation: str = "",
         for case in cases:
             audit.record(s, "case.handover", username=who, workstation=ws, entity="case", entity_id=case.uuid,
                          number=case.number, handover=row.number)
-        return _info(s, row)
+        info = _info(s, row)
+        # to the back office after the cases it carries (clerk.sync.push keeps it behind their entries),
+        # so the centre can receive it by number though the cases live in this desk's own database
+        s.add(OutboxEntry(kind="handover.list", entity_uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, row.number)),
+                          payload={"number": row.number, "agent": row.agent_name, "workstation": ws,
+                                   "made_at": when.replace(microsecond=0).isoformat(),
+                                   "cases": [{"uuid": case.uuid, "number": line.case_number, "originals": line.originals,
+                                              "copies": line.copies, "papers": list(line.papers)}
+                                             for case, line in zip(cases, info.lines, strict=True)]}))
+        return info
 
 
 def _find(s: Session, number: str, *, lock: bool = False) -> HandoverList:
@@ -183,6 +194,9 @@ def receive_list(db: Database, user: UserInfo, number: str, *, workstation: str 
     says so (``first`` False) with who received it and when."""
     who = authorize(user, "handover.receive")
     when = now or local_now()
+    code = (number or "").strip().upper()
+    if is_handover_number(code) and not _held(db, code) and backoffice_configured(db):
+        return _receive_remote(db, user, who, code, workstation)
     with db.uow() as s:
         row = _find(s, number, lock=True)
         ws = _workstation(s, workstation)
@@ -203,6 +217,55 @@ def receive_list(db: Database, user: UserInfo, number: str, *, workstation: str 
                      cases=len(row.items))
         s.flush()
         return HandoverReceived(_info(s, row), first=True)
+
+
+def _held(db: Database, code: str) -> bool:
+    with db.read() as s:
+        return s.scalar(select(HandoverList.id).where(HandoverList.number == code)) is not None
+
+
+def _time(value: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _receive_remote(db: Database, user: UserInfo, who: str, code: str, workstation: str) -> HandoverReceived:
+    """A list made on an agent's laptop (its own database): received at the back office, which
+    holds it and its cases since the laptop synced. Audited here as a local receipt is."""
+    from .sync import handover as remote
+
+    with db.read() as s:
+        ws = _workstation(s, workstation)
+        name = user.display_name
+        if user.id:
+            person = s.get(User, user.id)
+            name = person.display_name if person is not None else name
+    d = remote.receive(db, code, username=who, name=name, workstation=ws)
+    lines = tuple(HandoverLine(case_number=str(c.get("number") or ""), applicant=str(c.get("applicant") or ""),
+                               id_number_masked=str(c.get("id_number_masked") or ""),
+                               matter_name=str(c.get("matter_name") or ""), accepted_at=_time(c.get("accepted_at")),
+                               originals=int(c.get("originals") or 0), copies=int(c.get("copies") or 0),
+                               papers=tuple(str(p) for p in c.get("papers") or ()))
+                  for c in d["cases"])
+    info = HandoverListInfo(number=code, agent_name=str(d.get("agent") or ""), workstation=str(d.get("workstation") or ""),
+                            created_at=_time(d.get("made_at")) or local_now(), lines=lines,
+                            received_at=_time(d.get("received_at")), received_by=str(d.get("received_by") or ""),
+                            received_name=str(d.get("received_name") or ""),
+                            received_workstation=str(d.get("received_workstation") or ""))
+    first = not d["already"]
+    with db.uow() as s:
+        if not first:
+            audit.record(s, "handover.rescan", username=who, workstation=ws, entity="handover", entity_id=code,
+                         received_by=info.received_by, received_at=info.received_at, via="backoffice")
+        else:
+            for c in d["cases"]:
+                audit.record(s, "case.received", username=who, workstation=ws, entity="case", entity_id=c.get("uuid"),
+                             number=c.get("number"), handover=code, agent=info.agent_name, via="backoffice")
+            audit.record(s, "handover.receive", username=who, workstation=ws, entity="handover", entity_id=code,
+                         cases=len(lines), via="backoffice")
+    return HandoverReceived(info, first=first)
 
 
 def received_message(outcome: HandoverReceived) -> str:

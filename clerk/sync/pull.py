@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from .. import cases as rules
 from ..db import Database
-from ..models import CalendarDay, Case, CaseState, OutboxEntry
+from ..models import AuditEntry, CalendarDay, Case, CaseState, HandoverList, OutboxEntry
 from . import state
 from .crash import crash_point
 from .http import API, Client, Result, classify, network_result
@@ -125,6 +126,9 @@ def apply_page(db: Database, changes: list[dict[str, Any]], cursor: str, report:
                     report.unknown += 1
                     continue
                 _apply_status(s, case, ch, report)
+            elif kind == "case.handover_received":
+                if _apply_received(s, ch):
+                    report.applied += 1
             elif kind == "catalog.version":
                 state.row(s).catalog_version = str((ch.get("data") or {}).get("version") or "")[:40]
                 report.applied += 1
@@ -132,6 +136,31 @@ def apply_page(db: Database, changes: list[dict[str, Any]], cursor: str, report:
                 _apply_day(s, ch.get("data") or {})
                 report.applied += 1
         state.row(s).cursor = cursor
+
+
+def _apply_received(s: Session, ch: dict[str, Any]) -> bool:
+    """The centre received a 交接单 this desk made (one change per case): the local list records
+    who/where/when once, each case gets its audit entry once. Another desk's list: nothing here."""
+    data = ch.get("data") or {}
+    row = s.scalar(select(HandoverList).where(HandoverList.number == str(data.get("handover") or "")))
+    if row is None:
+        return False
+    if row.received_at is None:
+        try:
+            row.received_at = dt.datetime.fromisoformat(str(data.get("at") or ch.get("at")))
+        except ValueError:
+            row.received_at = state.now()
+        row.received_by = str(data.get("by") or "")[:40]
+        row.received_name = str(data.get("name") or row.received_by)[:40]
+        row.received_workstation = str(data.get("window") or "")[:16]
+    uuid = str(ch.get("case_uuid") or "")
+    seen = s.scalar(select(AuditEntry.id).where(AuditEntry.action == "case.received", AuditEntry.entity_id == uuid,
+                                                AuditEntry.entity == "case").limit(1))
+    if seen is None:
+        audit.record(s, "case.received", username=row.received_by, workstation=row.received_workstation,
+                     entity="case", entity_id=uuid, number=ch.get("number"), handover=row.number,
+                     agent=row.agent_name, via="backoffice")
+    return True
 
 
 def _apply_day(s: Session, data: dict[str, Any]) -> None:

@@ -118,6 +118,9 @@ def send(client: Client, files_dir: Path, job: Job, chunk: int = CHUNK) -> Resul
                 r = classify(client.request("PUT", f"{API}/cases/{req['uuid']}", body=req["body"]),
                              _echo_put(req))
             return r
+        if req["op"] == "handover":
+            return classify(client.request("PUT", f"{API}/handover-lists/{req['number']}", body=req["body"]),
+                            lambda d: d.get("number") == req["number"])
         if req["op"] == "event":
             return classify(client.request("POST", f"{API}/cases/{req['uuid']}/events", body=req["body"],
                                            headers={"Idempotency-Key": job.key}), _echo_event(req))
@@ -228,7 +231,11 @@ def _freeze_all(db: Database) -> int:
             covered += sum(1 for e in todo if e.state == "covered")
 
 
-def _schedule(db: Database, limit: int, at: dt.datetime, report: PushReport) -> list[list[Job]]:
+def _schedule(db: Database, limit: int, at: dt.datetime, report: PushReport,
+              behind: set[str] | None = None) -> list[list[Job]]:
+    """Groups of jobs by root case, in id order. An entry that must follow other cases (a 交接单:
+    ``request["after"]``) waits while an earlier entry of any of them is pending or dead; when one
+    of them is being sent this round, its root goes into ``behind`` (push then runs another pass)."""
     with db.uow() as s:
         rows = s.execute(select(OutboxEntry.id, OutboxEntry.root_uuid, OutboxEntry.state, OutboxEntry.next_attempt_at,
                                 OutboxEntry.attempts, OutboxEntry.idempotency_key, OutboxEntry.request)
@@ -236,6 +243,7 @@ def _schedule(db: Database, limit: int, at: dt.datetime, report: PushReport) -> 
                          .order_by(OutboxEntry.id)).all()
     groups: dict[str, list[Job]] = {}
     blocked: set[str] = set()
+    skipped: set[str] = set()
     count = 0
     for r in rows:
         root = r.root_uuid or f"entry:{r.id}"
@@ -252,10 +260,20 @@ def _schedule(db: Database, limit: int, at: dt.datetime, report: PushReport) -> 
                         report.next_due = r.next_attempt_at
                 continue
             if count >= limit:
+                skipped.add(root)
                 continue
             groups[root] = []
         if r.state != "pending" or r.request is None:
             blocked.add(root)
+            continue
+        after = set(r.request.get("after") or ()) if isinstance(r.request, dict) else set()
+        if after & (blocked | skipped | (set(groups) - {root})):
+            if behind is not None and after & (set(groups) - {root}):
+                behind.add(root)
+            blocked.add(root)
+            if not groups[root]:
+                del groups[root]
+            report.blocked += 1
             continue
         groups[root].append(Job(r.id, r.idempotency_key, r.request, r.attempts))
         count += 1
@@ -305,9 +323,23 @@ def push(db: Database, client: Client, files_dir: Path, opts: Options | None = N
     opts = opts or Options()
     report = PushReport()
     report.covered = _freeze_all(db)
-    groups = _schedule(db, opts.batch, state.now(), report)
-    if not groups:
-        return report
+    for n in range(3):
+        if n:  # a later pass counts what still waits afresh
+            report.blocked, report.next_due = 0, None
+        behind: set[str] = set()
+        groups = _schedule(db, opts.batch, state.now(), report, behind)
+        if not groups:
+            return report
+        stopped = _push_groups(db, client, files_dir, opts, rng, report, groups)
+        # a 交接单 waited behind cases sent in this pass: once they are sent, one more pass sends it
+        if stopped or not behind:
+            return report
+    return report
+
+
+def _push_groups(db: Database, client: Client, files_dir: Path, opts: Options, rng: Callable[[], float],
+                 report: PushReport, groups: list[list[Job]]) -> bool:
+    """One pass over the scheduled groups; True when the round stopped (offline, token refused)."""
     stop = threading.Event()
 
     def run(jobs: list[Job]) -> tuple[list[tuple[Job, Result]], int]:
@@ -351,7 +383,7 @@ def push(db: Database, client: Client, files_dir: Path, opts: Options | None = N
                 _apply(db, pending, opts, report, rng)
                 pending = []
     _apply(db, pending, opts, report, rng)
-    return report
+    return stop.is_set()
 
 
 def retry(db: Database, entry_id: int | None = None, *, user: UserInfo | None = None,

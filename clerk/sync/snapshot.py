@@ -8,6 +8,8 @@ and the server's idempotency can recognise it.
   snapshot (a bundle: one PUT with its matter cases as ``children``);
 - the later desk facts → ``POST /cases/{root}/events`` (``Idempotency-Key`` = the entry's key);
 - ``attachment`` → the blob by sha256 (uploaded before the case that names it: same root, earlier id);
+- ``handover.list`` (交接单) → ``PUT /handover-lists/{number}``, sent only once nothing of its cases
+  waits before it in the outbox (``push._schedule``);
 - everything else is ``covered``: a child's acceptance (in its bundle's PUT), a draft's form (in the
   snapshot), the department decisions (they come from the back office), evaluations without a case.
 """
@@ -139,6 +141,8 @@ def _one(e: OutboxEntry, root: str | None, cases: dict[str, Case], by_number: di
         return _event(root, case.uuid if case else root, "evaluation", at, {
             "level": p.get("level"), "reasons": list(p.get("tags") or []), "text": p.get("text") or "",
             "stage": p.get("stage") or "accept"})
+    if e.kind == "handover.list":
+        return handover_request(p)
     if not e.kind.startswith("case."):
         return f"“{e.kind}”不属于与后台同步的内容"
     case = cases.get(e.entity_uuid)
@@ -173,6 +177,16 @@ def _one(e: OutboxEntry, root: str | None, cases: dict[str, Case], by_number: di
             return "一件事的撤回随各事项分别上传"
         return _event(root, case.uuid, "withdrawn", at, {"reason": p.get("reason") or ""})
     return f"“{e.kind}”不属于与后台同步的内容"
+
+
+def handover_request(p: dict[str, Any]) -> dict[str, Any] | str:
+    """交接单 → ``PUT /handover-lists/{number}``; ``after``: the cases whose entries go first."""
+    items = [dict(i) for i in p.get("cases") or [] if i.get("uuid")]
+    if not p.get("number") or not items:
+        return "交接单记录不完整，无需上传"
+    body = {"schema": 1, "number": p["number"], "agent": p.get("agent") or "", "workstation": p.get("workstation") or "",
+            "made_at": p.get("made_at"), "cases": items}
+    return {"op": "handover", "number": p["number"], "after": [i["uuid"] for i in items], "body": body}
 
 
 def _event(root: str, case_uuid: str, kind: str, at: str | None, data: dict[str, Any]) -> dict[str, Any]:
