@@ -25,7 +25,8 @@ from .context import AppContext
 
 KIND_LABELS = {"case.accept": "受理", "case.notify": "一次性告知", "case.refuse": "不予受理", "attachment": "扫描件",
                "case.hand_over": "出件", "case.finish_on_the_spot": "当场办结", "case.supply_supplement": "补正材料",
-               "case.supply_deferred": "补交容缺材料", "case.withdraw": "撤回", "evaluation": "评价"}
+               "case.supply_deferred": "补交容缺材料", "case.withdraw": "撤回", "evaluation": "评价",
+               "handover.list": "交接单"}
 
 
 def snapshot(db: Database, report: Any = None) -> dict[str, Any]:

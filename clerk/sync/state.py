@@ -147,8 +147,9 @@ def confirmed_cases(s: Session, case_ids: list[int]) -> set[int]:
         return set()
     # entries not yet assigned to their case by a sync round: which case they hold back is not
     # known yet, so nothing counts as confirmed until the next round has sorted them
+    # (a 交接单 belongs to no one case: it is sent after its cases, and holds none of them back)
     unsorted = s.scalar(select(func.count()).select_from(OutboxEntry).where(
-        OutboxEntry.root_uuid.is_(None), OutboxEntry.state != "sent"))
+        OutboxEntry.root_uuid.is_(None), OutboxEntry.state != "sent", OutboxEntry.kind != "handover.list"))
     if unsorted:
         return set()
     rows = s.execute(select(Case.id, Case.uuid, Case.parent_id, Case.remote_version)
