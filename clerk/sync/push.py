@@ -196,6 +196,19 @@ def upload_blob(client: Client, files_dir: Path, sha256: str, size: int, chunk: 
                 if resp.headers.get("Blob-Complete", "").lower() != "true":
                     return Result("retry", 204, "后台未确认扫描件完整，稍后重试")
                 return Result("ok", 204, "", "", data={"sha256": sha256, "size": total})
+    # The server holds every byte but has not finished the blob: the desk that sent the last
+    # chunk went away before its reply (the bytes that arrived are kept), or a 409 told us so.
+    # No chunk is left to send, so an empty PATCH at the end asks the server to check and finish
+    # it — else nobody ever would, and the case would wait for its scan for ever.
+    resp = client.request("PATCH", url, data=b"", headers={
+        "Upload-Offset": str(total), "Content-Type": "application/offset+octet-stream"})
+    if resp.status_code == 422:
+        return Result("retry", 422, "后台校验扫描件不一致，将重新上传")
+    if resp.status_code not in (204, 409):
+        return classify_error(resp)
+    head = _blob_headers(resp)
+    if head is not None and head[2]:
+        return Result("ok", resp.status_code, "", "", data={"sha256": sha256, "size": total})
     return Result("retry", None, "扫描件上传未完成，稍后重试")
 
 

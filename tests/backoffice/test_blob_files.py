@@ -318,3 +318,69 @@ def _downgrade(url: str, blob_dir: Path) -> None:
     from alembic import command
 
     command.downgrade(migrate.alembic_config(url, blob_dir), "bo0001")
+
+
+def test_every_byte_held_but_never_finished_is_finished_by_the_next_desk(bo):
+    """A desk's last chunk arrived whole but the desk went away before the server finished the
+    blob (the bytes that arrived are kept): HEAD says every byte is held and the blob is not
+    complete. The next upload has no chunk left to send; it asks the server to finish (an empty
+    PATCH at the end) instead of reporting 上传未完成 round after round for ever."""
+    from clerk.sync.http import Client
+    from clerk.sync.push import upload_blob
+
+    data = os.urandom(2 * CHUNK + 3)
+    sha = hashlib.sha256(data).hexdigest()
+    token = bo.register("W01")
+    r = requests.post(f"{bo.url}/api/v1/blobs/{sha}", headers=bo.auth(token, **{"Upload-Length": str(len(data))}))
+    assert r.status_code == 201
+    part = bo.data_dir / "blobs" / sha[:2] / f"{sha}.part"
+    part.write_bytes(data)  # every byte arrived; the finish never ran
+    head = requests.head(f"{bo.url}/api/v1/blobs/{sha}", headers=bo.auth(token))
+    assert (head.headers["Upload-Offset"], head.headers["Blob-Complete"]) == (str(len(data)), "false")
+    files = bo.data_dir.parent / "desk-W01"
+    (files / sha[:2]).mkdir(parents=True)
+    (files / sha[:2] / sha).write_bytes(data)
+    got = upload_blob(Client(bo.url, token), files, sha, len(data), chunk=CHUNK)
+    assert got.kind == "ok", got
+    blob_dir = bo.data_dir / "blobs"
+    assert _stored(blob_dir) == [blob_dir / sha[:2] / sha]
+    assert (blob_dir / sha[:2] / sha).read_bytes() == data
+
+
+def test_a_desk_whose_scan_another_desk_finished_meanwhile_is_told_it_is_complete(bo):
+    """Desk B asked where the upload stood, then desk A sent the whole scan before B's first
+    chunk: B's stale chunk is answered 'complete' and B is done — not told to retry an upload
+    that is complete."""
+    from clerk.sync.http import Client
+    from clerk.sync.push import upload_blob
+
+    data = os.urandom(3 * CHUNK + 5)
+    sha = hashlib.sha256(data).hexdigest()
+    desks = []
+    for ws in ("W01", "W02"):
+        files = bo.data_dir.parent / f"desk-{ws}"
+        (files / sha[:2]).mkdir(parents=True)
+        (files / sha[:2] / sha).write_bytes(data)
+        desks.append((Client(bo.url, bo.register(ws)), files))
+    (a, a_files), (b, b_files) = desks
+    seen: list[tuple[str, int]] = []
+
+    class Late:
+        """B's client: before B's first PATCH goes out, A uploads everything."""
+
+        def __init__(self, inner):
+            self.inner, self.first = inner, True
+
+        def request(self, method, url, **kw):
+            if method == "PATCH" and self.first:
+                self.first = False
+                assert upload_blob(a, a_files, sha, len(data), chunk=CHUNK).ok
+            resp = self.inner.request(method, url, **kw)
+            seen.append((method, resp.status_code))
+            return resp
+
+    got = upload_blob(Late(b), b_files, sha, len(data), chunk=CHUNK)
+    assert got.kind == "ok", (got, seen)
+    assert ("PATCH", 409) in seen or ("PATCH", 204) in seen
+    blob_dir = bo.data_dir / "blobs"
+    assert _stored(blob_dir) == [blob_dir / sha[:2] / sha]
