@@ -190,7 +190,17 @@ def upload_blob(client: Client, files_dir: Path, sha256: str, size: int, chunk: 
                 # complete: ours was the last chunk, or another desk finished the same bytes first
                 return Result("ok", 204, "", "", data={"sha256": sha256, "size": total})
             if not new.isdigit() or int(new) != offset + len(data):
-                return Result("retry", 204, "后台对扫描件上传的回复不符合约定，稍后重试")
+                # not where our chunk should have left it (another desk's upload of the same scan
+                # went on between): ask where the server stands and go on from there — the
+                # server's sha256 check at the end guards the bytes either way
+                resp = client.request("HEAD", url)
+                head = _blob_headers(resp) if resp.status_code in (200, 201) else None
+                if head is None:
+                    return Result("retry", 204, "后台对扫描件上传的回复不符合约定，稍后重试")
+                if head[2]:
+                    return Result("ok", resp.status_code, "", "", data={"sha256": sha256, "size": total})
+                offset = head[0]
+                continue
             offset = int(new)
             if offset == total:
                 if resp.headers.get("Blob-Complete", "").lower() != "true":

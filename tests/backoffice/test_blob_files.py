@@ -384,3 +384,37 @@ def test_a_desk_whose_scan_another_desk_finished_meanwhile_is_told_it_is_complet
     assert ("PATCH", 409) in seen or ("PATCH", 204) in seen
     blob_dir = bo.data_dir / "blobs"
     assert _stored(blob_dir) == [blob_dir / sha[:2] / sha]
+
+
+def test_a_chunk_reply_naming_an_unexpected_offset_is_followed_by_asking_where_the_server_stands(bo):
+    """A 204 whose Upload-Offset is not where the chunk should have left it (seen once when two
+    desks sent the same scan at once): the desk asks (HEAD) and goes on from the server's offset,
+    rather than giving the round up; the server's checksum at the end guards the bytes."""
+    from clerk.sync.http import Client
+    from clerk.sync.push import upload_blob
+
+    data = os.urandom(3 * CHUNK + 11)
+    sha = hashlib.sha256(data).hexdigest()
+    files = bo.data_dir.parent / "desk-W01"
+    (files / sha[:2]).mkdir(parents=True)
+    (files / sha[:2] / sha).write_bytes(data)
+    seen: list[str] = []
+
+    class Odd:
+        def __init__(self, inner):
+            self.inner, self.patches = inner, 0
+
+        def request(self, method, url, **kw):
+            resp = self.inner.request(method, url, **kw)
+            seen.append(method)
+            if method == "PATCH":
+                self.patches += 1
+                if self.patches == 2 and resp.status_code == 204:
+                    resp.headers["Upload-Offset"] = "7"  # a reply that says something else
+            return resp
+
+    got = upload_blob(Odd(Client(bo.url, bo.register("W01"))), files, sha, len(data), chunk=CHUNK)
+    assert got.kind == "ok", (got, seen)
+    assert seen.count("HEAD") == 2  # the first look, and the one after the odd reply
+    blob_dir = bo.data_dir / "blobs"
+    assert (blob_dir / sha[:2] / sha).read_bytes() == data
