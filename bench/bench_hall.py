@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, event, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from clerk import queue  # noqa: E402
@@ -218,11 +218,17 @@ def callers(url: str, processes: int, tickets: int) -> None:
     server = sum(r[2] for r in results)
     statements = sum(r[3] for r in results) / max(1, sum(len(r[0]) for r in results))
     counts = collections.Counter(tid for tid, _ in calls)
+    # what the database holds afterwards (tickets left waiting by the idle phase's hall count too)
+    db = Database(url)
+    with db.read() as s:
+        left = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.state == "waiting")) or 0
+    db.dispose()
     q = statistics.quantiles(latencies, n=100)
     print(f"{processes} caller processes, {len(calls)} calls in {wall:.1f} s ({len(calls) / wall:.0f} calls/s): "
           f"latency p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms; "
           f"{statements:.1f} SQL statements per call (BEGIN/COMMIT not counted); "
-          f"called twice {sum(1 for n in counts.values() if n > 1)}, never called {tickets - len(counts)}")
+          f"called twice {sum(1 for n in counts.values() if n > 1)}, left waiting {left} "
+          f"({len(counts)} tickets called; {tickets} filled for this run)")
     print(f"  CPU: clients {client:.1f} s ({1000 * client / len(calls):.1f} ms/call), server backends "
           f"{server:.1f} s ({1000 * server / len(calls):.1f} ms/call) — both on the same 2 cores "
           f"(load average {os.getloadavg()[0]:.1f})", flush=True)
