@@ -58,6 +58,12 @@ def preflight(env=None) -> str | None:
 def _run(args: argparse.Namespace) -> int:
     import sys
 
+    # The database layer (SQLAlchemy, the models) before anything imports PySide6: once PySide6
+    # is in, its __feature__ import hook reads the source of every module imported after it
+    # (inspect.getsource) to see whether it uses Qt — some 250 SQLAlchemy modules, ~50 ms of a
+    # warm start for nothing.
+    import clerk.bootstrap  # noqa: F401
+
     problem = preflight()
     if problem:
         print(f"错误：{problem}", file=sys.stderr)
