@@ -129,7 +129,10 @@ class _Server(socketserver.ThreadingTCPServer):
         with self._count_lock:
             assert self.out_dir is not None
             path = self.out_dir / f"job-{len(self.saved) + 1:04d}.bin"
-            path.write_bytes(job)
+            # whole or not at all: a folder watcher (or a test) never reads a job half written
+            part = path.with_name(f".{path.name}.part")
+            part.write_bytes(job)
+            os.replace(part, path)
             self.saved.append(path)
 
 
