@@ -10,30 +10,19 @@ from sqlalchemy import func, select
 
 import clerk.commands
 from clerk import auth, queue
-from clerk.cli import EXIT_REFUSED, main
+from clerk.cli import EXIT_REFUSED
 from clerk.commands import open_db
 from clerk.config import load_config
 from clerk.errors import IllegalTransition, PermissionDenied
 from clerk.models import AuditEntry, Matter
+from tests.clirunner import make_cli
 
 HALL = "33022501"
 
 
 @pytest.fixture
 def cli(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr("clerk.cli.entry_points", lambda group: [])
-    for name in ("CLERK_USER", "CLERK_PASSWORD", "CLERK_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
-    data = tmp_path / "data"
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        rc = main(["--data-dir", str(data), *argv])
-        out = capsys.readouterr()
-        return rc, out.out, out.err
-
-    run.data = data  # type: ignore[attr-defined]
-    return run
+    return make_cli(monkeypatch, tmp_path, capsys)
 
 
 def _db(cli):

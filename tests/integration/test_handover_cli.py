@@ -9,37 +9,18 @@ import pytest
 from sqlalchemy import select
 
 from clerk import cases
-from clerk.cli import EXIT_ERROR, EXIT_REFUSED, main
+from clerk.cli import EXIT_ERROR, EXIT_REFUSED
 from clerk.commands import open_db
 from clerk.models import Matter
 from printing import handover_cli
 from tests.casefixtures import clerk_user, zhang
+from tests.clirunner import make_cli
 from tests.pdftools import decode_codes, pdf_text, pdf_to_pngs
-
-
-class _EntryPoint:
-    name = "handover"
-
-    @staticmethod
-    def load():
-        return handover_cli.register
 
 
 @pytest.fixture
 def cli(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr("clerk.cli.entry_points", lambda group: [_EntryPoint()] if group == "clerk.commands" else [])
-    for name in ("CLERK_USER", "CLERK_PASSWORD", "CLERK_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
-    data = tmp_path / "data"
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        rc = main(["--data-dir", str(data), *argv])
-        out = capsys.readouterr()
-        return rc, out.out, out.err
-
-    run.data = data  # type: ignore[attr-defined]
-    return run
+    return make_cli(monkeypatch, tmp_path, capsys, {"handover": handover_cli.register})
 
 
 def _agent_case(cli) -> str:
