@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import json
 import os
-from collections.abc import AsyncIterator
+import queue
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -57,8 +58,14 @@ async def _raw_json(request: Request) -> Any:
         raise ApiError(400, "bad_request", "请求体不是有效的 JSON", "body is not valid JSON") from None
 
 
-WRITE_BLOCK = 1024 * 1024  # a PATCH body goes to the file in pieces of this size while the rest arrives
+WRITE_BLOCK = 1024 * 1024  # a PATCH body is handed to its worker threads in batches of this size
+QUEUED_BLOCKS = 8  # batches received ahead of the writer (≤ 8 MiB per upload in memory)
 BODY_IDLE = 60.0  # seconds without a byte of a PATCH body: the upload's lock is given back
+
+
+def _chunk_too_large() -> ApiError:
+    mib = blobs.MAX_CHUNK // 1024 // 1024
+    return ApiError(413, "too_large", f"单次上传不能超过 {mib} MiB", f"a chunk may not exceed {mib} MiB")
 
 
 async def _drain(request: Request) -> None:
@@ -67,51 +74,104 @@ async def _drain(request: Request) -> None:
             pass
 
 
+class _Lane:
+    """A worker thread applying ``fn`` to the batches put to it, in order, while the event loop
+    receives the next — no thread hop per batch, at most ``QUEUED_BLOCKS`` batches waiting. After
+    a failure it goes on taking (and dropping) batches, so the loop never waits on a full queue
+    for ever; ``close`` raises that failure."""
+
+    def __init__(self, fn: Callable[[list[bytes]], None]) -> None:
+        self.fn = fn
+        self.queue: queue.Queue[list[bytes] | None] = queue.Queue(QUEUED_BLOCKS)
+        self.done = asyncio.ensure_future(run_in_threadpool(self._run))
+        self._ended = False
+
+    def _run(self) -> None:
+        failure: BaseException | None = None
+        while True:
+            batch = self.queue.get()
+            if batch is None:
+                break
+            if failure is None:
+                try:
+                    self.fn(batch)
+                except BaseException as exc:  # noqa: BLE001 — re-raised by close(), on the loop
+                    failure = exc
+        if failure is not None:
+            raise failure
+
+    @property
+    def failed(self) -> bool:
+        return self.done.done()  # it stops early only by failing
+
+    async def put(self, batch: list[bytes] | None) -> None:
+        try:
+            self.queue.put_nowait(batch)
+        except queue.Full:
+            await run_in_threadpool(self.queue.put, batch)  # this lane is behind: wait for room
+
+    async def close(self) -> None:
+        """Every batch put so far taken (or the first failure raised)."""
+        if not self._ended:
+            self._ended = True
+            if not self.done.done():
+                await self.put(None)
+        await self.done
+
+
 async def _stream_into(request: Request, up: blobs.Upload) -> None:
-    """The body into the blob's part file as it arrives: piece k is written and hashed on a worker
-    thread while piece k+1 is received (one write in flight, in order). A desk that goes away, or
-    sends nothing for ``BODY_IDLE`` seconds, keeps what arrived (the blob's bytes at their offsets)
-    and gives the part file's lock back."""
-    pending: asyncio.Future[None] | None = None
+    """The body into the blob's part file as it arrives: one worker thread writes the batches of
+    received pieces, another hashes them, while the loop receives the rest (the disk's waits and
+    the sha256 side by side). A desk that goes away, or sends nothing for ``BODY_IDLE`` seconds,
+    keeps what arrived (the blob's bytes at their offsets) and gives the part file's lock back."""
+    lanes = (_Lane(up.write_file), _Lane(up.hash))
     buf: list[bytes] = []
     size = total = 0
-    pieces = request.stream().__aiter__()
+    loop = asyncio.get_running_loop()
+
+    async def put(batch: list[bytes]) -> None:
+        for lane in lanes:
+            await lane.put(batch)
+
+    async def close() -> None:
+        for lane in lanes:
+            await lane.close()
+
     try:
-        while True:
-            try:
-                piece = await asyncio.wait_for(pieces.__anext__(), BODY_IDLE)
-            except StopAsyncIteration:
-                break
-            except (TimeoutError, ClientDisconnect) as exc:
-                if pending is not None:
-                    await pending
-                    pending = None
-                if buf:
-                    await run_in_threadpool(up.write, b"".join(buf))
-                if isinstance(exc, TimeoutError):
-                    raise ApiError(408, "body_timeout", "上传中断（超时未收到数据），已保存收到的部分，请继续上传",
-                                   "no body bytes for too long: what arrived is kept") from None
-                raise
-            total += len(piece)
-            if total > blobs.MAX_CHUNK:
-                raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
-            buf.append(piece)
-            size += len(piece)
-            if size >= WRITE_BLOCK:
-                if pending is not None:
-                    await pending
-                pending = asyncio.ensure_future(run_in_threadpool(up.write, b"".join(buf)))
-                buf, size = [], 0
-        if pending is not None:
-            await pending
-            pending = None
-        if buf:
-            await run_in_threadpool(up.write, b"".join(buf))
+        try:
+            # one deadline, moved on with every piece (not a wait_for task per piece: a 32 MiB
+            # body arrives in some 500 pieces)
+            async with asyncio.timeout(BODY_IDLE) as idle:
+                async for piece in request.stream():
+                    idle.reschedule(loop.time() + BODY_IDLE)
+                    total += len(piece)
+                    if total > blobs.MAX_CHUNK:
+                        raise _chunk_too_large()
+                    buf.append(piece)
+                    size += len(piece)
+                    if size >= WRITE_BLOCK:
+                        await put(buf)
+                        buf, size = [], 0
+                        if any(lane.failed for lane in lanes):
+                            break
+        except (TimeoutError, ClientDisconnect) as exc:
+            if buf:
+                await put(buf)
+            await close()
+            if isinstance(exc, TimeoutError):
+                raise ApiError(408, "body_timeout", "上传中断（超时未收到数据），已保存收到的部分，请继续上传",
+                               "no body bytes for too long: what arrived is kept") from None
+            raise
+        if buf and not any(lane.failed for lane in lanes):
+            await put(buf)
+        await close()
     finally:
-        if pending is not None and not pending.done():
-            await asyncio.wait([pending])  # never close the file under a running write
-        if pending is not None and pending.done() and not pending.cancelled():
-            pending.exception()  # retrieved (a failure of the last write is the one raised above)
+        for lane in lanes:
+            if not lane.done.done():
+                with contextlib.suppress(BaseException):
+                    await lane.close()  # never close the file under a running write
+            elif not lane.done.cancelled():
+                lane.done.exception()  # retrieved (the failure that matters was raised above)
 
 
 bearer = HTTPBearer(auto_error=False, description="the workstation's token from POST /api/v1/workstations")
@@ -235,8 +295,9 @@ def api_router() -> APIRouter:
                        201: {"description": "created", "headers": blob_headers}, 400: ERRORS, 413: ERRORS})
     def create_blob(sha256: str, request: Request, who: Auth,
                     upload_length: Annotated[int | None, Header(alias="Upload-Length")] = None) -> Response:
-        """Start an upload of ``Upload-Length`` bytes (200 if the blob exists: a complete blob is
-        never sent again)."""
+        """Start an upload of ``Upload-Length`` bytes, or say where one stands: 201 created, 200
+        held already — ``Blob-Complete: true`` (never sent again) or the offset to go on from. A
+        desk needs no HEAD before it."""
         reply = blobs.create_blob(_store(request), _files(request), who, sha256, upload_length,
                                   request.app.state.settings.max_blob)
         return Response(status_code=reply.status, headers=reply.headers)
@@ -248,7 +309,8 @@ def api_router() -> APIRouter:
                         413: ERRORS, 415: ERRORS, 422: ERRORS})
     async def patch_blob(sha256: str, request: Request, who: Auth,
                          upload_offset: Annotated[int | None, Header(alias="Upload-Offset")] = None) -> Response:
-        """The next chunk (≤ 4 MiB) at ``Upload-Offset``. A wrong offset → 409 ``offset_mismatch``;
+        """The next chunk at ``Upload-Offset`` (up to the rest of the blob, ≤ 64 MiB; written as it
+        arrives, so a connection lost midway keeps what came). A wrong offset → 409 ``offset_mismatch``;
         on the last byte the sha256 is checked: mismatch → 422 ``checksum_mismatch``, data discarded."""
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/offset+octet-stream":
             raise ApiError(415, "bad_content_type", "上传内容类型应为 application/offset+octet-stream",
@@ -256,7 +318,7 @@ def api_router() -> APIRouter:
         length_header = request.headers.get("content-length")
         declared = int(length_header) if (length_header or "").isdigit() else None
         if (declared or 0) > blobs.MAX_CHUNK:
-            raise ApiError(413, "too_large", "单次上传不能超过 4 MiB", "a chunk may not exceed 4 MiB")
+            raise _chunk_too_large()
         try:
             up = await run_in_threadpool(blobs.begin_patch, _store(request), _files(request), who, sha256,
                                          upload_offset, declared)

@@ -138,8 +138,10 @@ def _clone(s: Any, template: Case, payloads: dict[str, dict[str, Any]], day: dt.
 
 
 def start_backoffice(where: Path, database_url: str | None = None, workers: int = 1,
-                     extra_args: tuple[str, ...] = ()) -> Any:
+                     extra_args: tuple[str, ...] = (), faults: bool = True) -> Any:
+    """The back office in its own process; ``faults`` gives it the tests' fault plan (the chaos
+    run uses it; a plain figure is measured without the plan's check on every request)."""
     from tests.backoffice_server import BackofficeServer
 
-    return BackofficeServer(where, database_url=database_url, workers=workers, faults=True,
+    return BackofficeServer(where, database_url=database_url, workers=workers, faults=faults,
                             extra_args=extra_args).start()

@@ -19,7 +19,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,10 +164,11 @@ class Client:
             self._local.session = s
         return s
 
-    def request(self, method: str, path: str, *, body: Any = None, data: bytes | None = None,
+    def request(self, method: str, path: str, *, body: Any = None,
+                data: bytes | Iterable[bytes | memoryview] | None = None,
                 headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> requests.Response:
         hdrs = dict(headers or {})
-        payload = data
+        payload: Any = data  # bytes, or a sized iterable of blocks (push.FileSlice) streamed as it is read
         if body is not None:
             payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             hdrs["Content-Type"] = "application/json; charset=utf-8"

@@ -17,7 +17,7 @@ import hashlib
 import os
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +35,8 @@ from . import snapshot, state
 from .crash import crash_point
 from .http import API, Client, Result, backoff_delay, classify, classify_error, network_result
 
-CHUNK = 4 * 1024 * 1024
+CHUNK = 64 * 1024 * 1024       # a PATCH carries the rest of a scan (the server writes it as it arrives)
+SMALL_CHUNK = 4 * 1024 * 1024  # after a 413 (a server or proxy that caps request bodies)
 
 
 @dataclass
@@ -137,22 +138,44 @@ def _attachments(body: dict[str, Any]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+class FileSlice:
+    """``size`` bytes of an open file from ``offset`` as one request body: requests takes its
+    length for Content-Length and sends it block by block from one reused buffer, so a 32 MiB
+    scan is neither read into memory first nor copied per block."""
+
+    BLOCK = 1024 * 1024
+
+    def __init__(self, f: Any, offset: int, size: int) -> None:
+        self.f, self.offset, self.size = f, offset, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[memoryview]:
+        buf = memoryview(bytearray(max(1, min(self.BLOCK, self.size))))
+        self.f.seek(self.offset)
+        left = self.size
+        while left:
+            n = self.f.readinto(buf[:min(left, len(buf))])
+            if not n:
+                raise OSError("本机扫描件文件在上传中变短")
+            yield buf[:n]  # sent (sendall) before the next block is read into the buffer
+            left -= n
+
+
 def upload_blob(client: Client, files_dir: Path, sha256: str, size: int, chunk: int = CHUNK) -> Result:
-    """tus-like: HEAD for what the server holds, POST to create, PATCH the rest from its offset.
-    A complete blob is never sent again."""
+    """tus-like: POST says what the server holds (creating the upload if it has nothing), then
+    PATCH the rest from its offset — by default in one request, streamed from the file. A
+    complete blob is never sent again."""
     path = blob_path(files_dir, sha256)
     try:
         total = path.stat().st_size
     except OSError:
         return Result("dead", None, "本机扫描件文件缺失，无法上传，请重新扫描后重新发送")
     url = f"{API}/blobs/{sha256}"
-    resp = client.request("HEAD", url)
-    if resp.status_code == 404:
-        resp = client.request("POST", url, headers={"Upload-Length": str(total)})
-        if resp.status_code not in (200, 201):
-            return classify_error(resp)
-        if _blob_headers(resp) is None:  # a server that does not name the offset in its POST reply
-            resp = client.request("HEAD", url)
+    resp = client.request("POST", url, headers={"Upload-Length": str(total)})
+    if resp.status_code in (200, 201) and _blob_headers(resp) is None:
+        resp = client.request("HEAD", url)  # a server that does not name the offset in its POST reply
     if resp.status_code not in (200, 201):
         return classify_error(resp)
     head = _blob_headers(resp)
@@ -162,17 +185,28 @@ def upload_blob(client: Client, files_dir: Path, sha256: str, size: int, chunk: 
     if length not in (None, total):
         return Result("dead", resp.status_code, f"后台登记的扫描件长度 {length} 与本机 {total} 不符")
     if complete:
-        return Result("ok", 200, "", "", data={"sha256": sha256, "size": total, "skipped": True})
+        return Result("ok", resp.status_code, "", "", data={"sha256": sha256, "size": total, "skipped": True})
     rounds = 0
     with path.open("rb") as f:
         while offset < total:
             rounds += 1
-            if rounds > total // max(1, chunk) + 8:
+            if rounds > total // max(1, min(chunk, SMALL_CHUNK)) + 8:
                 return Result("retry", None, "扫描件上传偏移反复不一致，稍后重试")
-            f.seek(offset)
-            data = f.read(chunk)
-            resp = client.request("PATCH", url, data=data, headers={
+            body = FileSlice(f, offset, min(chunk, total - offset))
+            resp = client.request("PATCH", url, data=body, headers={
                 "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+            if resp.status_code == 413 and chunk > SMALL_CHUNK:
+                chunk = SMALL_CHUNK  # the server (or a proxy before it) caps a request's body
+                resp = client.request("HEAD", url)
+                if resp.status_code != 200:
+                    return classify_error(resp)
+                head = _blob_headers(resp)
+                if head is None:
+                    return Result("retry", 200, "后台对扫描件上传的回复不符合约定，稍后重试")
+                if head[2]:
+                    return Result("ok", 200, "", "", data={"sha256": sha256, "size": total})
+                offset = head[0]
+                continue
             if resp.status_code == 409:
                 held = resp.headers.get("Upload-Offset", "")
                 if not held.isdigit():
@@ -189,7 +223,7 @@ def upload_blob(client: Client, files_dir: Path, sha256: str, size: int, chunk: 
             if new == str(total) and resp.headers.get("Blob-Complete", "").lower() == "true":
                 # complete: ours was the last chunk, or another desk finished the same bytes first
                 return Result("ok", 204, "", "", data={"sha256": sha256, "size": total})
-            if not new.isdigit() or int(new) != offset + len(data):
+            if not new.isdigit() or int(new) != offset + len(body):
                 # not where our chunk should have left it (another desk's upload of the same scan
                 # went on between): ask where the server stands and go on from there — the
                 # server's sha256 check at the end guards the bytes either way

@@ -136,7 +136,7 @@ def test_a_duplicate_upload_is_not_stored_twice(bo):
         t.join()
     assert [r.kind for r in results] == ["ok", "ok"], results
     again = upload_blob(desks[0][0], desks[0][1], sha, len(data), chunk=CHUNK)
-    assert again.ok and again.data.get("skipped") is True  # HEAD only: never sent again
+    assert again.ok and again.data.get("skipped") is True  # one POST: never sent again
     blob_dir = bo.data_dir / "blobs"
     assert _stored(blob_dir) == [blob_dir / sha[:2] / sha]
     assert (blob_dir / sha[:2] / sha).read_bytes() == data
@@ -415,6 +415,122 @@ def test_a_chunk_reply_naming_an_unexpected_offset_is_followed_by_asking_where_t
 
     got = upload_blob(Odd(Client(bo.url, bo.register("W01"))), files, sha, len(data), chunk=CHUNK)
     assert got.kind == "ok", (got, seen)
-    assert seen.count("HEAD") == 2  # the first look, and the one after the odd reply
+    assert seen[0] == "POST" and seen.count("HEAD") == 1  # the first look is the POST; one HEAD after the odd reply
     blob_dir = bo.data_dir / "blobs"
     assert (blob_dir / sha[:2] / sha).read_bytes() == data
+
+
+class _Seen:
+    """A desk's client that notes (method, status, body bytes) of every request it makes."""
+
+    def __init__(self, inner):
+        self.inner, self.seen = inner, []
+
+    def request(self, method, url, **kw):
+        resp = self.inner.request(method, url, **kw)
+        body = kw.get("data")
+        self.seen.append((method, resp.status_code, len(body) if body is not None else 0))
+        return resp
+
+
+def _desk_copy(bo: BackofficeServer, data: bytes, ws: str = "W01") -> tuple[Path, str]:
+    sha = hashlib.sha256(data).hexdigest()
+    files = bo.data_dir.parent / f"desk-{ws}"
+    (files / sha[:2]).mkdir(parents=True)
+    (files / sha[:2] / sha).write_bytes(data)
+    return files, sha
+
+
+def test_a_scan_goes_in_one_post_and_one_streamed_patch(bo):
+    """The desk's first look is the POST (it creates the upload or says where it stands); the
+    whole scan then goes in one PATCH streamed from the file; sent again, one POST says it is
+    there and nothing is sent."""
+    from clerk.sync.http import Client
+    from clerk.sync.push import upload_blob
+
+    data = os.urandom(9 * 1024 * 1024 + 5)
+    files, sha = _desk_copy(bo, data)
+    desk = _Seen(Client(bo.url, bo.register("W01")))
+    got = upload_blob(desk, files, sha, len(data))
+    assert got.kind == "ok", (got, desk.seen)
+    assert desk.seen == [("POST", 201, 0), ("PATCH", 204, len(data))]
+    blob_dir = bo.data_dir / "blobs"
+    assert _stored(blob_dir) == [blob_dir / sha[:2] / sha] and (blob_dir / sha[:2] / sha).read_bytes() == data
+    desk.seen.clear()
+    again = upload_blob(desk, files, sha, len(data))
+    assert again.ok and again.data.get("skipped") is True and desk.seen == [("POST", 200, 0)]
+
+
+def test_a_server_that_refuses_a_big_body_gets_the_scan_in_4_mib_chunks(bo):
+    """413 for the one big PATCH (a proxy before the server capping request bodies): the desk
+    asks where the upload stands and sends the rest in 4 MiB chunks, in the same round."""
+    from clerk.sync.http import Client
+    from clerk.sync.push import SMALL_CHUNK, upload_blob
+
+    data = os.urandom(2 * SMALL_CHUNK + 777)
+    files, sha = _desk_copy(bo, data)
+    bo.set_faults([{"method": "PATCH", "path": "^/api/v1/blobs/", "kind": "too_large", "count": 1}])
+    desk = _Seen(Client(bo.url, bo.register("W01")))
+    got = upload_blob(desk, files, sha, len(data))
+    assert got.kind == "ok", (got, desk.seen)
+    assert desk.seen == [("POST", 201, 0), ("PATCH", 413, len(data)), ("HEAD", 200, 0),
+                         ("PATCH", 204, SMALL_CHUNK), ("PATCH", 204, SMALL_CHUNK), ("PATCH", 204, 777)]
+    assert (bo.data_dir / "blobs" / sha[:2] / sha).read_bytes() == data
+
+
+def _tmpfs(path: Path) -> bool:
+    best, kind = "", ""
+    for line in Path("/proc/mounts").read_text().splitlines():
+        mount, fstype = line.split()[1:3]
+        if str(path).startswith(mount) and len(mount) > len(best):
+            best, kind = mount, fstype
+    return kind in ("tmpfs", "ramfs")
+
+
+def _resident_pages(path: Path) -> tuple[int, int]:
+    """(pages of the file in the page cache, pages of the file): Linux ``mincore``."""
+    import ctypes
+    import mmap
+
+    size = path.stat().st_size
+    libc = ctypes.CDLL(None, use_errno=True)
+    with path.open("rb") as f:
+        mm = mmap.mmap(f.fileno(), size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    try:
+        anchor = ctypes.c_char.from_buffer(mm)
+        pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+        vec = (ctypes.c_ubyte * pages)()
+        rc = libc.mincore(ctypes.c_void_p(ctypes.addressof(anchor)), ctypes.c_size_t(size), vec)
+        del anchor
+        assert rc == 0, ctypes.get_errno()
+        return sum(v & 1 for v in vec), pages
+    finally:
+        mm.close()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/mounts"), reason="page cache residency is read with Linux mincore")
+def test_a_stored_blob_leaves_the_page_cache(local, tmp_path):
+    """The bytes of an upload are written out and dropped from the page cache behind the writer
+    and after the commit: scans do not push the database out of memory (and an upload reuses a
+    few MiB of pages instead of taking fresh ones for every 4 KiB)."""
+    store, files, who = local
+    if _tmpfs(files.root):
+        pytest.skip("the blob folder is on tmpfs: its pages are the storage")  # nothing to drop there
+    data = os.urandom(12 * 1024 * 1024)
+    sha = hashlib.sha256(data).hexdigest()
+    blobs.create_blob(store, files, who, sha, len(data))
+    up = blobs.begin_patch(store, files, who, sha, 0, len(data))
+    assert isinstance(up, blobs.Upload)
+    try:
+        step = 1024 * 1024
+        for at in range(0, len(data), step):
+            up.write_file([data[at:at + step // 2], data[at + step // 2:at + step]])
+            up.hash([data[at:at + step // 2], data[at + step // 2:at + step]])
+        behind, pages = _resident_pages(files.part(sha))
+        assert behind <= (blobs.DROP_LAG + step) // 4096 + 16, (behind, pages)  # only the last few MiB cached
+        assert up.finish().headers["Blob-Complete"] == "true"
+    finally:
+        up.close()
+    cached, pages = _resident_pages(files.final(sha))
+    assert pages == len(data) // 4096 and cached <= pages // 20, (cached, pages)
+    assert files.final(sha).read_bytes() == data
