@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import queue
 from collections.abc import AsyncIterator, Callable
@@ -38,6 +39,7 @@ class Settings:
     faults: str | None = None  # a fault plan file (tests only)
     sqlite_synchronous: str = "full"  # "normal": no fsync per commit on SQLite (benchmarks only)
     blob_dir: str | None = None  # the blob folder (serve: <data-dir>/blobs unless --blob-dir)
+    part_max_age_days: float = blobs.PART_MAX_AGE_DAYS  # abandoned uploads swept after this (0: never)
 
 
 def _error_response(exc: ApiError) -> JSONResponse:
@@ -57,6 +59,8 @@ async def _raw_json(request: Request) -> Any:
     except ValueError:
         raise ApiError(400, "bad_request", "请求体不是有效的 JSON", "body is not valid JSON") from None
 
+
+log = logging.getLogger("backoffice")
 
 WRITE_BLOCK = 1024 * 1024  # a PATCH body is handed to its worker threads in batches of this size
 QUEUED_BLOCKS = 8  # batches received ahead of the writer (≤ 8 MiB per upload in memory)
@@ -348,10 +352,36 @@ def api_router() -> APIRouter:
     return r
 
 
+SWEEP_EVERY = 6 * 3600.0  # seconds between sweeps of abandoned uploads (the first at start-up)
+
+
+async def _sweeper(app: FastAPI) -> None:
+    """Abandoned uploads swept at start-up and every ``SWEEP_EVERY`` seconds (``blobs.sweep``;
+    every worker may run it, the part files' locks keep them apart)."""
+    days = app.state.settings.part_max_age_days
+    while True:
+        try:
+            swept = await run_in_threadpool(blobs.sweep, app.state.store, app.state.blob_files, days)
+            if swept.parts or swept.rows or swept.healed:
+                log.warning(swept.line(days))
+        except Exception:  # noqa: BLE001 — a failed sweep is retried at the next turn, never fatal
+            log.exception("附件清理失败 blob sweep failed")
+        await asyncio.sleep(SWEEP_EVERY)
+
+
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    app.state.store.dispose()
+    task = None
+    if app.state.blob_files is not None and app.state.settings.part_max_age_days > 0:
+        task = asyncio.ensure_future(_sweeper(app))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        app.state.store.dispose()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -399,6 +429,7 @@ def create_app(settings: Settings) -> FastAPI:
 ENV_URL, ENV_MAX_BLOB, ENV_FAULTS = "CLERK_BACKOFFICE_DATABASE_URL", "CLERK_BACKOFFICE_MAX_BLOB", "CLERK_BACKOFFICE_FAULTS"
 ENV_SQLITE_SYNC = "CLERK_BACKOFFICE_SQLITE_SYNC"
 ENV_BLOB_DIR = "CLERK_BACKOFFICE_BLOB_DIR"
+ENV_PART_MAX_AGE = "CLERK_BACKOFFICE_PART_MAX_AGE_DAYS"
 
 
 def app_from_env() -> FastAPI:
@@ -409,7 +440,8 @@ def app_from_env() -> FastAPI:
     return create_app(Settings(database_url=url, max_blob=int(os.environ.get(ENV_MAX_BLOB) or blobs.MAX_BLOB),
                                faults=os.environ.get(ENV_FAULTS) or None,
                                sqlite_synchronous=os.environ.get(ENV_SQLITE_SYNC) or "full",
-                               blob_dir=os.environ.get(ENV_BLOB_DIR) or None))
+                               blob_dir=os.environ.get(ENV_BLOB_DIR) or None,
+                               part_max_age_days=float(os.environ.get(ENV_PART_MAX_AGE) or blobs.PART_MAX_AGE_DAYS)))
 
 
 def openapi_document() -> dict[str, Any]:

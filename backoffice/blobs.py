@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime as dt
 import ctypes.util
 import hashlib
 import os
@@ -34,10 +35,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from clerk.secure import PRIVATE_DIR, PRIVATE_FILE, private_dir
@@ -56,6 +58,7 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 READ_BLOCK = 1024 * 1024
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 LOCK_WAIT = 10.0  # seconds a request waits for another upload of the same blob
+PART_MAX_AGE_DAYS = 7.0  # an upload nobody wrote for this long is abandoned: swept (a desk resends from 0)
 
 
 def _check_sha(sha256: str) -> str:
@@ -531,6 +534,88 @@ class Upload:
                 if not self._ended and self.hashed == self.pos:
                     self.files._keep(self.sha256, self.fd, self._hash)  # the next chunk goes on from it
                 self._stack.close()
+
+
+@dataclass
+class Swept:
+    """What ``sweep`` found: abandoned part files deleted (and their bytes), incomplete rows with
+    no bytes left dropped, rows healed (their verified file was in place), part files left because
+    an upload holds them."""
+    parts: int = 0
+    part_bytes: int = 0
+    rows: int = 0
+    healed: int = 0
+    busy: int = 0
+
+    def line(self, days: float, dry_run: bool = False) -> str:
+        mb = self.part_bytes / 1e6
+        verb = "将清理" if dry_run else "已清理"
+        return (f"{verb} {self.parts} 个超过 {days:g} 天未续传的附件上传（{mb:.1f} MB）、{self.rows} 条未完成记录；"
+                f"修复 {self.healed} 个；{self.busy} 个正在上传未动 — {'would sweep' if dry_run else 'swept'} "
+                f"{self.parts} abandoned upload(s) ({mb:.1f} MB), {self.rows} incomplete row(s); healed {self.healed}; "
+                f"{self.busy} busy left alone")
+
+
+def sweep(store: Store, files: BlobFiles, max_age_days: float = PART_MAX_AGE_DAYS, *,
+          now_ts: float | None = None, dry_run: bool = False) -> Swept:
+    """Abandoned uploads: a ``.part`` file nobody wrote for ``max_age_days`` is deleted under its
+    lock (one an upload holds is left alone, as is any newer one); an incomplete row older than
+    that with no bytes left is dropped, or completed when its verified file is in place (killed
+    between the rename and the commit). A desk that comes back starts that scan from 0 — its own
+    copy is still on the desk. Any worker or host may run it at any time."""
+    report = Swept()
+    cutoff = (time.time() if now_ts is None else now_ts) - max_age_days * 86400
+    for part in sorted(files.root.glob("??/*.part")):
+        sha256 = part.name[: -len(".part")]
+        if not SHA256_RE.match(sha256):
+            continue
+        try:
+            if part.stat().st_mtime >= cutoff:
+                continue
+            fd = os.open(part, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    report.busy += 1
+                    continue
+            st = os.fstat(fd)
+            try:
+                same = os.stat(part).st_ino == st.st_ino
+            except FileNotFoundError:
+                same = False
+            if not same or st.st_mtime >= cutoff:  # replaced, or written, while we looked
+                continue
+            report.parts += 1
+            report.part_bytes += st.st_size
+            if not dry_run:
+                files._forget(sha256)
+                os.unlink(part)
+        finally:
+            os.close(fd)  # releases the flock
+    before = dt.datetime.fromtimestamp(cutoff).replace(microsecond=0)
+    with store.read() as s:
+        stale = list(s.scalars(select(Blob).where(Blob.complete.is_(False), Blob.created_at < before)))
+    for blob in stale:
+        try:
+            old_part: bool | None = files.part(blob.sha256).stat().st_mtime < cutoff
+        except FileNotFoundError:
+            old_part = None  # no bytes held
+        if old_part is False or (old_part and not dry_run):
+            continue  # written to recently, or held by an upload (left above)
+        if files.verified(blob.sha256, blob.length):  # killed between the rename and the commit
+            if not dry_run:
+                _mark_complete(store, blob.sha256)
+            report.healed += 1
+            continue
+        report.rows += 1
+        if not dry_run:
+            with store.tx() as s:
+                s.execute(delete(Blob).where(Blob.sha256 == blob.sha256, Blob.complete.is_(False)))
+    return report
 
 
 def blob_visible(store: Store, sha256: str, hall_code: str | None = None, department: str | None = None) -> bool:

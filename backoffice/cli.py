@@ -116,7 +116,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import departments
-    from .app import ENV_BLOB_DIR, ENV_FAULTS, ENV_MAX_BLOB, ENV_SQLITE_SYNC, ENV_URL
+    from .app import ENV_BLOB_DIR, ENV_FAULTS, ENV_MAX_BLOB, ENV_PART_MAX_AGE, ENV_SQLITE_SYNC, ENV_URL
 
     store = open_store(args, remember=bool(args.database_url or args.blob_dir), seed=not args.no_demo)
     store.dispose()
@@ -127,6 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.faults:
         os.environ[ENV_FAULTS] = str(Path(args.faults).resolve())
     os.environ[ENV_SQLITE_SYNC] = args.sqlite_synchronous
+    os.environ[ENV_PART_MAX_AGE] = str(args.part_max_age_days)
     from clerk.db import redact_url
 
     print(f"后台已启动 back office at http://{args.host}:{args.port}/ (部门页面 /dept/, API /api/v1/, "
@@ -153,6 +154,19 @@ def cmd_hall_add(args: argparse.Namespace) -> int:
 
 
 @_api
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from . import blobs
+
+    store = open_store(args, seed=False)
+    try:
+        swept = blobs.sweep(store, blobs.BlobFiles(blobs.private_root(blob_dir(args))), args.older_than_days,
+                            dry_run=args.dry_run)
+    finally:
+        store.dispose()
+    print(swept.line(args.older_than_days, args.dry_run))
+    return 0
+
+
 def cmd_revoke(args: argparse.Namespace) -> int:
     from . import core
 
@@ -310,6 +324,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--port", type=int, default=8700)
     c.add_argument("--workers", type=int, default=1)
     c.add_argument("--max-blob-mb", type=float, default=64)
+    c.add_argument("--part-max-age-days", type=float, default=7.0,
+                   help="中断的附件上传保留天数，过期清理（0 = 不清理）abandoned uploads kept this long")
     c.add_argument("--no-demo", action="store_true", help="空数据库不建演示大厅和部门账号")
     c.add_argument("--faults", default=None, help="测试用故障计划文件 (tests only)")
     c.add_argument("--sqlite-synchronous", choices=["full", "normal"], default="full",
@@ -317,6 +333,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--log-level", default="warning")
     c.add_argument("--access-log", action="store_true")
     c.set_defaults(handler=cmd_serve)
+
+    c = bo.add_parser("sweep", help="清理中断的附件上传 delete abandoned blob uploads")
+    server_opts(c)
+    c.add_argument("--older-than-days", type=float, default=7.0)
+    c.add_argument("--dry-run", action="store_true", help="只列出，不删除")
+    c.set_defaults(handler=cmd_sweep)
 
     c = bo.add_parser("hall", help="大厅 halls")
     hs = c.add_subparsers(dest="hall_command", metavar="ACTION", required=True)

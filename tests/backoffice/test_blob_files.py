@@ -534,3 +534,79 @@ def test_a_stored_blob_leaves_the_page_cache(local, tmp_path):
     cached, pages = _resident_pages(files.final(sha))
     assert pages == len(data) // 4096 and cached <= pages // 20, (cached, pages)
     assert files.final(sha).read_bytes() == data
+
+
+def test_abandoned_uploads_are_swept_and_a_desk_starts_them_again(local):
+    """A part file nobody wrote for a week goes (under its lock: one an upload holds stays), an
+    incomplete row with no bytes left goes, a row whose verified file is in place is completed;
+    ``--dry-run`` only counts. The desk that comes back later sends that scan from 0."""
+    store, files, who = local
+
+    def started(n: int, written: int = 0) -> tuple[bytes, str]:
+        data = os.urandom(n)
+        sha = hashlib.sha256(data).hexdigest()
+        blobs.create_blob(store, files, who, sha, n)
+        if written:
+            assert blobs.patch_blob(store, files, who, sha, 0, data[:written]).headers["Blob-Complete"] == "false"
+        return data, sha
+
+    a, sha_a = started(3 * CHUNK, CHUNK)  # half sent, then the desk never came back
+    _b, sha_b = started(2 * CHUNK, CHUNK)  # half sent, and an upload holds it right now
+    _c, sha_c = started(CHUNK)  # POST only (an empty part file)
+    d, sha_d = started(CHUNK)  # every byte, renamed, then killed before the row said complete
+    with files.writing(sha_d) as fd:
+        files.append(sha_d, fd, 0, d, len(d))
+        files.commit(sha_d, fd)
+
+    assert blobs.sweep(store, files) == blobs.Swept()  # nothing is a week old yet
+    later = time.time() + 8 * 86400
+    dry = blobs.sweep(store, files, now_ts=later, dry_run=True)
+    assert (dry.parts, dry.part_bytes, dry.rows, dry.healed, dry.busy) == (3, 2 * CHUNK, 3, 1, 0)
+    assert files.part(sha_a).exists() and files.part(sha_b).exists()
+    with files.writing(sha_b):
+        swept = blobs.sweep(store, files, now_ts=later)
+    assert (swept.parts, swept.part_bytes, swept.rows, swept.healed, swept.busy) == (2, CHUNK, 2, 1, 1)
+    assert "已清理 2 个" in swept.line(7) and "1 busy" in swept.line(7)
+    assert not files.part(sha_a).exists() and files.part(sha_b).exists()
+    with store.read() as s:
+        assert s.get(Blob, sha_a) is None and s.get(Blob, sha_c) is None
+        assert s.get(Blob, sha_b).complete is False and s.get(Blob, sha_d).complete is True
+
+    # the desk comes back: its POST starts the upload again and the bytes go from 0
+    reply = blobs.create_blob(store, files, who, sha_a, len(a))
+    assert reply.status == 201 and reply.headers["Upload-Offset"] == "0"
+    assert blobs.patch_blob(store, files, who, sha_a, 0, a).headers["Blob-Complete"] == "true"
+    assert files.final(sha_a).read_bytes() == a
+
+
+def test_the_server_sweeps_at_start_up_and_the_command_sweeps_on_demand(tmp_path):
+    """``serve`` sweeps abandoned uploads when it starts (then every few hours);
+    ``clerk backoffice sweep [--dry-run]`` does it on demand and says what it did in Chinese."""
+    bo = BackofficeServer(tmp_path / "bo")
+    with bo:
+        token = bo.register("W01")
+        h = bo.auth(token)
+        old = []
+        for _ in range(2):
+            data = os.urandom(2 * CHUNK)
+            sha = hashlib.sha256(data).hexdigest()
+            requests.post(f"{bo.url}/api/v1/blobs/{sha}", headers={**h, "Upload-Length": str(len(data))})
+            assert _patch(bo, h, sha, 0, data[:CHUNK]).status_code == 204
+            old.append(bo.data_dir / "blobs" / sha[:2] / f"{sha}.part")
+    week_ago = time.time() - 8 * 86400
+    os.utime(old[0], (week_ago, week_ago))
+    with bo:
+        for _ in range(200):  # the start-up sweep runs beside the first requests
+            if not old[0].exists():
+                break
+            time.sleep(0.05)
+        assert not old[0].exists() and old[1].exists()
+        assert "swept 1 abandoned" in bo.log_path.read_text(errors="replace")
+        os.utime(old[1], (week_ago, week_ago))
+        out = bo.cli("sweep", "--dry-run").stdout
+        assert "将清理 1 个超过 7 天未续传的附件上传" in out and old[1].exists()
+        out = bo.cli("sweep").stdout
+        assert "已清理 1 个超过 7 天未续传的附件上传" in out and not old[1].exists()
+        sha = old[1].name[:-len(".part")]
+        r = _head(bo, h, sha)
+        assert (r.headers["Upload-Offset"], r.headers["Blob-Complete"]) == ("0", "false")
