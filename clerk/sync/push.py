@@ -140,8 +140,8 @@ def _attachments(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 class FileSlice:
     """``size`` bytes of an open file from ``offset`` as one request body: requests takes its
-    length for Content-Length and sends it block by block from one reused buffer, so a 32 MiB
-    scan is neither read into memory first nor copied per block."""
+    length for Content-Length and sends it block by block through one reused 1 MiB buffer: a
+    32 MiB scan is not read into memory first, and no block is a fresh allocation."""
 
     BLOCK = 1024 * 1024
 
