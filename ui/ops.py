@@ -50,6 +50,7 @@ import logging
 import queue as queue_mod
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,6 +216,7 @@ class _Job:
     owner: QObject | None
     key: str = ""
     gen: int = 0
+    serial: str = ""
 
 
 def find_owner(*callbacks: Any) -> QObject | None:
@@ -257,6 +259,7 @@ class Ops(QObject):
         self._jobs: dict[int, _Job] = {}
         self._channels: dict[int, tuple[Callable[[Any], None], QObject | None, Post]] = {}
         self._latest: dict[str, dict[str, Any]] = {}
+        self._serial: dict[str, deque[tuple[Callable[[], Any], _Job, str]]] = {}
         self.pending = 0
         self.closed = False
         self.delivered = 0       # callbacks run (for the stress test and the bench)
@@ -276,11 +279,46 @@ class Ops(QObject):
     # ---------------------------------------------------------------- jobs
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[str], None] | None = None, *, owner: QObject | None = None,
-            on_problem: Callable[[Refused | Failed], None] | None = None, lane: str = "db") -> int | None:
+            on_problem: Callable[[Refused | Failed], None] | None = None, lane: str = "db",
+            serial: str = "") -> int | None:
+        """``fn`` on a worker, its outcome to the callbacks on the GUI thread. Jobs of one
+        ``serial`` key (e.g. ``"case:12"``: the changes one screen makes to one case) run one
+        after another in the order asked, each started once the one before it was delivered —
+        so their results arrive in that order, and the last one shown is the newest state (two
+        workers could otherwise finish an older change last and redraw over a newer one). The
+        id of a job waiting its turn is not known yet: ``None`` is returned for it."""
         if self.closed:  # the app is closing: timers may still fire once; nothing new starts
             return None
         owner = owner if owner is not None else find_owner(on_done, on_error, on_problem)
-        return self._submit(fn, _Job(on_done, on_error, on_problem, owner), lane)
+        job = _Job(on_done, on_error, on_problem, owner, serial=serial)
+        if not serial:
+            return self._submit(fn, job, lane)
+        waiting = self._serial.get(serial)
+        if waiting is None:  # nothing of this key running: start now, and note that it runs
+            self._serial[serial] = deque()
+            return self._submit_serial(fn, job, lane)
+        waiting.append((fn, job, lane))
+        self.pending += 1  # waiting its turn counts as pending work
+        return None
+
+    def _submit_serial(self, fn: Callable[[], Any], job: _Job, lane: str) -> int | None:
+        job_id = self._submit(fn, job, lane)
+        if job_id is None:  # could not start (the device thread is gone): let the next one try
+            self._serial_finished(job.serial)
+        return job_id
+
+    def _serial_finished(self, serial: str) -> None:
+        """A job of ``serial`` was delivered: start the next one waiting, or forget the key."""
+        waiting = self._serial.get(serial)
+        if not waiting:
+            self._serial.pop(serial, None)
+            return
+        fn, job, lane = waiting.popleft()
+        self.pending -= 1
+        if self.closed:
+            self._serial.pop(serial, None)
+            return
+        self._submit_serial(fn, job, lane)
 
     def device(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None, *, owner: QObject | None = None,
@@ -367,6 +405,8 @@ class Ops(QObject):
         if job is None:
             return
         self.pending -= 1
+        if job.serial:
+            self._serial_finished(job.serial)
         if job.key:
             self._latest_finished(job.key)
             if job.gen != self._latest[job.key]["gen"]:
@@ -418,4 +458,5 @@ class Ops(QObject):
         self._jobs.clear()
         for state in self._latest.values():
             state["next"] = None
+        self._serial.clear()
         self.pending = 0

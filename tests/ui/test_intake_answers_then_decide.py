@@ -44,3 +44,37 @@ def test_a_decision_waits_for_the_answers_being_saved(qtbot, window, intake_ctx,
     release.set()                                  # the answer is saved: then the acceptance runs
     qtbot.waitUntil(lambda: produced == ["receipt"], timeout=10_000)
     assert cases.get_case(intake_ctx.db, intake.case.id).state == "accepted"
+
+
+def test_an_older_change_finishing_last_never_redraws_over_a_newer_one(qtbot, window, intake_ctx, monkeypatch):
+    """The answer's save is slow to come back (its transaction done, its reply not yet on the
+    screen) and the clerk presses F4 meanwhile: on two workers F4's checklist could be shown first
+    and then the answer's older one drawn over it (every material pending again, on the screen
+    only). Changes to one case now run in that case's line: F4 starts after the answer is shown,
+    and the screen ends with the newest checklist."""
+    intake = window.intake
+    intake.applicant.name.setText("张三")
+    intake.applicant.id_number.setText(ZHANG)
+    intake.picker.query.setText("出生登记")
+    qtbot.keyClick(intake.picker.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: intake.case is not None and bool(intake.situation.unanswered()), timeout=5000)
+    qtbot.waitUntil(lambda: intake_ctx.tasks.pending == 0, timeout=5000)
+    release, saved, real = threading.Event(), threading.Event(), cases.set_answers
+
+    def slow_reply(*args, **kwargs):
+        info = real(*args, **kwargs)  # committed, with the checklist as it was then
+        saved.set()
+        release.wait(10)
+        return info
+
+    monkeypatch.setattr(cases, "set_answers", slow_reply)
+    assert intake.situation.focus_first_unanswered()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(saved.is_set, timeout=5000)
+    qtbot.keyClick(intake, Qt.Key.Key_F4)  # 全部已提交, while the answer's reply is still on its way
+    qtbot.wait(300)
+    release.set()
+    qtbot.waitUntil(lambda: intake_ctx.tasks.pending == 0, timeout=10_000)
+    stored = cases.get_case(intake_ctx.db, intake.case.id)
+    assert stored.checks and all(c.status == "presented" for c in stored.checks)
+    assert [c.status for c in intake.case.checks] == [c.status for c in stored.checks]  # the screen shows the newest

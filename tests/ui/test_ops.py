@@ -143,6 +143,37 @@ def test_run_latest_keeps_the_newest_only(qtbot, ops):
     assert ran == [1, 4] and shown == [4]
 
 
+def test_jobs_of_one_serial_key_run_in_order_and_deliver_in_order(qtbot, ops):
+    """Two workers, and the first change to a case is the slow one: with one ``serial`` key the
+    second waits for the first to be delivered, so the screen is never redrawn with the older
+    state last; another key and unkeyed work are not held up; an error does not stop the line."""
+    release, shown, ran, errors = threading.Event(), [], [], []
+
+    def first():
+        ran.append("a1")
+        release.wait(5)
+        return "a1"
+
+    def fail():
+        ran.append("a3")
+        raise ValidationError("第三步被拒绝", "refused")
+
+    assert ops.run(first, shown.append, serial="case:1") is not None
+    qtbot.waitUntil(lambda: ran == ["a1"], timeout=5000)
+    assert ops.run(lambda: ran.append("a2") or "a2", shown.append, serial="case:1") is None  # waits its turn
+    ops.run(fail, shown.append, errors.append, serial="case:1")
+    ops.run(lambda: ran.append("a4") or "a4", shown.append, serial="case:1")
+    ops.run(lambda: ran.append("b1") or "b1", shown.append, serial="case:2")
+    ops.run(lambda: ran.append("c") or "c", shown.append)
+    qtbot.waitUntil(lambda: {"b1", "c"} <= set(shown), timeout=5000)
+    assert "a2" not in ran and ops.pending == 4  # the slow first change, and three waiting behind it
+    release.set()
+    settle(qtbot, ops)
+    assert [x for x in ran if x.startswith("a")] == ["a1", "a2", "a3", "a4"]
+    assert [x for x in shown if x.startswith("a")] == ["a1", "a2", "a4"] and errors == ["第三步被拒绝"]
+    assert ops.pending == 0 and not ops._serial  # the key is forgotten once its line is empty
+
+
 def test_after_shutdown_nothing_new_starts(qtbot):
     o = Ops(workers=1)
     o.shutdown()

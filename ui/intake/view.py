@@ -171,10 +171,14 @@ class IntakeView(QWidget):
         self.status.setStyleSheet("color: #c0392b;" if error else "color: #1d5f2f;")
         self.status.setText(text)
 
-    def _run(self, fn, on_done) -> None:
-        self.ctx.tasks.run(fn, on_done, lambda msg: self.say(msg, error=True))
+    def _run(self, fn, on_done, case_id: int | None = None) -> None:
+        """``fn`` on a worker. Work that changes case ``case_id`` runs in that case's line
+        (``serial``): one change after another, results shown in the order asked, so an older
+        checklist never redraws over a newer one."""
+        self.ctx.tasks.run(fn, on_done, lambda msg: self.say(msg, error=True),
+                           serial=f"case:{case_id}" if case_id is not None else "")
 
-    def _run_parties(self, fn, on_done, again) -> None:
+    def _run_parties(self, fn, on_done, again, case_id: int | None = None) -> None:
         """Run work that saves the applicant; when the ID number is registered under another
         name the service refuses (ApplicantChanged) and the clerk is asked old → new here, on
         the GUI thread; a yes runs ``again`` with the change confirmed, a no changes nothing."""
@@ -191,7 +195,7 @@ class IntakeView(QWidget):
             else:
                 on_done(result)
 
-        self._run(work, done)
+        self._run(work, done, case_id)
 
     def _confirm_change(self, conflict: _NameConflict, again) -> None:
         a = self.applicant
@@ -230,7 +234,7 @@ class IntakeView(QWidget):
             if self._proxy_ready():
                 cid, proxy = self.case.id, self.applicant.proxy_input()
                 self._run_parties(lambda: cases.update_parties(self.ctx.db, self.user, cid, a, proxy),
-                                  self._parties_saved, self._applicant_changed)
+                                  self._parties_saved, self._applicant_changed, cid)
             return
         self._run(lambda: cases.applicant_cases(self.ctx.db, a.kind, a.id_number), self._show_history)
         if self.choice and self.case is None:
@@ -259,7 +263,7 @@ class IntakeView(QWidget):
         cid, a, proxy = self.case.id, self.applicant.applicant_input(), self.applicant.proxy_input()
         db, user = self.ctx.db, self.user
         self._run_parties(lambda: actions.decide_with(db, user, cid, decide, applicant=a, proxy=proxy, form=form_values),
-                          lambda info: self._decided(info, kind), lambda: self._decide(decide, kind, form_values))
+                          lambda info: self._decided(info, kind), lambda: self._decide(decide, kind, form_values), cid)
 
     def _show_history(self, previous: list[CaseInfo]) -> None:
         if not previous:
@@ -387,7 +391,7 @@ class IntakeView(QWidget):
             labels = "、".join(f.label for f in info.form if f.key in values)
             self.say(f"申请表已保存：{labels}")
 
-        self._run(save, done)
+        self._run(save, done, cid)
 
     def _answers_changed(self, answers: dict[str, Any]) -> None:
         if self.case is None:
@@ -396,10 +400,10 @@ class IntakeView(QWidget):
         cid = self.case.id
         self._answers_asked += 1
         asked = self._answers_saving = (cid, self._answers_asked)
-        # full state each time: the newest answers win even if two clicks race on the workers
-        self.ctx.tasks.run_latest(f"answers:{cid}", lambda: cases.set_answers(self.ctx.db, self.user, cid, answers),
-                                  lambda info: self._answers_saved(asked, info),
-                                  lambda msg: self._answers_saved(asked, None, msg))
+        # full state each time, in the case's line: the newest answers are saved last
+        self.ctx.tasks.run(lambda: cases.set_answers(self.ctx.db, self.user, cid, answers),
+                           lambda info: self._answers_saved(asked, info),
+                           lambda msg: self._answers_saved(asked, None, msg), serial=f"case:{cid}")
 
     def _answers_saved(self, asked: tuple[int, int], info: CaseInfo | None, error: str = "") -> None:
         """The newest answers are saved (or refused): show the case, then run the decision that
@@ -447,14 +451,14 @@ class IntakeView(QWidget):
 
     def _check(self, cid: int, key: str, status: str, **extra: Any) -> None:
         db, user = self.ctx.db, self.user
-        self._run(lambda: cases.check_material(db, user, cid, key, status, **extra), self._case_loaded)
+        self._run(lambda: cases.check_material(db, user, cid, key, status, **extra), self._case_loaded, cid)
 
     def _amount_chosen(self, key: str, count: int, form: str) -> None:
         if self.case is None:
             return
         cid = self.case.id
         self._run(lambda: cases.check_material(self.ctx.db, self.user, cid, key, "presented", count=count, form=form),
-                  self._case_loaded)
+                  self._case_loaded, cid)
 
     def _refresh(self) -> None:
         if self.case is not None:
@@ -471,7 +475,7 @@ class IntakeView(QWidget):
             if not ok:
                 return
         cid, text = self.case.id, name.strip()
-        self._run(lambda: cases.record_extra_material(self.ctx.db, self.user, cid, text), self._case_loaded)
+        self._run(lambda: cases.record_extra_material(self.ctx.db, self.user, cid, text), self._case_loaded, cid)
 
     def all_presented(self) -> None:
         if self.case is None:
@@ -479,7 +483,7 @@ class IntakeView(QWidget):
             return
         cid, db, user = self.case.id, self.ctx.db, self.user
         keys = [c.key for c in self.case.checks if c.status in ("pending", "missing")]
-        self._run(lambda: actions.present_all(db, user, cid, keys), self._case_loaded)  # one transaction
+        self._run(lambda: actions.present_all(db, user, cid, keys), self._case_loaded, cid)  # one transaction
 
     def _nothing_to_decide(self) -> None:
         """F5/F6/F7 without a draft: say the first thing that is missing."""
@@ -558,7 +562,7 @@ class IntakeView(QWidget):
             self.say(f"已当场办结：办件编号 {info.number}，请将结果交给申请人")
             self.finished.emit(info)
 
-        self._run(lambda: cases.advance(self.ctx.db, self.user, cid, "finish_on_the_spot"), done)
+        self._run(lambda: cases.advance(self.ctx.db, self.user, cid, "finish_on_the_spot"), done, cid)
 
     def card_placed(self, card: Any) -> None:
         """A card on the reader. While a draft is open for someone else (and it is not the
