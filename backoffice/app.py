@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
 import queue
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -432,8 +435,32 @@ ENV_BLOB_DIR = "CLERK_BACKOFFICE_BLOB_DIR"
 ENV_PART_MAX_AGE = "CLERK_BACKOFFICE_PART_MAX_AGE_DAYS"
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
+KEEP_FREED_HEAP = 64 * 1024 * 1024
+MMAP_ABOVE = 16 * 1024 * 1024
+
+
+def keep_freed_memory() -> bool:
+    """glibc hands freed memory back to the kernel eagerly (the heap's top beyond a threshold
+    that starts at 128 KiB, and every block above the mmap threshold), so a streamed upload's
+    ~1 MiB batches of body pieces keep taking fresh pages: some 3,000 page faults and ~15 ms of
+    CPU per 32 MiB here. A serving process keeps up to 64 MiB of freed heap for reuse instead
+    (``mallopt``; blocks of 16 MiB and more are still mapped apart). True when glibc took it;
+    elsewhere nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREED_HEAP)) and bool(mallopt(M_MMAP_THRESHOLD, MMAP_ABOVE))
+
+
 def app_from_env() -> FastAPI:
     """The factory uvicorn's worker processes call (``serve`` sets the environment)."""
+    keep_freed_memory()
     url = os.environ.get(ENV_URL)
     if not url:
         raise RuntimeError(f"{ENV_URL} is not set")
