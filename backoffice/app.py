@@ -13,8 +13,9 @@ import ctypes.util
 import json
 import logging
 import os
-import queue
 import sys
+import threading
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,48 +83,60 @@ async def _drain(request: Request) -> None:
 
 
 class _Lane:
-    """A worker thread applying ``fn`` to the batches put to it, in order, while the event loop
-    receives the next — no thread hop per batch, at most ``QUEUED_BLOCKS`` batches waiting. After
-    a failure it goes on taking (and dropping) batches, so the loop never waits on a full queue
-    for ever; ``close`` raises that failure."""
+    """Batches applied to ``fn`` in order on a worker thread while the event loop receives the
+    next. The thread drains what is queued and goes back to the pool when the queue is empty —
+    an upload coming in slowly over a village line holds no thread while it waits for bytes; a
+    fast one keeps its thread busy and pays no hop per batch. At ``QUEUED_BLOCKS`` batches the
+    loop waits for the lane to catch up. After a failure the lane drops what comes; ``close``
+    raises the failure."""
 
     def __init__(self, fn: Callable[[list[bytes]], None]) -> None:
         self.fn = fn
-        self.queue: queue.Queue[list[bytes] | None] = queue.Queue(QUEUED_BLOCKS)
-        self.done = asyncio.ensure_future(run_in_threadpool(self._run))
-        self._ended = False
+        self._batches: deque[list[bytes]] = deque()
+        self._mutex = threading.Lock()
+        self._running = False
+        self._drain_task: asyncio.Future[None] | None = None
+        self.failure: BaseException | None = None
 
-    def _run(self) -> None:
-        failure: BaseException | None = None
+    def _drain(self) -> None:
         while True:
-            batch = self.queue.get()
-            if batch is None:
-                break
-            if failure is None:
-                try:
-                    self.fn(batch)
-                except BaseException as exc:  # noqa: BLE001 — re-raised by close(), on the loop
-                    failure = exc
-        if failure is not None:
-            raise failure
+            with self._mutex:
+                if not self._batches or self.failure is not None:
+                    self._batches.clear()
+                    self._running = False
+                    return
+                batch = self._batches.popleft()
+            try:
+                self.fn(batch)
+            except BaseException as exc:  # noqa: BLE001 — raised by close(), on the loop
+                self.failure = exc
 
     @property
     def failed(self) -> bool:
-        return self.done.done()  # it stops early only by failing
+        return self.failure is not None
 
-    async def put(self, batch: list[bytes] | None) -> None:
-        try:
-            self.queue.put_nowait(batch)
-        except queue.Full:
-            await run_in_threadpool(self.queue.put, batch)  # this lane is behind: wait for room
+    async def put(self, batch: list[bytes]) -> None:
+        if self.failure is not None:
+            return
+        with self._mutex:
+            self._batches.append(batch)
+            start, self._running = not self._running, True
+            behind = len(self._batches) >= QUEUED_BLOCKS
+        if start:
+            self._drain_task = asyncio.ensure_future(run_in_threadpool(self._drain))
+        elif behind and self._drain_task is not None:
+            await asyncio.wait({self._drain_task})  # the disk (or the hash) is behind: let it catch up
+
+    async def settle(self) -> None:
+        """Every batch put so far applied (or dropped after a failure)."""
+        if self._drain_task is not None:
+            await asyncio.wait({self._drain_task})
 
     async def close(self) -> None:
-        """Every batch put so far taken (or the first failure raised)."""
-        if not self._ended:
-            self._ended = True
-            if not self.done.done():
-                await self.put(None)
-        await self.done
+        """``settle``, then the first failure raised."""
+        await self.settle()
+        if self.failure is not None:
+            raise self.failure
 
 
 async def _stream_into(request: Request, up: blobs.Upload) -> None:
@@ -173,12 +186,8 @@ async def _stream_into(request: Request, up: blobs.Upload) -> None:
             await put(buf)
         await close()
     finally:
-        for lane in lanes:
-            if not lane.done.done():
-                with contextlib.suppress(BaseException):
-                    await lane.close()  # never close the file under a running write
-            elif not lane.done.cancelled():
-                lane.done.exception()  # retrieved (the failure that matters was raised above)
+        for lane in lanes:  # never close the file under a running write
+            await lane.settle()
 
 
 bearer = HTTPBearer(auto_error=False, description="the workstation's token from POST /api/v1/workstations")
@@ -367,7 +376,7 @@ async def _sweeper(app: FastAPI) -> None:
             swept = await run_in_threadpool(blobs.sweep, app.state.store, app.state.blob_files, days)
             if swept.parts or swept.rows or swept.healed:
                 log.warning(swept.line(days))
-        except Exception:  # noqa: BLE001 — a failed sweep is retried at the next turn, never fatal
+        except Exception:  # a failed sweep is retried at the next turn, never fatal
             log.exception("附件清理失败 blob sweep failed")
         await asyncio.sleep(SWEEP_EVERY)
 

@@ -167,6 +167,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+@_api
 def cmd_revoke(args: argparse.Namespace) -> int:
     from . import core
 

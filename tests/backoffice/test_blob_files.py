@@ -610,3 +610,35 @@ def test_the_server_sweeps_at_start_up_and_the_command_sweeps_on_demand(tmp_path
         sha = old[1].name[:-len(".part")]
         r = _head(bo, h, sha)
         assert (r.headers["Upload-Offset"], r.headers["Blob-Complete"]) == ("0", "false")
+
+
+def test_uploads_waiting_for_bytes_hold_no_worker_thread(bo):
+    """Fifty desks on slow village lines, each in the middle of a PATCH: a request that needs a
+    worker thread (HEAD, a case PUT) is still answered at once — an upload takes a thread only
+    while it has bytes to write (the pool has 40)."""
+    token = bo.register("W01")
+    h = bo.auth(token)
+    u = urlsplit(bo.url)
+    socks, blobs_ = [], []
+    for _ in range(50):
+        data = os.urandom(2 * CHUNK)
+        sha = hashlib.sha256(data).hexdigest()
+        assert requests.post(f"{bo.url}/api/v1/blobs/{sha}",
+                             headers={**h, "Upload-Length": str(len(data))}).status_code == 201
+        blobs_.append((sha, data))
+    try:
+        for sha, data in blobs_:
+            s = socket.create_connection((u.hostname, u.port))
+            s.sendall((f"PATCH /api/v1/blobs/{sha} HTTP/1.1\r\nHost: {u.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                       f"Upload-Offset: 0\r\nContent-Type: {TUS}\r\nContent-Length: {len(data)}\r\n\r\n").encode()
+                      + data[:CHUNK // 4])  # a quarter of the first piece, then the line goes quiet
+            socks.append(s)
+        time.sleep(0.5)
+        started = time.monotonic()
+        r = requests.head(f"{bo.url}/api/v1/blobs/{sha}", headers=h, timeout=10)
+        assert r.status_code == 200 and time.monotonic() - started < 5
+        body = sample_case()
+        assert requests.put(f"{bo.url}/api/v1/cases/{body['uuid']}", json=body, headers=h, timeout=10).status_code == 201
+    finally:
+        for s in socks:
+            s.close()
