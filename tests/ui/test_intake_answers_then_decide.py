@@ -14,16 +14,21 @@ from clerk import actions, cases
 from tests.casefixtures import ZHANG
 
 
-def test_a_decision_waits_for_the_answers_being_saved(qtbot, window, intake_ctx, monkeypatch):
-    intake = window.intake
-    produced: list[str] = []
-    window.documents.produced.connect(lambda kind, _path, _what: produced.append(kind))
+def _birth_case_with_a_question_open(qtbot, intake, intake_ctx) -> None:
+    """张三's 出生登记 draft on the screen, its situation question not answered, nothing running."""
     intake.applicant.name.setText("张三")
     intake.applicant.id_number.setText(ZHANG)
     intake.picker.query.setText("出生登记")
     qtbot.keyClick(intake.picker.query, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: intake.case is not None and bool(intake.situation.unanswered()), timeout=5000)
     qtbot.waitUntil(lambda: intake_ctx.tasks.pending == 0, timeout=5000)
+
+
+def test_a_decision_waits_for_the_answers_being_saved(qtbot, window, intake_ctx, monkeypatch):
+    intake = window.intake
+    produced: list[str] = []
+    window.documents.produced.connect(lambda kind, _path, _what: produced.append(kind))
+    _birth_case_with_a_question_open(qtbot, intake, intake_ctx)
     release, saving, real = threading.Event(), threading.Event(), cases.set_answers
 
     def held(*args, **kwargs):
@@ -53,12 +58,7 @@ def test_an_older_change_finishing_last_never_redraws_over_a_newer_one(qtbot, wi
     only). Changes to one case now run in that case's line: F4 starts after the answer is shown,
     and the screen ends with the newest checklist."""
     intake = window.intake
-    intake.applicant.name.setText("张三")
-    intake.applicant.id_number.setText(ZHANG)
-    intake.picker.query.setText("出生登记")
-    qtbot.keyClick(intake.picker.query, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: intake.case is not None and bool(intake.situation.unanswered()), timeout=5000)
-    qtbot.waitUntil(lambda: intake_ctx.tasks.pending == 0, timeout=5000)
+    _birth_case_with_a_question_open(qtbot, intake, intake_ctx)
     release, saved, real = threading.Event(), threading.Event(), cases.set_answers
 
     def slow_reply(*args, **kwargs):
