@@ -29,10 +29,11 @@ API (all calls on the GUI thread; callbacks run there too)::
         # on_problem(Refused | Failed) when the kind of failure matters. Returns the job id, or
         # None once the Ops is shut down. No on_error and no on_problem: the message goes to the
         # ``error`` signal (the status bar).
+    ops.run(fn, on_done, serial="case:12")   # in the line of that key: one at a time, in order
     ops.device(fn, on_done, on_error, owner=view)  # = run(..., lane="device")
     ops.run_latest(key, fn, on_done, on_error, owner=view)
-        # the newest request of ``key`` wins: requests run one after another, a waiting request
-        # is replaced by a newer one (never run), and only the newest result is delivered.
+        # the line of ``key``, where the newest request wins: a waiting request is replaced by a
+        # newer one (never run), and only the newest result is delivered.
     post = ops.stream(callback, owner=view)    # a thread-safe callable for repeated events
     post(value)                                # from any thread: callback(value) on the GUI thread
     post.close()                               # later posts are dropped
@@ -214,9 +215,8 @@ class _Job:
     on_error: Callable[[str], None] | None
     on_problem: Callable[[Refused | Failed], None] | None
     owner: QObject | None
-    key: str = ""
-    gen: int = 0
-    serial: str = ""
+    key: str = ""   # the line it runs in (run(serial=), run_latest), if any
+    gen: int = 0    # run_latest: its request's number; older ones are not delivered
 
 
 def find_owner(*callbacks: Any) -> QObject | None:
@@ -258,8 +258,9 @@ class Ops(QObject):
         self._own_device = device_worker is None
         self._jobs: dict[int, _Job] = {}
         self._channels: dict[int, tuple[Callable[[Any], None], QObject | None, Post]] = {}
-        self._latest: dict[str, dict[str, Any]] = {}
-        self._serial: dict[str, deque[tuple[Callable[[], Any], _Job, str]]] = {}
+        # key → jobs waiting behind the one of that key now running (run(serial=), run_latest)
+        self._lines: dict[str, deque[tuple[Callable[[], Any], _Job, str]]] = {}
+        self._gens: dict[str, int] = {}  # run_latest: the newest request of each key
         self.pending = 0
         self.closed = False
         self.delivered = 0       # callbacks run (for the stress test and the bench)
@@ -282,43 +283,51 @@ class Ops(QObject):
             on_problem: Callable[[Refused | Failed], None] | None = None, lane: str = "db",
             serial: str = "") -> int | None:
         """``fn`` on a worker, its outcome to the callbacks on the GUI thread. Jobs of one
-        ``serial`` key (e.g. ``"case:12"``: the changes one screen makes to one case) run one
-        after another in the order asked, each started once the one before it was delivered —
-        so their results arrive in that order, and the last one shown is the newest state (two
-        workers could otherwise finish an older change last and redraw over a newer one). The
-        id of a job waiting its turn is not known yet: ``None`` is returned for it."""
+        ``serial`` key (e.g. ``"case:12"``: the changes one screen makes to one case) run in that
+        key's line: one after another in the order asked, each started once the one before it
+        was delivered — so their results arrive in that order, and the last one shown is the
+        newest state (two workers could otherwise finish an older change last and redraw over a
+        newer one). The id of a job waiting its turn is not known yet: ``None`` is returned."""
         if self.closed:  # the app is closing: timers may still fire once; nothing new starts
             return None
         owner = owner if owner is not None else find_owner(on_done, on_error, on_problem)
-        job = _Job(on_done, on_error, on_problem, owner, serial=serial)
+        job = _Job(on_done, on_error, on_problem, owner, serial)
         if not serial:
             return self._submit(fn, job, lane)
-        waiting = self._serial.get(serial)
-        if waiting is None:  # nothing of this key running: start now, and note that it runs
-            self._serial[serial] = deque()
-            return self._submit_serial(fn, job, lane)
+        return self._in_line(fn, job, lane)
+
+    def _in_line(self, fn: Callable[[], Any], job: _Job, lane: str, *, replace: bool = False) -> int | None:
+        """``job`` into its key's line: started now if none of the key runs, else it waits
+        (``replace``: in place of those waiting, which never run)."""
+        waiting = self._lines.get(job.key)
+        if waiting is None:
+            self._lines[job.key] = deque()
+            return self._start_in_line(fn, job, lane)
+        if replace:
+            self.pending -= len(waiting)
+            waiting.clear()
         waiting.append((fn, job, lane))
         self.pending += 1  # waiting its turn counts as pending work
         return None
 
-    def _submit_serial(self, fn: Callable[[], Any], job: _Job, lane: str) -> int | None:
+    def _start_in_line(self, fn: Callable[[], Any], job: _Job, lane: str) -> int | None:
         job_id = self._submit(fn, job, lane)
-        if job_id is None:  # could not start (the device thread is gone): let the next one try
-            self._serial_finished(job.serial)
+        if job_id is None:  # could not start (the device thread is gone): the next one may
+            self._line_finished(job.key)
         return job_id
 
-    def _serial_finished(self, serial: str) -> None:
-        """A job of ``serial`` was delivered: start the next one waiting, or forget the key."""
-        waiting = self._serial.get(serial)
+    def _line_finished(self, key: str) -> None:
+        """A job of the line ``key`` was delivered: start the next one waiting, or end the line."""
+        waiting = self._lines.get(key)
         if not waiting:
-            self._serial.pop(serial, None)
+            self._lines.pop(key, None)
             return
         fn, job, lane = waiting.popleft()
         self.pending -= 1
         if self.closed:
-            self._serial.pop(serial, None)
+            self._lines.pop(key, None)
             return
-        self._submit_serial(fn, job, lane)
+        self._start_in_line(fn, job, lane)
 
     def device(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None, *, owner: QObject | None = None,
@@ -349,37 +358,16 @@ class Ops(QObject):
     def run_latest(self, key: str, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                    on_error: Callable[[str], None] | None = None, *, owner: QObject | None = None,
                    lane: str = "db") -> None:
-        """Work whose newest request replaces the older ones (the answers of a form, the guide
-        of the chosen situation). Requests of one ``key`` run one after another, never side by
-        side; while one runs only the newest waiting request is kept (older ones are dropped
-        unrun, without holding a worker); only the newest request's result or error is
-        delivered — an older answer arriving late never overwrites a newer one."""
+        """Work whose newest request replaces the older ones (a search as it is typed, the guide
+        of the chosen situation): the line of ``key`` as in ``run(serial=key)``, but a waiting
+        request is replaced by a newer one (dropped unrun, without holding a worker) and only
+        the newest request's result or error is delivered — an older answer arriving late
+        never overwrites a newer one. A key is used one way or the other, not both."""
         if self.closed:
             return
-        state = self._latest.setdefault(key, {"gen": 0, "running": False, "next": None})
-        state["gen"] += 1
+        gen = self._gens[key] = self._gens.get(key, 0) + 1
         owner = owner if owner is not None else find_owner(on_done, on_error)
-        request = (fn, _Job(on_done, on_error, None, owner, key, state["gen"]), lane)
-        if not state["running"]:
-            self._start_latest(state, request)
-            return
-        if state["next"] is None:
-            self.pending += 1  # waiting its turn counts as pending work
-        state["next"] = request  # replaces an older waiting request, which never runs
-
-    def _start_latest(self, state: dict[str, Any], request: tuple[Any, _Job, str]) -> None:
-        fn, job, lane = request
-        state["running"] = self._submit(fn, job, lane) is not None
-
-    def _latest_finished(self, key: str) -> None:
-        """A keyed job ended: start the request waiting behind it, if any."""
-        state = self._latest[key]
-        state["running"] = False
-        waiting, state["next"] = state["next"], None
-        if waiting is not None:
-            self.pending -= 1
-            if not self.closed:
-                self._start_latest(state, waiting)
+        self._in_line(fn, _Job(on_done, on_error, None, owner, key, gen), lane, replace=True)
 
     # ---------------------------------------------------------------- streams
     def stream(self, callback: Callable[[Any], None], *, owner: QObject | None = None) -> Post:
@@ -405,11 +393,9 @@ class Ops(QObject):
         if job is None:
             return
         self.pending -= 1
-        if job.serial:
-            self._serial_finished(job.serial)
         if job.key:
-            self._latest_finished(job.key)
-            if job.gen != self._latest[job.key]["gen"]:
+            self._line_finished(job.key)
+            if job.gen and job.gen != self._gens[job.key]:
                 return  # a newer request of this key came meanwhile: this answer is stale
         if not alive(job.owner):
             self.dropped += 1
@@ -456,7 +442,5 @@ class Ops(QObject):
             post.close()
         self._channels.clear()
         self._jobs.clear()
-        for state in self._latest.values():
-            state["next"] = None
-        self._serial.clear()
+        self._lines.clear()
         self.pending = 0

@@ -171,7 +171,7 @@ def test_jobs_of_one_serial_key_run_in_order_and_deliver_in_order(qtbot, ops):
     settle(qtbot, ops)
     assert [x for x in ran if x.startswith("a")] == ["a1", "a2", "a3", "a4"]
     assert [x for x in shown if x.startswith("a")] == ["a1", "a2", "a4"] and errors == ["第三步被拒绝"]
-    assert ops.pending == 0 and not ops._serial  # the key is forgotten once its line is empty
+    assert ops.pending == 0 and not ops._lines  # the key is forgotten once its line is empty
 
 
 def test_after_shutdown_nothing_new_starts(qtbot):
