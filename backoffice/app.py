@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import logging
 import os
-import sys
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -69,11 +66,6 @@ log = logging.getLogger("backoffice")
 WRITE_BLOCK = 1024 * 1024  # a PATCH body is handed to its worker threads in batches of this size
 QUEUED_BLOCKS = 8  # batches received ahead of the writer (≤ 8 MiB per upload in memory)
 BODY_IDLE = 60.0  # seconds without a byte of a PATCH body: the upload's lock is given back
-
-
-def _chunk_too_large() -> ApiError:
-    mib = blobs.MAX_CHUNK // 1024 // 1024
-    return ApiError(413, "too_large", f"单次上传不能超过 {mib} MiB", f"a chunk may not exceed {mib} MiB")
 
 
 async def _drain(request: Request) -> None:
@@ -166,7 +158,7 @@ async def _stream_into(request: Request, up: blobs.Upload) -> None:
                     idle.reschedule(loop.time() + BODY_IDLE)
                     total += len(piece)
                     if total > blobs.MAX_CHUNK:
-                        raise _chunk_too_large()
+                        raise blobs.chunk_too_large()
                     buf.append(piece)
                     size += len(piece)
                     if size >= WRITE_BLOCK:
@@ -334,7 +326,7 @@ def api_router() -> APIRouter:
         length_header = request.headers.get("content-length")
         declared = int(length_header) if (length_header or "").isdigit() else None
         if (declared or 0) > blobs.MAX_CHUNK:
-            raise _chunk_too_large()
+            raise blobs.chunk_too_large()
         try:
             up = await run_in_threadpool(blobs.begin_patch, _store(request), _files(request), who, sha256,
                                          upload_offset, declared)
@@ -444,32 +436,9 @@ ENV_BLOB_DIR = "CLERK_BACKOFFICE_BLOB_DIR"
 ENV_PART_MAX_AGE = "CLERK_BACKOFFICE_PART_MAX_AGE_DAYS"
 
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
-KEEP_FREED_HEAP = 64 * 1024 * 1024
-MMAP_ABOVE = 16 * 1024 * 1024
-
-
-def keep_freed_memory() -> bool:
-    """glibc hands freed memory back to the kernel eagerly (the heap's top beyond a threshold
-    that starts at 128 KiB, and every block above the mmap threshold), so a streamed upload's
-    ~1 MiB batches of body pieces keep taking fresh pages: some 3,000 page faults and ~15 ms of
-    CPU per 32 MiB here. A serving process keeps up to 64 MiB of freed heap for reuse instead
-    (``mallopt``; blocks of 16 MiB and more are still mapped apart). True when glibc took it;
-    elsewhere nothing changes."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREED_HEAP)) and bool(mallopt(M_MMAP_THRESHOLD, MMAP_ABOVE))
-
-
 def app_from_env() -> FastAPI:
     """The factory uvicorn's worker processes call (``serve`` sets the environment)."""
-    keep_freed_memory()
+    blobs.keep_freed_memory()
     url = os.environ.get(ENV_URL)
     if not url:
         raise RuntimeError(f"{ENV_URL} is not set")

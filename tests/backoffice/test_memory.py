@@ -14,7 +14,7 @@ CHURN = """
 import resource, sys
 from collections import deque
 sys.path.insert(0, sys.argv[2])
-from backoffice.app import keep_freed_memory
+from backoffice.blobs import keep_freed_memory
 if sys.argv[1] == "kept" and not keep_freed_memory():
     print("no-mallopt")
     raise SystemExit
